@@ -1,0 +1,16 @@
+//! The engine-free core of Respite: everything that takes plain values and returns plain
+//! values. Scene specs and their validation, the scene catalogue, seeded terrain and
+//! placement. No `bevy` here, so these tests compile and run in seconds.
+
+pub mod catalog;
+pub mod color;
+pub mod error;
+pub mod locate;
+pub mod scatter;
+pub mod scene;
+pub mod terrain;
+
+pub use catalog::{Catalog, SceneEntry};
+pub use color::Rgb;
+pub use error::{SpecError, SpecErrors};
+pub use scene::SceneDef;

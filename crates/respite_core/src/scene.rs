@@ -1,0 +1,493 @@
+//! The scene spec: one RON file under `scenes/` describes one place. Types here are plain
+//! data with documented fields and their defaults; `validate` checks every range a person
+//! could get wrong and reports each problem at its line and column.
+//!
+//! The type is `SceneDef`, not `Scene`: Bevy already uses that name.
+
+use crate::color::Rgb;
+use crate::error::{SpecError, SpecErrors};
+use crate::locate::{FieldPath, locate};
+use serde::Deserialize;
+use std::ops::RangeInclusive;
+use std::path::Path;
+
+/// A place: what the patient sees around them, built from blocks.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SceneDef {
+    /// One line shown by `respite scenes` and on the therapist's screen.
+    pub description: String,
+    /// Seed for every random choice in this scene (placement, terrain, later life and sound).
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub viewpoint: Viewpoint,
+    pub sky: Sky,
+    pub terrain: Terrain,
+    /// Trees, bushes, rocks, flowers and grass, scattered by seeded rules.
+    #[serde(default)]
+    pub vegetation: Vec<Scatter>,
+}
+
+/// Where the seated viewer's eyes are. The viewer sits at the origin of the scene.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Viewpoint {
+    /// Seated eye height above the ground, metres (0.8–1.6; default 1.2).
+    pub eye_height_m: f32,
+    /// Which way the viewer faces: 0 = north (−Z), 90 = east (+X), degrees.
+    pub yaw_deg: f32,
+    /// Gaze tilt of the screen camera, degrees (−30–15; negative looks down). A headset
+    /// ignores this: the patient's head decides.
+    pub pitch_deg: f32,
+    /// Horizontal field of view of the screen camera, degrees (60–120; default 100, a
+    /// headset's). The vertical follows from the window's shape.
+    pub fov_deg: f32,
+}
+
+impl Default for Viewpoint {
+    fn default() -> Self {
+        Self {
+            eye_height_m: 1.2,
+            yaw_deg: 0.0,
+            pitch_deg: 0.0,
+            fov_deg: 100.0,
+        }
+    }
+}
+
+/// Sky, sun and air.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sky {
+    /// Colour straight up.
+    pub zenith: Rgb,
+    /// Colour at the horizon; the sky blends from this to `zenith`.
+    pub horizon: Rgb,
+    /// Sun height above the horizon, degrees (−10–90; below 0 is dusk).
+    pub sun_elevation_deg: f32,
+    /// Sun direction: 0 = north, 90 = east, degrees.
+    pub sun_azimuth_deg: f32,
+    pub sun_color: Rgb,
+    /// Sunlight on the ground, lux (0–120 000).
+    pub sun_lux: f32,
+    /// Light from the whole sky on shaded sides, in Bevy's ambient units (0–5 000).
+    pub ambient: f32,
+    #[serde(default = "Sky::default_ambient_color")]
+    pub ambient_color: Rgb,
+    pub fog: Fog,
+}
+
+impl Sky {
+    fn default_ambient_color() -> Rgb {
+        Rgb([0xd8, 0xe4, 0xf0])
+    }
+}
+
+/// Distance fog: what gives a place depth and hides the edge of the world.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fog {
+    pub color: Rgb,
+    /// Distance at which things fade almost fully into the fog, metres (20–2 000).
+    pub visibility_m: f32,
+}
+
+/// The ground: gentle seeded hills, flat where the viewer sits.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Terrain {
+    /// Edge length of the square of ground around the viewer, metres (50–2 000).
+    pub size_m: f32,
+    /// Grid cells along one edge (8–400). More cells, smoother hills, more triangles.
+    pub resolution: u32,
+    /// Height of the rolling hills, metres (0–100).
+    pub hill_height_m: f32,
+    /// Typical width of a hill, metres (5–1 000).
+    pub hill_size_m: f32,
+    /// A rise of the ground towards the edge that closes the view, metres (0–200).
+    #[serde(default)]
+    pub rim_height_m: f32,
+    /// Radius around the viewer kept level, metres (0–100).
+    pub flat_radius_m: f32,
+    /// Ground colours, mixed in patches (1–8 colours).
+    pub colors: Vec<Rgb>,
+}
+
+/// One seeded scatter rule: `count` items of one kind in a ring around the viewer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scatter {
+    pub kind: PlantKind,
+    /// How many (0–20 000). Drawn with shared meshes, so thousands stay cheap.
+    pub count: u32,
+    /// Nothing of this kind closer to the viewer than this, metres.
+    pub inner_radius_m: f32,
+    /// Nothing further than this, metres.
+    pub outer_radius_m: f32,
+    /// Height of the smallest and largest item, metres (0.02–60).
+    pub height_m: (f32, f32),
+    /// Minimum gap between two items of this rule, metres (default 0: no check).
+    #[serde(default)]
+    pub spacing_m: f32,
+    /// Main colours (foliage, petals, stone), one picked per item (1–8).
+    pub colors: Vec<Rgb>,
+    /// Trunk or stem colour.
+    #[serde(default = "Scatter::default_trunk")]
+    pub trunk_color: Rgb,
+}
+
+impl Scatter {
+    fn default_trunk() -> Rgb {
+        Rgb([0x5a, 0x43, 0x30])
+    }
+}
+
+/// The kinds of thing a scatter rule places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum PlantKind {
+    /// A pine or spruce: stacked cones on a trunk.
+    Conifer,
+    /// A birch or oak: a rounded crown of clumps on a trunk.
+    Broadleaf,
+    /// A low round bush.
+    Bush,
+    /// A weathered stone.
+    Rock,
+    /// A small flower on a stem.
+    Flower,
+    /// A tuft of grass blades.
+    GrassTuft,
+}
+
+/// Checks a value against its allowed range and records the problem where it is written.
+struct Checker<'a> {
+    file: &'a Path,
+    src: &'a str,
+    errors: Vec<SpecError>,
+}
+
+impl Checker<'_> {
+    fn fail(&mut self, path: &FieldPath, message: String) {
+        let (line, col) = locate(self.src, path);
+        self.errors.push(SpecError::new(
+            self.file,
+            line,
+            col,
+            format!("{path}: {message}"),
+        ));
+    }
+
+    fn range(&mut self, path: &FieldPath, value: f32, allowed: RangeInclusive<f32>, unit: &str) {
+        if !value.is_finite() || !allowed.contains(&value) {
+            self.fail(
+                path,
+                format!(
+                    "must be between {} and {}{unit}, found {value}",
+                    allowed.start(),
+                    allowed.end()
+                ),
+            );
+        }
+    }
+
+    fn count(
+        &mut self,
+        path: &FieldPath,
+        value: usize,
+        allowed: RangeInclusive<usize>,
+        what: &str,
+    ) {
+        if !allowed.contains(&value) {
+            self.fail(
+                path,
+                format!(
+                    "needs {} to {} {what}, found {value}",
+                    allowed.start(),
+                    allowed.end()
+                ),
+            );
+        }
+    }
+}
+
+impl SceneDef {
+    /// Parses and validates one scene file's text. `file` is only used in messages.
+    pub fn parse(file: &Path, src: &str) -> Result<SceneDef, SpecErrors> {
+        let def: SceneDef = ron::Options::default().from_str(src).map_err(|e| {
+            SpecError::new(
+                file,
+                e.span.start.line,
+                e.span.start.col,
+                e.code.to_string(),
+            )
+        })?;
+        def.validate(file, src)?;
+        Ok(def)
+    }
+
+    /// Reads, parses and validates one scene file.
+    pub fn load(file: &Path) -> Result<SceneDef, SpecErrors> {
+        let src = std::fs::read_to_string(file)
+            .map_err(|e| SpecError::new(file, 0, 0, format!("cannot read the file: {e}")))?;
+        Self::parse(file, &src)
+    }
+
+    fn validate(&self, file: &Path, src: &str) -> Result<(), SpecErrors> {
+        let mut c = Checker {
+            file,
+            src,
+            errors: Vec::new(),
+        };
+        let root = FieldPath::default();
+
+        let description = self.description.trim();
+        if description.is_empty() || description.contains('\n') || description.len() > 160 {
+            c.fail(
+                &root.field("description"),
+                "must be one line of 1 to 160 characters".into(),
+            );
+        }
+
+        let v = root.field("viewpoint");
+        c.range(
+            &v.field("eye_height_m"),
+            self.viewpoint.eye_height_m,
+            0.8..=1.6,
+            " m",
+        );
+        c.range(
+            &v.field("yaw_deg"),
+            self.viewpoint.yaw_deg,
+            -360.0..=360.0,
+            "°",
+        );
+        c.range(
+            &v.field("pitch_deg"),
+            self.viewpoint.pitch_deg,
+            -30.0..=15.0,
+            "°",
+        );
+        c.range(
+            &v.field("fov_deg"),
+            self.viewpoint.fov_deg,
+            60.0..=120.0,
+            "°",
+        );
+
+        let s = root.field("sky");
+        c.range(
+            &s.field("sun_elevation_deg"),
+            self.sky.sun_elevation_deg,
+            -10.0..=90.0,
+            "°",
+        );
+        c.range(
+            &s.field("sun_azimuth_deg"),
+            self.sky.sun_azimuth_deg,
+            -360.0..=360.0,
+            "°",
+        );
+        c.range(
+            &s.field("sun_lux"),
+            self.sky.sun_lux,
+            0.0..=120_000.0,
+            " lux",
+        );
+        c.range(&s.field("ambient"), self.sky.ambient, 0.0..=5_000.0, "");
+        c.range(
+            &s.field("fog").field("visibility_m"),
+            self.sky.fog.visibility_m,
+            20.0..=2_000.0,
+            " m",
+        );
+
+        let t = root.field("terrain");
+        let terrain = &self.terrain;
+        c.range(&t.field("size_m"), terrain.size_m, 50.0..=2_000.0, " m");
+        c.count(
+            &t.field("resolution"),
+            terrain.resolution as usize,
+            8..=400,
+            "cells",
+        );
+        c.range(
+            &t.field("hill_height_m"),
+            terrain.hill_height_m,
+            0.0..=100.0,
+            " m",
+        );
+        c.range(
+            &t.field("hill_size_m"),
+            terrain.hill_size_m,
+            5.0..=1_000.0,
+            " m",
+        );
+        c.range(
+            &t.field("rim_height_m"),
+            terrain.rim_height_m,
+            0.0..=200.0,
+            " m",
+        );
+        c.range(
+            &t.field("flat_radius_m"),
+            terrain.flat_radius_m,
+            0.0..=100.0,
+            " m",
+        );
+        c.count(&t.field("colors"), terrain.colors.len(), 1..=8, "colours");
+
+        let half = terrain.size_m / 2.0;
+        for (i, rule) in self.vegetation.iter().enumerate() {
+            let r = root.field("vegetation").index(i);
+            c.count(&r.field("count"), rule.count as usize, 0..=20_000, "items");
+            c.range(
+                &r.field("inner_radius_m"),
+                rule.inner_radius_m,
+                0.0..=half,
+                " m (half the terrain)",
+            );
+            c.range(
+                &r.field("outer_radius_m"),
+                rule.outer_radius_m,
+                0.0..=half,
+                " m (half the terrain)",
+            );
+            if rule.inner_radius_m >= rule.outer_radius_m {
+                c.fail(
+                    &r.field("outer_radius_m"),
+                    format!(
+                        "must be larger than inner_radius_m ({}), found {}",
+                        rule.inner_radius_m, rule.outer_radius_m
+                    ),
+                );
+            }
+            let (lo, hi) = rule.height_m;
+            c.range(&r.field("height_m").index(0), lo, 0.02..=60.0, " m");
+            c.range(&r.field("height_m").index(1), hi, 0.02..=60.0, " m");
+            if lo > hi {
+                c.fail(
+                    &r.field("height_m"),
+                    format!("smallest ({lo}) must not exceed largest ({hi})"),
+                );
+            }
+            c.range(&r.field("spacing_m"), rule.spacing_m, 0.0..=50.0, " m");
+            c.count(&r.field("colors"), rule.colors.len(), 1..=8, "colours");
+        }
+
+        if c.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(SpecErrors(c.errors))
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) const GOOD: &str = r##"(
+    description: "A test clearing.",
+    seed: 3,
+    viewpoint: (eye_height_m: 1.2),
+    sky: (
+        zenith: "#4a7fc1", horizon: "#cfe0ea",
+        sun_elevation_deg: 40.0, sun_azimuth_deg: 200.0, sun_color: "#fff2dc",
+        sun_lux: 9000.0, ambient: 500.0,
+        fog: (color: "#c8d8d8", visibility_m: 200.0),
+    ),
+    terrain: (
+        size_m: 300.0, resolution: 64, hill_height_m: 8.0, hill_size_m: 50.0,
+        flat_radius_m: 8.0, colors: ["#5c8a34"],
+    ),
+    vegetation: [
+        (kind: Conifer, count: 20, inner_radius_m: 12.0, outer_radius_m: 100.0,
+         height_m: (5.0, 12.0), colors: ["#2f5a2a"]),
+    ],
+)"##;
+
+    fn parse(src: &str) -> Result<SceneDef, SpecErrors> {
+        SceneDef::parse(Path::new("scenes/test.ron"), src)
+    }
+
+    fn only_error(src: &str) -> SpecError {
+        let errs = parse(src).expect_err("should fail").0;
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        errs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn good_scene_parses_with_defaults_filled() {
+        let def = parse(GOOD).unwrap();
+        assert_eq!(def.seed, 3);
+        assert_eq!(def.viewpoint.eye_height_m, 1.2);
+        assert_eq!(
+            def.viewpoint.fov_deg, 100.0,
+            "default headset-like field of view"
+        );
+        assert_eq!(def.terrain.rim_height_m, 0.0);
+        assert_eq!(def.vegetation[0].kind, PlantKind::Conifer);
+    }
+
+    #[test]
+    fn syntax_error_names_file_line_and_column() {
+        let src = GOOD.replace("seed: 3,", "seed: 3,,");
+        let e = only_error(&src);
+        assert_eq!((e.line, e.col), (3, 13), "{e}");
+        assert!(e.to_string().starts_with("scenes/test.ron:3:13: "), "{e}");
+    }
+
+    #[test]
+    fn unknown_field_is_named_with_its_place() {
+        let src = GOOD.replace("seed: 3,", "seed: 3,\n    sede: 4,");
+        let e = only_error(&src);
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("sede"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_named_with_its_place() {
+        let src = GOOD.replace("resolution: 64", "resolution: \"many\"");
+        let e = only_error(&src);
+        assert_eq!(e.line, 12, "{e}");
+        assert!(e.message.to_lowercase().contains("expected"), "{e}");
+    }
+
+    #[test]
+    fn bad_colour_is_named_with_its_place() {
+        let src = GOOD.replace("\"#4a7fc1\"", "\"blue\"");
+        let e = only_error(&src);
+        assert_eq!(e.line, 6, "{e}");
+        assert!(e.message.contains("blue"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_value_points_at_the_field() {
+        let src = GOOD.replace("eye_height_m: 1.2", "eye_height_m: 3.5");
+        let e = only_error(&src);
+        assert_eq!((e.line, e.col), (4, 17), "{e}");
+        assert!(e.message.contains("viewpoint.eye_height_m"), "{e}");
+        assert!(e.message.contains("between 0.8 and 1.6"), "{e}");
+    }
+
+    #[test]
+    fn every_range_problem_is_reported_at_once() {
+        let src = GOOD
+            .replace("count: 20", "count: 50000")
+            .replace("height_m: (5.0, 12.0)", "height_m: (12.0, 5.0)");
+        let errs = parse(&src).expect_err("should fail").0;
+        let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert_eq!(errs.len(), 2, "{text:#?}");
+        assert!(text[0].contains("vegetation[0].count"), "{text:#?}");
+        assert_eq!(errs[0].line, 16);
+        assert!(text[1].contains("vegetation[0].height_m"), "{text:#?}");
+    }
+
+    #[test]
+    fn missing_required_field_is_reported() {
+        let src = GOOD.replace("    description: \"A test clearing.\",\n", "");
+        let e = only_error(&src);
+        assert!(e.message.contains("description"), "{e}");
+    }
+}

@@ -1,0 +1,146 @@
+//! The ground's shape and colour as plain functions of position, so placement, the mesh and
+//! the tests all agree on where the ground is. Noise comes from `fastnoise-lite`
+//! (OpenSimplex2 with fractal octaves), seeded from the scene.
+
+use crate::color::Rgb;
+use crate::scene::Terrain;
+use fastnoise_lite::{FastNoiseLite, FractalType, NoiseType};
+
+/// Height and colour of the ground anywhere in a scene.
+pub struct HeightField {
+    hills: FastNoiseLite,
+    patches: FastNoiseLite,
+    hill_height: f32,
+    rim_height: f32,
+    flat_radius: f32,
+    half_size: f32,
+    colors: Vec<Rgb>,
+}
+
+/// Folds a 64-bit scene seed and a salt into the 32-bit seed the noise takes.
+fn noise_seed(seed: u64, salt: u64) -> i32 {
+    let s = seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (s ^ (s >> 32)) as u32 as i32
+}
+
+fn smoothstep(e0: f32, e1: f32, x: f32) -> f32 {
+    let t = ((x - e0) / (e1 - e0)).clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
+impl HeightField {
+    pub fn new(t: &Terrain, seed: u64) -> Self {
+        let mut hills = FastNoiseLite::with_seed(noise_seed(seed, 1));
+        hills.set_noise_type(Some(NoiseType::OpenSimplex2));
+        hills.set_fractal_type(Some(FractalType::FBm));
+        hills.set_fractal_octaves(Some(4));
+        hills.set_frequency(Some(1.0 / t.hill_size_m));
+
+        let mut patches = FastNoiseLite::with_seed(noise_seed(seed, 2));
+        patches.set_noise_type(Some(NoiseType::OpenSimplex2));
+        patches.set_fractal_type(Some(FractalType::FBm));
+        patches.set_fractal_octaves(Some(2));
+        // Colour patches a few metres across, smaller than hills.
+        patches.set_frequency(Some(1.0 / 9.0));
+
+        Self {
+            hills,
+            patches,
+            hill_height: t.hill_height_m,
+            rim_height: t.rim_height_m,
+            flat_radius: t.flat_radius_m,
+            half_size: t.size_m / 2.0,
+            colors: t.colors.clone(),
+        }
+    }
+
+    /// Ground height in metres at (x, z). Exactly 0 within the flat radius, where the viewer
+    /// sits; hills fade in beyond it and the rim rises towards the edge.
+    pub fn height(&self, x: f32, z: f32) -> f32 {
+        let r = (x * x + z * z).sqrt();
+        if r <= self.flat_radius {
+            return 0.0;
+        }
+        let fade_in = smoothstep(self.flat_radius, self.flat_radius * 2.5 + 10.0, r);
+        let hills = self.hills.get_noise_2d(x, z) * self.hill_height * fade_in;
+        let rim = self.rim_height * smoothstep(self.half_size * 0.3, self.half_size, r).powf(1.5);
+        hills + rim
+    }
+
+    /// Ground colour at (x, z): seeded patches of the terrain's colours.
+    pub fn color(&self, x: f32, z: f32) -> Rgb {
+        let n = self.colors.len();
+        if n == 1 {
+            return self.colors[0];
+        }
+        // Noise in −1..1 mapped across the palette, blending between neighbours.
+        let v = (self.patches.get_noise_2d(x, z) * 0.5 + 0.5).clamp(0.0, 0.9999) * (n - 1) as f32;
+        let i = v.floor() as usize;
+        let t = v - i as f32;
+        self.colors[i].lerp(self.colors[(i + 1).min(n - 1)], smoothstep(0.3, 0.7, t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terrain() -> Terrain {
+        Terrain {
+            size_m: 300.0,
+            resolution: 64,
+            hill_height_m: 10.0,
+            hill_size_m: 50.0,
+            rim_height_m: 20.0,
+            flat_radius_m: 8.0,
+            colors: vec![Rgb([10, 100, 10]), Rgb([200, 180, 60])],
+        }
+    }
+
+    #[test]
+    fn ground_is_level_where_the_viewer_sits() {
+        let h = HeightField::new(&terrain(), 7);
+        for (x, z) in [(0.0, 0.0), (5.0, 5.0), (-7.9, 0.0), (0.0, 7.9)] {
+            assert_eq!(h.height(x, z), 0.0, "at ({x}, {z})");
+        }
+    }
+
+    #[test]
+    fn hills_rise_away_from_the_viewer_and_rim_closes_the_view() {
+        let h = HeightField::new(&terrain(), 7);
+        let far: Vec<f32> = (0..64)
+            .map(|i| {
+                let a = i as f32 / 64.0 * std::f32::consts::TAU;
+                h.height(140.0 * a.cos(), 140.0 * a.sin())
+            })
+            .collect();
+        let mean = far.iter().sum::<f32>() / far.len() as f32;
+        assert!(mean > 8.0, "rim should lift the far ground, mean {mean}");
+        let spread = far.iter().cloned().fold(f32::MIN, f32::max)
+            - far.iter().cloned().fold(f32::MAX, f32::min);
+        assert!(spread > 2.0, "hills should vary, spread {spread}");
+    }
+
+    #[test]
+    fn same_seed_same_ground_other_seed_other_ground() {
+        let a = HeightField::new(&terrain(), 7);
+        let b = HeightField::new(&terrain(), 7);
+        let c = HeightField::new(&terrain(), 8);
+        assert_eq!(a.height(60.0, -40.0), b.height(60.0, -40.0));
+        assert_ne!(a.height(60.0, -40.0), c.height(60.0, -40.0));
+    }
+
+    #[test]
+    fn colours_stay_within_the_palette_blend() {
+        let h = HeightField::new(&terrain(), 7);
+        let mut seen_low = false;
+        let mut seen_high = false;
+        for i in 0..400 {
+            let c = h.color(i as f32 * 1.7, (i % 20) as f32 * 3.1);
+            assert!((10..=200).contains(&c.0[0]), "{c}");
+            seen_low |= c.0[0] < 60;
+            seen_high |= c.0[0] > 150;
+        }
+        assert!(seen_low && seen_high, "both palette colours should appear");
+    }
+}
