@@ -1,0 +1,260 @@
+//! Choosing where frames go: an OpenXR headset (`xr`), a window (`flat`), or the headset
+//! when one answers and the window otherwise (`auto`). Only this module knows the difference;
+//! content attaches to the one [`Head`] entity in every mode.
+
+mod flat;
+mod notice;
+mod readiness;
+mod xr;
+
+use bevy::app::PluginGroupBuilder;
+use bevy::prelude::*;
+use bevy::render::RenderPlugin;
+use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
+use bevy::window::{PresentMode, WindowResolution};
+use bevy::winit::WinitSettings;
+use respite_core::scene::Viewpoint;
+
+pub use notice::Notice;
+pub use readiness::RenderReadiness;
+
+/// What the operator asked for on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DisplayChoice {
+    /// The headset when an OpenXR runtime and headset answer, else the window, with a notice.
+    Auto,
+    /// The headset only; refuse to start without one.
+    Xr,
+    /// A window on this screen; OpenXR is never touched.
+    Flat,
+}
+
+impl std::fmt::Display for DisplayChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The names the command line takes.
+        f.write_str(match self {
+            DisplayChoice::Auto => "auto",
+            DisplayChoice::Xr => "xr",
+            DisplayChoice::Flat => "flat",
+        })
+    }
+}
+
+/// Which display actually runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActiveDisplay {
+    Xr,
+    Flat,
+}
+
+/// What ran and why: logged at start and kept for session records.
+#[derive(Resource, Clone, Debug)]
+pub struct DisplayReport {
+    pub requested: DisplayChoice,
+    pub active: ActiveDisplay,
+    /// Why `auto` fell back to the window.
+    pub fallback_reason: Option<String>,
+    /// The OpenXR runtime's name and version, when a headset runs.
+    pub runtime: Option<String>,
+    /// The headset system's name, when a headset runs.
+    pub system: Option<String>,
+}
+
+/// The viewer's head: the tracked view in a headset, the camera on a screen. Anything that
+/// must stay with the viewer (fades, panels) is a child of this entity.
+#[derive(Component, Default)]
+#[require(Transform, Visibility)]
+pub struct Head;
+
+/// The scene's viewpoint, kept for rigs that are built after start-up.
+#[derive(Resource, Clone, Debug)]
+pub struct ViewpointSpec(pub Viewpoint);
+
+/// A display that was demanded but cannot run.
+#[derive(Debug)]
+pub enum DisplayError {
+    XrUnavailable { reason: String },
+}
+
+impl std::fmt::Display for DisplayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DisplayError::XrUnavailable { reason } => write!(
+                f,
+                "--display xr was asked for, but no headset is available: {reason}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DisplayError {}
+
+/// Window and rendering settings shared by every display.
+#[derive(Clone, Debug)]
+pub struct WindowSpec {
+    pub title: String,
+    pub size: (u32, u32),
+}
+
+/// Bevy's plugins for a window, the same in every mode: one render path for both arms of a
+/// study. Pipelined rendering is off everywhere (XR needs it off for fresh head poses, so
+/// `flat` matches), and pipelines compile before a frame is shown, so nothing pops in.
+fn window_plugins(window: &WindowSpec) -> PluginGroupBuilder {
+    DefaultPlugins
+        .build()
+        .disable::<PipelinedRenderingPlugin>()
+        .set(WindowPlugin {
+            primary_window: Some(Window {
+                title: window.title.clone(),
+                resolution: WindowResolution::new(window.size.0, window.size.1),
+                present_mode: PresentMode::AutoVsync,
+                ..default()
+            }),
+            ..default()
+        })
+        .set(RenderPlugin {
+            synchronous_pipeline_compilation: true,
+            ..default()
+        })
+}
+
+/// The plugin group for a display choice. `flat` holds no XR plugin at all: creating an
+/// OpenXR instance can start a runtime such as SteamVR.
+pub fn plugin_group(choice: DisplayChoice, window: &WindowSpec) -> PluginGroupBuilder {
+    match choice {
+        DisplayChoice::Flat => window_plugins(window),
+        DisplayChoice::Xr | DisplayChoice::Auto => xr::add_plugins(window_plugins(window)),
+    }
+}
+
+/// Adds the display's plugins and rig to `app`, deciding from what answered.
+pub fn add_display(
+    app: &mut App,
+    choice: DisplayChoice,
+    window: &WindowSpec,
+    viewpoint: &Viewpoint,
+) -> Result<DisplayReport, DisplayError> {
+    app.add_plugins(plugin_group(choice, window));
+    app.insert_resource(ViewpointSpec(viewpoint.clone()));
+    let report = match choice {
+        DisplayChoice::Flat => DisplayReport {
+            requested: choice,
+            active: ActiveDisplay::Flat,
+            fallback_reason: None,
+            runtime: None,
+            system: None,
+        },
+        DisplayChoice::Xr | DisplayChoice::Auto => match xr::probe(app) {
+            Ok((runtime, system)) => DisplayReport {
+                requested: choice,
+                active: ActiveDisplay::Xr,
+                fallback_reason: None,
+                runtime: Some(runtime),
+                system: Some(system),
+            },
+            Err(reason) if choice == DisplayChoice::Auto => DisplayReport {
+                requested: choice,
+                active: ActiveDisplay::Flat,
+                fallback_reason: Some(reason),
+                runtime: None,
+                system: None,
+            },
+            Err(reason) => return Err(DisplayError::XrUnavailable { reason }),
+        },
+    };
+    // A headset must never be capped by the desktop window losing focus (Bevy throttles an
+    // unfocused window); the window itself keeps drawing for the therapist.
+    app.insert_resource(WinitSettings::continuous());
+    app.add_plugins((notice::plugin, readiness::plugin));
+    match report.active {
+        ActiveDisplay::Flat => app.add_plugins(flat::plugin),
+        ActiveDisplay::Xr => app.add_plugins(xr::plugin),
+    };
+    match (&report.active, &report.fallback_reason) {
+        (ActiveDisplay::Flat, Some(reason)) => {
+            warn!("display: no headset answered ({reason}); showing the scene in the window");
+            app.insert_resource(Notice::timed(
+                format!("No headset answered: {reason}.\nShowing the scene on this screen."),
+                30.0,
+            ));
+        }
+        (ActiveDisplay::Flat, None) => info!("display: flat window (requested {choice})"),
+        (ActiveDisplay::Xr, _) => info!(
+            "display: headset via {} on {} (requested {choice})",
+            report.runtime.as_deref().unwrap_or("?"),
+            report.system.as_deref().unwrap_or("?")
+        ),
+    }
+    app.insert_resource(report.clone());
+    Ok(report)
+}
+
+/// Horizontal field of view → Bevy's vertical one for a given aspect (width / height).
+pub fn vertical_fov(horizontal_deg: f32, aspect: f32) -> f32 {
+    let h = horizontal_deg.to_radians();
+    2.0 * ((h / 2.0).tan() / aspect.max(0.1)).atan()
+}
+
+/// The seated viewer's eye position and facing, from the scene's viewpoint.
+pub fn eye_transform(v: &Viewpoint) -> Transform {
+    // Yaw 0 faces north (−Z); positive yaw turns east (+X), i.e. clockwise seen from above.
+    Transform::from_xyz(0.0, v.eye_height_m, 0.0).with_rotation(Quat::from_euler(
+        EulerRot::YXZ,
+        -v.yaw_deg.to_radians(),
+        v.pitch_deg.to_radians(),
+        0.0,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bevy_mod_openxr::init::OxrInitPlugin;
+
+    fn window() -> WindowSpec {
+        WindowSpec {
+            title: "t".into(),
+            size: (640, 360),
+        }
+    }
+
+    #[test]
+    fn flat_holds_no_xr_plugin_and_auto_and_xr_do() {
+        let flat = plugin_group(DisplayChoice::Flat, &window());
+        assert!(!flat.contains::<OxrInitPlugin>());
+        assert!(flat.enabled::<RenderPlugin>());
+        for choice in [DisplayChoice::Auto, DisplayChoice::Xr] {
+            let g = plugin_group(choice, &window());
+            assert!(g.enabled::<OxrInitPlugin>(), "{choice:?}");
+            // The XR plugin brings its own render set-up.
+            assert!(!g.enabled::<RenderPlugin>(), "{choice:?}");
+        }
+        for choice in [DisplayChoice::Flat, DisplayChoice::Auto, DisplayChoice::Xr] {
+            let g = plugin_group(choice, &window());
+            assert!(!g.enabled::<PipelinedRenderingPlugin>(), "{choice:?}");
+        }
+    }
+
+    #[test]
+    fn screen_fov_matches_a_headset_horizontally() {
+        let v = vertical_fov(100.0, 16.0 / 9.0).to_degrees();
+        assert!((v - 67.7).abs() < 0.5, "{v}");
+        assert!((vertical_fov(90.0, 1.0).to_degrees() - 90.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn eye_sits_at_seated_height_facing_the_spec_yaw() {
+        let t = eye_transform(&Viewpoint {
+            eye_height_m: 1.2,
+            yaw_deg: 90.0,
+            pitch_deg: 0.0,
+            fov_deg: 100.0,
+        });
+        assert_eq!(t.translation, Vec3::new(0.0, 1.2, 0.0));
+        let fwd = t.forward();
+        assert!(
+            (fwd.x - 1.0).abs() < 1e-5 && fwd.z.abs() < 1e-5,
+            "yaw 90 faces east: {fwd:?}"
+        );
+    }
+}

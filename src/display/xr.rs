@@ -1,0 +1,202 @@
+//! The headset rig (bevy_mod_openxr): plugin set-up, the seated reference space, why a
+//! runtime did not answer, and what to do when the headset session stops mid-run.
+
+use super::{Head, Notice, ViewpointSpec, eye_transform, vertical_fov};
+use bevy::app::PluginGroupBuilder;
+use bevy::prelude::*;
+use bevy_mod_openxr::add_xr_plugins;
+use bevy_mod_openxr::init::OxrInitPlugin;
+use bevy_mod_openxr::reference_space::OxrReferenceSpacePlugin;
+use bevy_mod_openxr::resources::{OxrInstance, OxrSystemId};
+use bevy_mod_openxr::types::{AppInfo, Version};
+use bevy_mod_xr::camera::XrCamera;
+use bevy_mod_xr::session::{XrState, XrStateChanged, XrTrackingRoot};
+use std::path::{Path, PathBuf};
+
+pub(super) fn add_plugins(window_plugins: PluginGroupBuilder) -> PluginGroupBuilder {
+    add_xr_plugins(window_plugins)
+        .set(OxrInitPlugin {
+            app_info: AppInfo {
+                name: "Respite".into(),
+                version: Version(0, 1, 0),
+            },
+            synchronous_pipeline_compilation: true,
+            ..default()
+        })
+        // Seated use: LOCAL space has its origin at the head, so eye height comes from the
+        // scene's viewpoint, not from a standing-height floor (STAGE).
+        .set(OxrReferenceSpacePlugin {
+            default_primary_ref_space: openxr::ReferenceSpaceType::LOCAL,
+        })
+}
+
+/// Runs right after the plugins are added: the runtime's and headset's names when OpenXR
+/// came up, else a sentence saying why not.
+pub(super) fn probe(app: &App) -> Result<(String, String), String> {
+    let world = app.world();
+    match world.get_resource::<XrState>() {
+        Some(XrState::Unavailable) | None => Err(diagnose()),
+        Some(_) => {
+            let instance = world.resource::<OxrInstance>();
+            let runtime = instance
+                .properties()
+                .map(|p| format!("{} {}", p.runtime_name, p.runtime_version))
+                .unwrap_or_else(|e| format!("unknown runtime ({e})"));
+            let system = world
+                .get_resource::<OxrSystemId>()
+                .and_then(|id| instance.system_properties(id.0).ok())
+                .map(|p| p.system_name)
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "an unnamed headset".into());
+            Ok((runtime, system))
+        }
+    }
+}
+
+/// Why OpenXR did not come up, in words a therapist can act on.
+fn diagnose() -> String {
+    // SAFETY: loading the loader library runs its initialisers, exactly as the XR plugin
+    // itself just did; nothing else is called on it here.
+    let entry = match unsafe { openxr::Entry::load() } {
+        Ok(entry) => entry,
+        Err(e) => {
+            return format!(
+                "the OpenXR loader libopenxr_loader.so could not be loaded ({e}); \
+                 on Debian install libopenxr-loader1 and libopenxr-dev"
+            );
+        }
+    };
+    if let Some(path) = std::env::var_os("XR_RUNTIME_JSON") {
+        if !Path::new(&path).is_file() {
+            return format!(
+                "XR_RUNTIME_JSON names {}, which does not exist",
+                Path::new(&path).display()
+            );
+        }
+    } else if active_runtime_manifests().iter().all(|p| !p.is_file()) {
+        return "no OpenXR runtime is active (no openxr/1/active_runtime.json); \
+                start one such as Monado or SteamVR"
+            .into();
+    }
+    match entry.enumerate_extensions() {
+        Err(e) => format!("the OpenXR runtime did not answer ({e})"),
+        Ok(_) => "an OpenXR runtime answered, but no headset is connected or it refused a session \
+                  (the runtime's own message is in the log above)"
+            .into(),
+    }
+}
+
+/// Where the OpenXR loader looks for the active runtime on Linux.
+fn active_runtime_manifests() -> Vec<PathBuf> {
+    let rel = "openxr/1/active_runtime.json";
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    match std::env::var_os("XDG_CONFIG_HOME") {
+        Some(d) => dirs.push(PathBuf::from(d)),
+        None => {
+            if let Some(home) = std::env::var_os("HOME") {
+                dirs.push(PathBuf::from(home).join(".config"));
+            }
+        }
+    }
+    let config_dirs = std::env::var("XDG_CONFIG_DIRS").unwrap_or_else(|_| "/etc/xdg".into());
+    dirs.extend(
+        config_dirs
+            .split(':')
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from),
+    );
+    dirs.push(PathBuf::from("/etc"));
+    dirs.into_iter().map(|d| d.join(rel)).collect()
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_headset_rig)
+        .add_systems(PostUpdate, follow_views.before(TransformSystems::Propagate))
+        .add_systems(Update, pause_when_headset_stops);
+}
+
+/// Puts the tracking origin at the seated eye and the [`Head`] under it. A window camera
+/// follows the head so the desktop shows what the patient sees (and any notice).
+fn spawn_headset_rig(
+    mut commands: Commands,
+    viewpoint: Res<ViewpointSpec>,
+    roots: Query<Entity, With<XrTrackingRoot>>,
+) {
+    let eye = eye_transform(&viewpoint.0);
+    // A headset's view is the patient's own: keep only the yaw, never a forced pitch.
+    let root_transform = Transform::from_translation(eye.translation)
+        .with_rotation(Quat::from_rotation_y(-viewpoint.0.yaw_deg.to_radians()));
+    let head = commands
+        .spawn((Name::new("Head (headset view)"), Head))
+        .id();
+    if let Ok(root) = roots.single() {
+        commands.entity(root).insert(root_transform).add_child(head);
+    } else {
+        commands.entity(head).insert(root_transform);
+    }
+    commands.entity(head).with_child((
+        Name::new("Desktop mirror"),
+        Camera3d::default(),
+        Projection::Perspective(PerspectiveProjection {
+            fov: vertical_fov(viewpoint.0.fov_deg, 16.0 / 9.0),
+            ..default()
+        }),
+        IsDefaultUiCamera,
+    ));
+}
+
+/// The head is the midpoint of the eye views the runtime reports.
+fn follow_views(
+    views: Query<&Transform, (With<XrCamera>, Without<Head>)>,
+    mut heads: Query<&mut Transform, With<Head>>,
+) {
+    let mut n = 0.0;
+    let mut pos = Vec3::ZERO;
+    let mut rot = None;
+    for t in &views {
+        n += 1.0;
+        pos += t.translation;
+        rot.get_or_insert(t.rotation);
+    }
+    let (Some(rot), Ok(mut head)) = (rot, heads.single_mut()) else {
+        return;
+    };
+    head.translation = pos / n;
+    head.rotation = rot;
+}
+
+/// When the headset session stops mid-run (headset off, runtime closed), pause the scene and
+/// say so on the desktop; carry on when it comes back. Never panic, never exit.
+fn pause_when_headset_stops(
+    mut changes: MessageReader<XrStateChanged>,
+    mut was_running: Local<bool>,
+    mut time: ResMut<Time<Virtual>>,
+    mut notice: ResMut<Notice>,
+) {
+    for XrStateChanged(state) in changes.read() {
+        info!("display: headset session state {state:?}");
+        match state {
+            XrState::Running => {
+                if *was_running && time.is_paused() {
+                    info!("display: headset is back; resuming the scene");
+                    time.unpause();
+                    notice.clear();
+                }
+                *was_running = true;
+            }
+            XrState::Stopping | XrState::Exiting { .. } | XrState::Idle | XrState::Available
+                if *was_running =>
+            {
+                if !time.is_paused() {
+                    warn!("display: headset session stopped ({state:?}); pausing the scene");
+                    time.pause();
+                }
+                *notice = Notice::lasting(format!(
+                    "The headset stopped showing the scene ({state:?}).\n\
+                     The scene is paused and resumes when the headset is back."
+                ));
+            }
+            _ => {}
+        }
+    }
+}

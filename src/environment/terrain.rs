@@ -1,0 +1,51 @@
+//! The ground: a faceted heightfield from the core's seeded height and colour functions.
+
+use super::SharedMaterials;
+use super::meshkit::{LowPoly, color};
+use crate::ActiveScene;
+use bevy::prelude::*;
+use respite_core::terrain::HeightField;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<SharedMaterials>()
+        .add_systems(Startup, spawn_terrain);
+}
+
+fn spawn_terrain(
+    mut commands: Commands,
+    scene: Res<ActiveScene>,
+    shared: Res<SharedMaterials>,
+    mut meshes: ResMut<Assets<Mesh>>,
+) {
+    let spec = &scene.def.terrain;
+    let field = HeightField::new(spec, scene.def.seed);
+    let n = spec.resolution as usize;
+    let half = spec.size_m / 2.0;
+    let step = spec.size_m / n as f32;
+    let at = |i: usize, j: usize| {
+        let (x, z) = (-half + i as f32 * step, -half + j as f32 * step);
+        Vec3::new(x, field.height(x, z), z)
+    };
+    let mut ground = LowPoly::default();
+    for i in 0..n {
+        for j in 0..n {
+            let (a, b, c, d) = (at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1));
+            // Alternate the diagonal so facets do not line up in stripes.
+            let tris = if (i + j) % 2 == 0 {
+                [[a, d, c], [a, c, b]]
+            } else {
+                [[a, d, b], [b, d, c]]
+            };
+            // Colour per corner: patches blend smoothly across cells (a colour per triangle
+            // drew straight seams through the near grass); light still shows the facets.
+            for tri in tris {
+                ground.triangle(tri, tri.map(|p| color(field.color(p.x, p.z), 1.0)));
+            }
+        }
+    }
+    commands.spawn((
+        Name::new("Terrain"),
+        Mesh3d(meshes.add(ground.build())),
+        MeshMaterial3d(shared.solid.clone()),
+    ));
+}

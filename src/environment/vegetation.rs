@@ -1,0 +1,195 @@
+//! Trees, bushes, rocks, flowers and grass from the spec's scatter rules. Each rule builds a
+//! few shape variants per colour once (unit height), and every placed item reuses one of
+//! them, scaled: thousands of items, a handful of meshes, instanced draws.
+
+use super::SharedMaterials;
+use super::meshkit::{LowPoly, color, ico};
+use crate::ActiveScene;
+use bevy::light::NotShadowCaster;
+use bevy::mesh::{ConeMeshBuilder, CylinderMeshBuilder};
+use bevy::prelude::*;
+use respite_core::Rgb;
+use respite_core::scatter::scatter;
+use respite_core::scene::{PlantKind, Scatter};
+use respite_core::terrain::HeightField;
+
+/// Shape variants per colour: enough that neighbours differ, few enough to batch well.
+const SHAPES: u32 = 3;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_vegetation);
+}
+
+fn spawn_vegetation(
+    mut commands: Commands,
+    scene: Res<ActiveScene>,
+    shared: Res<SharedMaterials>,
+    mut meshes: ResMut<Assets<Mesh>>,
+) {
+    let def = &scene.def;
+    let field = HeightField::new(&def.terrain, def.seed);
+    let mut total = 0;
+    for (index, rule) in def.vegetation.iter().enumerate() {
+        let variants: Vec<Vec<Handle<Mesh>>> = rule
+            .colors
+            .iter()
+            .map(|&c| {
+                (0..SHAPES)
+                    .map(|s| meshes.add(unit_shape(rule, c, s, def.seed as u32 ^ index as u32)))
+                    .collect()
+            })
+            .collect();
+        let material = match rule.kind {
+            PlantKind::GrassTuft | PlantKind::Flower => shared.two_sided.clone(),
+            _ => shared.solid.clone(),
+        };
+        let casts_shadow = !matches!(rule.kind, PlantKind::GrassTuft | PlantKind::Flower);
+        // Sink each item a little so it sits in sloped ground rather than on it.
+        let sink = match rule.kind {
+            PlantKind::Rock => 0.25,
+            PlantKind::Conifer | PlantKind::Broadleaf => 0.04,
+            _ => 0.02,
+        };
+        let parent = commands
+            .spawn((
+                Name::new(format!("{:?} x{}", rule.kind, rule.count)),
+                Transform::default(),
+                Visibility::default(),
+            ))
+            .id();
+        for p in scatter(rule, def.seed, index as u64) {
+            let mesh = variants[p.color][(p.variant % SHAPES) as usize].clone();
+            let y = field.height(p.x, p.z) - sink * p.height;
+            let mut item = commands.spawn((
+                Mesh3d(mesh),
+                MeshMaterial3d(material.clone()),
+                Transform::from_xyz(p.x, y, p.z)
+                    .with_rotation(Quat::from_rotation_y(p.yaw))
+                    .with_scale(Vec3::splat(p.height)),
+                ChildOf(parent),
+            ));
+            if !casts_shadow {
+                item.insert(NotShadowCaster);
+            }
+            total += 1;
+        }
+    }
+    info!("environment: {total} plants and stones placed");
+}
+
+/// One item one metre tall, of `rule`'s kind, painted `main`; `shape` picks a variant.
+fn unit_shape(rule: &Scatter, main: Rgb, shape: u32, seed: u32) -> Mesh {
+    let mut lp = LowPoly::default();
+    let s = shape as f32;
+    let seed = seed.wrapping_mul(31).wrapping_add(shape);
+    let trunk = color(rule.trunk_color, 1.0);
+    match rule.kind {
+        PlantKind::Conifer => {
+            lp.add(
+                &CylinderMeshBuilder::new(0.035, 0.3, 6).build(),
+                Transform::from_xyz(0.0, 0.15, 0.0),
+                trunk,
+                0.0,
+                seed,
+            );
+            let tiers = 4 + shape % 2;
+            for t in 0..tiers {
+                let f = t as f32 / tiers as f32;
+                let radius = (0.30 + 0.03 * s) * (1.0 - 0.72 * f);
+                let height = 0.36 - 0.08 * f;
+                let base = 0.16 + f * 0.72;
+                lp.add(
+                    &ConeMeshBuilder::new(radius, height, 7).build(),
+                    Transform::from_xyz(0.0, base + height / 2.0, 0.0)
+                        .with_rotation(Quat::from_rotation_y(t as f32 * 0.9)),
+                    color(main, 0.82 + 0.3 * f),
+                    0.02,
+                    seed + t,
+                );
+            }
+        }
+        PlantKind::Broadleaf => {
+            lp.add(
+                &CylinderMeshBuilder::new(0.03, 0.62, 6).build(),
+                Transform::from_xyz(0.0, 0.31, 0.0),
+                trunk,
+                0.0,
+                seed,
+            );
+            let clumps = 4 + shape;
+            for k in 0..clumps {
+                let a = k as f32 / clumps as f32 * std::f32::consts::TAU + s;
+                let r = if k == 0 { 0.0 } else { 0.13 };
+                let center = Vec3::new(
+                    r * a.cos(),
+                    0.66 + 0.09 * ((k * 7 + shape) % 3) as f32,
+                    r * a.sin(),
+                );
+                lp.add(
+                    &ico(0.2 - 0.015 * (k % 3) as f32, 1),
+                    Transform::from_translation(center).with_scale(Vec3::new(1.0, 0.85, 1.0)),
+                    color(main, 0.88 + 0.07 * (k % 3) as f32),
+                    0.035,
+                    seed + k,
+                );
+            }
+        }
+        PlantKind::Bush => {
+            for k in 0..3 {
+                let a = k as f32 * 2.1 + s;
+                lp.add(
+                    &ico(0.42, 1),
+                    Transform::from_xyz(0.22 * a.cos(), 0.42 + 0.08 * k as f32, 0.22 * a.sin())
+                        .with_scale(Vec3::new(1.0, 0.8, 1.0)),
+                    color(main, 0.9 + 0.06 * k as f32),
+                    0.06,
+                    seed + k,
+                );
+            }
+        }
+        PlantKind::Rock => {
+            lp.add(
+                &ico(0.5, 1),
+                Transform::from_xyz(0.0, 0.4, 0.0).with_scale(Vec3::new(1.3 + 0.2 * s, 0.8, 1.0)),
+                color(main, 1.0),
+                0.12,
+                seed,
+            );
+        }
+        PlantKind::Flower => {
+            lp.add(
+                &CylinderMeshBuilder::new(0.012, 0.82, 4).build(),
+                Transform::from_xyz(0.0, 0.41, 0.0)
+                    .with_rotation(Quat::from_rotation_z(0.05 * (s - 1.0))),
+                trunk,
+                0.0,
+                seed,
+            );
+            lp.add(
+                &ico(0.2, 0),
+                Transform::from_xyz(0.04 * (s - 1.0), 0.84, 0.0)
+                    .with_scale(Vec3::new(1.0, 0.5, 1.0)),
+                color(main, 1.0),
+                0.02,
+                seed,
+            );
+        }
+        PlantKind::GrassTuft => {
+            let blades = 7 + shape as usize;
+            for k in 0..blades {
+                let a = k as f32 / blades as f32 * std::f32::consts::TAU + s * 0.7;
+                let lean = 0.18 + 0.1 * ((k * 5 + shape as usize) % 3) as f32;
+                let tall = 0.75 + 0.25 * ((k * 3 + shape as usize) % 4) as f32 / 3.0;
+                let (dx, dz) = (a.cos(), a.sin());
+                let side = Vec3::new(-dz, 0.0, dx) * 0.045;
+                let root = Vec3::new(dx * 0.05, 0.0, dz * 0.05);
+                let tip = Vec3::new(dx * lean, tall, dz * lean);
+                lp.triangle(
+                    [root - side, root + side, tip],
+                    [color(main, 0.72), color(main, 0.72), color(main, 1.2)],
+                );
+            }
+        }
+    }
+    lp.build()
+}

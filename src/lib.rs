@@ -1,0 +1,56 @@
+//! Respite: calm, living places for pain distraction, in a headset or on a screen.
+//!
+//! `main` parses the command line and hands a [`RunOptions`] to [`build_app`]; everything
+//! the App shows is built from the scene spec by the feature plugins below.
+
+pub mod display;
+mod environment;
+pub mod screenshot;
+pub mod session;
+
+use bevy::prelude::*;
+use display::{DisplayChoice, DisplayError, DisplayReport, WindowSpec};
+use respite_core::SceneDef;
+use std::time::Duration;
+
+/// The scene this run shows.
+#[derive(Resource, Clone, Debug)]
+pub struct ActiveScene {
+    pub name: String,
+    pub def: SceneDef,
+}
+
+/// Everything a run needs, decided before the App is built.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub scene_name: String,
+    pub scene: SceneDef,
+    pub display: DisplayChoice,
+    /// Minutes in the place before the closing fade; `None` runs until the window closes.
+    pub minutes: Option<f32>,
+    pub window_size: (u32, u32),
+    pub screenshot: Option<screenshot::ScreenshotJob>,
+}
+
+/// Builds the App for a run, or says why the demanded display cannot run.
+pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError> {
+    let mut app = App::new();
+    let window = WindowSpec {
+        title: format!("Respite: {}", opts.scene_name),
+        size: opts.window_size,
+    };
+    let report = display::add_display(&mut app, opts.display, &window, &opts.scene.viewpoint)?;
+    app.insert_resource(ActiveScene {
+        name: opts.scene_name.clone(),
+        def: opts.scene,
+    })
+    .insert_resource(session::RunSettings {
+        limit: opts.minutes.map(|m| Duration::from_secs_f32(m * 60.0)),
+        fade_in: opts.screenshot.is_none(),
+    })
+    .add_plugins((environment::plugin, session::plugin));
+    if let Some(job) = opts.screenshot {
+        app.insert_resource(job).add_plugins(screenshot::plugin);
+    }
+    Ok((app, report))
+}

@@ -1,0 +1,271 @@
+//! The `respite` command: parses the command line, then either builds and runs the App or
+//! runs a core command. Exit codes: 0 done, 2 bad input, 3 a demanded display is missing,
+//! 4 a screenshot could not be written.
+
+use bevy::app::AppExit;
+use clap::{Args, Parser, Subcommand};
+use respite::display::DisplayChoice;
+use respite::screenshot::ScreenshotJob;
+use respite::{RunOptions, build_app};
+use respite_core::{Catalog, SceneDef};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const BAD_INPUT: u8 = 2;
+const DISPLAY_MISSING: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "respite",
+    version,
+    about = "Calm, living places for pain distraction, in a VR headset or on a screen.",
+    long_about = "Calm, living places for pain distraction, in a VR headset or on a screen.\n\n\
+                  With no command, `respite` runs the default scene with --display auto: the \
+                  headset when one answers, else this screen with a notice.",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+    /// Folder of scene files [default: ./scenes, else the one shipped with the source]
+    #[arg(long, global = true, env = "RESPITE_SCENES", value_name = "DIR")]
+    scenes_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Open a scene in the headset or a window (the default command).
+    Run(RunArgs),
+    /// List the scenes with their one-line descriptions.
+    Scenes,
+    /// Validate scene files (every file in the scenes folder when none are given).
+    Check {
+        /// Scene files to check.
+        files: Vec<PathBuf>,
+    },
+    /// Open a scene in a window, let it settle, save one PNG and exit.
+    Screenshot(ScreenshotArgs),
+}
+
+#[derive(Args, Clone)]
+struct RunArgs {
+    /// Scene to show (a file name in the scenes folder, without .ron).
+    #[arg(long, default_value = "forest_glade")]
+    scene: String,
+    /// Where to show it: the headset (xr), a window (flat), or the headset if one answers (auto).
+    #[arg(long, value_enum, default_value_t = DisplayChoice::Auto)]
+    display: DisplayChoice,
+    /// Minutes in the place before a gentle fade-out ends the run [default: until closed].
+    #[arg(long, value_parser = parse_minutes)]
+    minutes: Option<f32>,
+}
+
+#[derive(Args)]
+struct ScreenshotArgs {
+    /// Scene to picture.
+    #[arg(long)]
+    scene: String,
+    /// PNG file to write.
+    #[arg(long, value_name = "FILE.png")]
+    out: PathBuf,
+    /// Window size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Frames to render before capturing.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    frames: u32,
+    /// Display to picture through; `auto` shows what a run without a headset shows.
+    #[arg(long, value_enum, default_value_t = DisplayChoice::Flat)]
+    display: DisplayChoice,
+}
+
+fn parse_minutes(s: &str) -> Result<f32, String> {
+    let m: f32 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of minutes"))?;
+    if m.is_finite() && m > 0.0 && m <= 120.0 {
+        Ok(m)
+    } else {
+        Err(format!("{m} minutes is outside 0 (exclusive) to 120"))
+    }
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("'{s}' is not WIDTHxHEIGHT, like 1280x720");
+    let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (w, h): (u32, u32) = (
+        w.trim().parse().map_err(|_| bad())?,
+        h.trim().parse().map_err(|_| bad())?,
+    );
+    if (160..=7680).contains(&w) && (120..=4320).contains(&h) {
+        Ok((w, h))
+    } else {
+        Err(format!("{w}x{h} is outside 160x120 to 7680x4320"))
+    }
+}
+
+/// `--scenes-dir`, else `./scenes`, else the folder shipped beside the source.
+fn scenes_dir(flag: Option<PathBuf>) -> PathBuf {
+    flag.unwrap_or_else(|| {
+        let here = PathBuf::from("scenes");
+        if here.is_dir() {
+            here
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes")
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let dir = scenes_dir(cli.scenes_dir);
+    match cli.command {
+        None => run(&dir, cli.run, None, (1280, 720)),
+        Some(Command::Run(args)) => run(&dir, args, None, (1280, 720)),
+        Some(Command::Scenes) => list_scenes(&dir),
+        Some(Command::Check { files }) => check(&dir, files),
+        Some(Command::Screenshot(s)) => run(
+            &dir,
+            RunArgs {
+                scene: s.scene,
+                display: s.display,
+                minutes: None,
+            },
+            Some(ScreenshotJob {
+                out: s.out,
+                frames: s.frames,
+            }),
+            s.size,
+        ),
+    }
+}
+
+fn open_catalog(dir: &Path) -> Result<Catalog, ExitCode> {
+    Catalog::open(dir).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(BAD_INPUT)
+    })
+}
+
+fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>, size: (u32, u32)) -> ExitCode {
+    let catalog = match open_catalog(dir) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let scene = match catalog.get(&args.scene) {
+        Ok(def) => def.clone(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    if let Some(job) = &screenshot
+        && let Some(parent) = job.out.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        eprintln!(
+            "error: --out {}: folder {} does not exist",
+            job.out.display(),
+            parent.display()
+        );
+        return ExitCode::from(BAD_INPUT);
+    }
+    if let Err(e) = window_system_present() {
+        eprintln!("error: {e}");
+        return ExitCode::from(DISPLAY_MISSING);
+    }
+    let opts = RunOptions {
+        scene_name: args.scene,
+        scene,
+        display: args.display,
+        minutes: args.minutes,
+        window_size: size,
+        screenshot,
+    };
+    match build_app(opts) {
+        Ok((mut app, _report)) => match app.run() {
+            AppExit::Success => ExitCode::SUCCESS,
+            AppExit::Error(code) => ExitCode::from(code.get()),
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(DISPLAY_MISSING)
+        }
+    }
+}
+
+/// Every display needs a desktop window (the headset's mirror lives there too); without a
+/// window system winit would panic, so say what is missing instead.
+fn window_system_present() -> Result<(), String> {
+    // Built for X11 only (Wayland desktops provide it through XWayland).
+    if cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_none() {
+        return Err(
+            "no window system: DISPLAY is not set. Run from a desktop session, or under \
+                    xvfb-run for pictures without a screen"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+fn list_scenes(dir: &Path) -> ExitCode {
+    let catalog = match open_catalog(dir) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let width = catalog
+        .entries
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0);
+    for entry in &catalog.entries {
+        match &entry.def {
+            Ok(def) => println!("{:width$}  {}", entry.name, def.description),
+            Err(e) => eprintln!(
+                "{:width$}  (cannot be used: {} problem(s); see `respite check`)\n{e}",
+                entry.name,
+                e.0.len()
+            ),
+        }
+    }
+    if catalog.entries.is_empty() {
+        eprintln!("no scene files (*.ron) in {}", dir.display());
+        return ExitCode::from(BAD_INPUT);
+    }
+    ExitCode::SUCCESS
+}
+
+fn check(dir: &Path, files: Vec<PathBuf>) -> ExitCode {
+    let files = if files.is_empty() {
+        match open_catalog(dir) {
+            Ok(c) => c.entries.into_iter().map(|e| e.path).collect(),
+            Err(code) => return code,
+        }
+    } else {
+        files
+    };
+    if files.is_empty() {
+        eprintln!("no scene files (*.ron) in {}", dir.display());
+        return ExitCode::from(BAD_INPUT);
+    }
+    let mut failed = 0;
+    for file in &files {
+        match SceneDef::load(file) {
+            Ok(_) => println!("ok      {}", file.display()),
+            Err(e) => {
+                failed += 1;
+                println!("FAILED  {}", file.display());
+                eprintln!("{e}");
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} scene file(s) failed", files.len());
+        ExitCode::from(BAD_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

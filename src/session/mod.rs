@@ -1,0 +1,220 @@
+//! The run's phases: a gentle opening (the picture fades in from a calm neutral), the time in
+//! the place, and a gentle closing (it fades out) before the app ends. Fades happen on a
+//! shell around the [`Head`], so the headset and the screen fade alike.
+
+use crate::display::{Head, RenderReadiness};
+use crate::environment::ico;
+use bevy::light::{NotShadowCaster, NotShadowReceiver};
+use bevy::prelude::*;
+use std::time::Duration;
+
+/// Seconds for the opening and closing fades: slow enough never to startle.
+pub const FADE_S: f32 = 3.0;
+/// The neutral the picture fades from and to: a dim, slightly warm grey, never black.
+const NEUTRAL: Color = Color::srgb(0.16, 0.17, 0.17);
+
+#[derive(States, Default, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Fading in from the neutral.
+    #[default]
+    Opening,
+    /// In the place.
+    Immersed,
+    /// Fading out to the neutral; the app ends when the fade completes.
+    Closing,
+}
+
+/// How the run begins and ends.
+#[derive(Resource, Clone, Debug)]
+pub struct RunSettings {
+    /// End after this long in the place (scene time: it stops while a headset is off).
+    pub limit: Option<Duration>,
+    /// Fade in at the start. Off for screenshots, which must show the place itself.
+    pub fade_in: bool,
+}
+
+#[derive(Component)]
+struct FadeShell {
+    material: Handle<StandardMaterial>,
+}
+
+/// An opacity ramp on the fade shell, timed in real time so it runs even when paused.
+#[derive(Resource, Clone, Copy)]
+struct Fade {
+    from: f32,
+    to: f32,
+    started: f32,
+}
+
+pub(crate) fn plugin(app: &mut App) {
+    app.init_state::<Phase>()
+        .add_observer(wrap_head_in_fade_shell)
+        .add_systems(OnEnter(Phase::Opening), begin_opening)
+        .add_systems(OnEnter(Phase::Closing), begin_closing)
+        .add_systems(
+            Update,
+            (
+                run_fade,
+                finish_opening.run_if(in_state(Phase::Opening)),
+                end_after_limit.run_if(in_state(Phase::Immersed)),
+                exit_when_closed.run_if(in_state(Phase::Closing)),
+            )
+                .chain(),
+        );
+}
+
+fn wrap_head_in_fade_shell(
+    add: On<Add, Head>,
+    settings: Res<RunSettings>,
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let start = if settings.fade_in { 1.0 } else { 0.0 };
+    let material = materials.add(StandardMaterial {
+        base_color: NEUTRAL.with_alpha(start),
+        unlit: true,
+        fog_enabled: false,
+        alpha_mode: AlphaMode::Blend,
+        cull_mode: None,
+        double_sided: true,
+        ..default()
+    });
+    // 0.3 m: inside every object in the place, outside the camera's 0.1 m near plane.
+    commands.entity(add.entity).with_child((
+        Name::new("Fade shell"),
+        FadeShell {
+            material: material.clone(),
+        },
+        Mesh3d(meshes.add(ico(0.3, 2))),
+        MeshMaterial3d(material),
+        NotShadowCaster,
+        NotShadowReceiver,
+        if start > 0.0 {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        },
+    ));
+}
+
+fn begin_opening(mut commands: Commands, settings: Res<RunSettings>, time: Res<Time<Real>>) {
+    let from = if settings.fade_in { 1.0 } else { 0.0 };
+    commands.insert_resource(Fade {
+        from,
+        to: 0.0,
+        started: time.elapsed_secs(),
+    });
+}
+
+fn begin_closing(mut commands: Commands, time: Res<Time<Real>>) {
+    info!("session: closing; fading out over {FADE_S} s");
+    commands.insert_resource(Fade {
+        from: 0.0,
+        to: 1.0,
+        started: time.elapsed_secs(),
+    });
+}
+
+/// Opacity now: smooth at both ends, so the change starts and stops without a jolt.
+fn fade_level(fade: &Fade, now: f32) -> f32 {
+    let t = ((now - fade.started) / FADE_S).clamp(0.0, 1.0);
+    let eased = t * t * (3.0 - 2.0 * t);
+    fade.from + (fade.to - fade.from) * eased
+}
+
+fn run_fade(
+    fade: Option<Res<Fade>>,
+    time: Res<Time<Real>>,
+    mut shells: Query<(&FadeShell, &mut Visibility)>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let Some(fade) = fade else { return };
+    let level = fade_level(&fade, time.elapsed_secs());
+    for (shell, mut visibility) in &mut shells {
+        if let Some(mut m) = materials.get_mut(&shell.material) {
+            m.base_color = NEUTRAL.with_alpha(level);
+        }
+        visibility.set_if_neq(if level > 0.0 {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        });
+    }
+}
+
+/// Holds the neutral until everything can be drawn, then lets the fade run its course.
+fn finish_opening(
+    fade: Option<ResMut<Fade>>,
+    readiness: Res<RenderReadiness>,
+    time: Res<Time<Real>>,
+    mut next: ResMut<NextState<Phase>>,
+) {
+    let Some(mut fade) = fade else { return };
+    if !readiness.is_settled() {
+        fade.started = time.elapsed_secs();
+        return;
+    }
+    if fade_level(&fade, time.elapsed_secs()) <= 0.0 {
+        next.set(Phase::Immersed);
+    }
+}
+
+fn end_after_limit(
+    settings: Res<RunSettings>,
+    time: Res<Time<Virtual>>,
+    mut since: Local<Option<Duration>>,
+    mut next: ResMut<NextState<Phase>>,
+) {
+    let Some(limit) = settings.limit else { return };
+    let start = *since.get_or_insert(time.elapsed());
+    if time.elapsed() - start >= limit {
+        info!(
+            "session: {:.1} min in the place; time is up",
+            limit.as_secs_f32() / 60.0
+        );
+        next.set(Phase::Closing);
+    }
+}
+
+fn exit_when_closed(
+    fade: Option<Res<Fade>>,
+    time: Res<Time<Real>>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let Some(fade) = fade else { return };
+    if fade_level(&fade, time.elapsed_secs()) >= 1.0 {
+        exit.write(AppExit::Success);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fades_are_monotonic_and_reach_their_ends() {
+        let fade = Fade {
+            from: 0.0,
+            to: 1.0,
+            started: 10.0,
+        };
+        let mut last = -1.0;
+        for i in 0..=40 {
+            let v = fade_level(&fade, 10.0 + i as f32 * FADE_S / 40.0);
+            assert!(v >= last, "fade went backwards at step {i}");
+            last = v;
+        }
+        assert_eq!(fade_level(&fade, 9.0), 0.0);
+        assert_eq!(fade_level(&fade, 10.0 + FADE_S), 1.0);
+        // The largest step between 90 Hz frames stays small: no visible jump.
+        let frame = 1.0 / 90.0;
+        let worst = (0..(FADE_S / frame) as usize)
+            .map(|i| {
+                fade_level(&fade, 10.0 + (i + 1) as f32 * frame)
+                    - fade_level(&fade, 10.0 + i as f32 * frame)
+            })
+            .fold(0.0, f32::max);
+        assert!(worst < 0.01, "largest per-frame change {worst}");
+    }
+}
