@@ -88,7 +88,8 @@ fn scenes_lists_descriptions_and_a_broken_file_hides_nothing() {
     assert!(out.status.success(), "{}", stderr(&out));
     let listing = stdout(&out);
     assert!(
-        listing.contains("glade_copy      A sunlit clearing ringed by pines and birches"),
+        listing.lines().any(|l| l.starts_with("glade_copy ")
+            && l.trim_end().ends_with("A sunlit clearing ringed by pines and birches, flowers and grass underfoot, soft haze between the trees.")),
         "{listing}"
     );
     assert!(!listing.contains("half_written"), "{listing}");

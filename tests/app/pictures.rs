@@ -41,12 +41,13 @@ fn forest_glade_has_sky_above_trees_around_and_green_ground_below() {
         "bottom strip is not grass: {:?}",
         [r, g2, b2]
     );
-    // Trees: the band at the horizon holds dark green foliage.
-    let foliage = p.share(0.0, 0.2, 1.0, 0.6, |[r, g, b]| {
+    // Trees: the band just above the horizon holds dark green foliage all round.
+    let foliage = p.share(0.0, 0.25, 1.0, 0.5, |[r, g, b]| {
         g > r && g > b && luminance([r, g, b]) < 110.0
     });
+    // Measured 20% for the shipped glade; a clearing without trees scores near 0.
     assert!(
-        foliage > 0.15,
+        foliage > 0.12,
         "only {:.0}% dark foliage at the horizon",
         foliage * 100.0
     );
