@@ -60,6 +60,9 @@ struct RunArgs {
     /// Minutes in the place before a gentle fade-out ends the run [default: until closed].
     #[arg(long, value_parser = parse_minutes)]
     minutes: Option<f32>,
+    /// Window size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    size: (u32, u32),
 }
 
 #[derive(Args)]
@@ -122,8 +125,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = scenes_dir(cli.scenes_dir);
     match cli.command {
-        None => run(&dir, cli.run, None, (1280, 720)),
-        Some(Command::Run(args)) => run(&dir, args, None, (1280, 720)),
+        None => run(&dir, cli.run, None),
+        Some(Command::Run(args)) => run(&dir, args, None),
         Some(Command::Scenes) => list_scenes(&dir),
         Some(Command::Check { files }) => check(&dir, files),
         Some(Command::Screenshot(s)) => run(
@@ -132,12 +135,12 @@ fn main() -> ExitCode {
                 scene: s.scene,
                 display: s.display,
                 minutes: None,
+                size: s.size,
             },
             Some(ScreenshotJob {
                 out: s.out,
                 frames: s.frames,
             }),
-            s.size,
         ),
     }
 }
@@ -149,7 +152,7 @@ fn open_catalog(dir: &Path) -> Result<Catalog, ExitCode> {
     })
 }
 
-fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>, size: (u32, u32)) -> ExitCode {
+fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode {
     let catalog = match open_catalog(dir) {
         Ok(c) => c,
         Err(code) => return code,
@@ -181,7 +184,7 @@ fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>, size: (u32,
         scene,
         display: args.display,
         minutes: args.minutes,
-        window_size: size,
+        window_size: args.size,
         screenshot,
     };
     match build_app(opts) {

@@ -200,3 +200,71 @@ fn pause_when_headset_stops(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app() -> App {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins)
+            .add_message::<XrStateChanged>()
+            .init_resource::<Notice>()
+            .add_systems(Update, pause_when_headset_stops);
+        app.update();
+        app
+    }
+
+    fn send(app: &mut App, state: XrState) {
+        app.world_mut().write_message(XrStateChanged(state));
+        app.update();
+    }
+
+    fn paused(app: &App) -> bool {
+        app.world().resource::<Time<Virtual>>().is_paused()
+    }
+
+    #[test]
+    fn start_up_states_do_not_pause_the_scene() {
+        let mut app = app();
+        for state in [
+            XrState::Available,
+            XrState::Idle,
+            XrState::Ready,
+            XrState::Running,
+        ] {
+            send(&mut app, state);
+            assert!(!paused(&app), "{state:?}");
+        }
+        assert!(app.world().resource::<Notice>().text.is_none());
+    }
+
+    #[test]
+    fn losing_the_headset_pauses_with_a_notice_and_its_return_resumes() {
+        let mut app = app();
+        send(&mut app, XrState::Running);
+        send(&mut app, XrState::Stopping);
+        assert!(paused(&app));
+        let text = app
+            .world()
+            .resource::<Notice>()
+            .text
+            .clone()
+            .unwrap_or_default();
+        assert!(
+            text.contains("The headset stopped showing the scene"),
+            "{text}"
+        );
+        assert!(
+            app.world().resource::<Notice>().hide_after_s.is_none(),
+            "stays until resolved"
+        );
+        // The runtime walks through its states on the way back; nothing resumes early.
+        send(&mut app, XrState::Idle);
+        send(&mut app, XrState::Ready);
+        assert!(paused(&app));
+        send(&mut app, XrState::Running);
+        assert!(!paused(&app));
+        assert!(app.world().resource::<Notice>().text.is_none());
+    }
+}

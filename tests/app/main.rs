@@ -7,4 +7,5 @@
 mod cli;
 mod display;
 mod pictures;
+mod session;
 mod support;

@@ -106,6 +106,19 @@ mod tests {
     use crate::scene::tests::GOOD;
 
     #[test]
+    fn every_shipped_scene_parses_and_validates() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenes");
+        let cat = Catalog::open(&dir).unwrap();
+        assert!(!cat.entries.is_empty(), "no scenes in {}", dir.display());
+        for entry in &cat.entries {
+            if let Err(e) = &entry.def {
+                panic!("{e}");
+            }
+        }
+        assert!(cat.get("forest_glade").is_ok());
+    }
+
+    #[test]
     fn a_broken_file_does_not_hide_the_others() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("glade.ron"), GOOD).unwrap();
