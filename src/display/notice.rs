@@ -1,6 +1,7 @@
 //! A calm notice at the top of the desktop window: why the headset is not in use, or that it
 //! stopped. Text and timing live in the [`Notice`] resource; the panel follows it.
 
+use super::RenderReadiness;
 use bevy::prelude::*;
 
 /// What the window should say, if anything.
@@ -31,7 +32,9 @@ impl Notice {
 
 #[derive(Component)]
 struct NoticePanel {
-    shown_at: f32,
+    /// When the notice was first readable: the first settled frame after it was set, so a
+    /// slow start (pipelines compiling) does not eat into the time it stays up.
+    shown_at: Option<f32>,
 }
 
 #[derive(Component)]
@@ -65,7 +68,7 @@ fn spawn_panel(mut commands: Commands) {
         ))
         .with_child((
             Name::new("Notice"),
-            NoticePanel { shown_at: 0.0 },
+            NoticePanel { shown_at: None },
             Node {
                 max_width: percent(80),
                 padding: UiRect::axes(px(22), px(14)),
@@ -88,7 +91,6 @@ fn spawn_panel(mut commands: Commands) {
 
 fn show_notice(
     notice: Res<Notice>,
-    time: Res<Time<Real>>,
     mut panels: Query<(&mut NoticePanel, &mut Visibility, &mut BackgroundColor)>,
     mut texts: Query<(&mut Text, &mut TextColor), With<NoticeText>>,
 ) {
@@ -101,7 +103,7 @@ fn show_notice(
     match &notice.text {
         Some(t) => {
             text.0.clone_from(t);
-            panel.shown_at = time.elapsed_secs();
+            panel.shown_at = None;
             *visibility = Visibility::Inherited;
             *bg = BackgroundColor(PANEL);
             *color = TextColor(TEXT);
@@ -113,19 +115,21 @@ fn show_notice(
 fn fade_notice(
     notice: Res<Notice>,
     time: Res<Time<Real>>,
-    mut panels: Query<(&NoticePanel, &mut Visibility, &mut BackgroundColor)>,
+    readiness: Res<RenderReadiness>,
+    mut panels: Query<(&mut NoticePanel, &mut Visibility, &mut BackgroundColor)>,
     mut texts: Query<&mut TextColor, With<NoticeText>>,
 ) {
     let Some(after) = notice.hide_after_s else {
         return;
     };
-    let Ok((panel, mut visibility, mut bg)) = panels.single_mut() else {
+    let Ok((mut panel, mut visibility, mut bg)) = panels.single_mut() else {
         return;
     };
-    if *visibility == Visibility::Hidden {
+    if *visibility == Visibility::Hidden || !readiness.is_settled() {
         return;
     }
-    let t = time.elapsed_secs() - panel.shown_at - after;
+    let shown_at = *panel.shown_at.get_or_insert(time.elapsed_secs());
+    let t = time.elapsed_secs() - shown_at - after;
     if t <= 0.0 {
         return;
     }
