@@ -8,9 +8,14 @@ pub mod error;
 pub mod locate;
 pub mod scatter;
 pub mod scene;
+pub mod sound;
 pub mod terrain;
 
 pub use catalog::{Catalog, SceneEntry};
 pub use color::Rgb;
 pub use error::{SpecError, SpecErrors};
 pub use scene::SceneDef;
+
+/// Seconds for every opening and closing fade, picture and sound alike: slow enough never
+/// to startle (the minimum for sound is 2 s).
+pub const FADE_S: f32 = 3.0;

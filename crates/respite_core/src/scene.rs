@@ -27,6 +27,92 @@ pub struct SceneDef {
     /// Trees, bushes, rocks, flowers and grass, scattered by seeded rules.
     #[serde(default)]
     pub vegetation: Vec<Scatter>,
+    /// What the place sounds like. A scene without one is silent.
+    #[serde(default)]
+    pub soundscape: Option<Soundscape>,
+}
+
+/// The sound of a place: beds that fill the air, and emitters that sit somewhere in it.
+/// All levels are what a listener hears at the viewer's seat, in dB.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Soundscape {
+    /// Level of the whole mix at the seat, dBFS RMS (−70 to −6; default −24).
+    #[serde(default = "Soundscape::default_master")]
+    pub master_db: f32,
+    /// How loud the mix plays: `Fixed` at `master_db`, or `AboveAmbient(db: 5.0)`: that
+    /// many dB above the room's noise, given at run time with the headphones' calibration.
+    #[serde(default)]
+    pub level_mode: LevelMode,
+    /// Sounds all around (wind, rain, a drone), not from any one place.
+    #[serde(default)]
+    pub beds: Vec<Bed>,
+    /// Sounds from a place in the scene (the stream, the fire), panned as the head turns.
+    #[serde(default)]
+    pub emitters: Vec<Emitter>,
+}
+
+impl Soundscape {
+    fn default_master() -> f32 {
+        -24.0
+    }
+}
+
+/// How the soundscape's loudness is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+pub enum LevelMode {
+    /// Play at `master_db`.
+    #[default]
+    Fixed,
+    /// Play `db` above the room's ambient level (Zhou et al. 2022: about 5 dB above
+    /// ambient was analgesic, louder was not).
+    AboveAmbient { db: f32 },
+}
+
+/// A sound that fills the air around the listener.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bed {
+    pub sound: SoundKind,
+    /// Level relative to the mix, dB (−60 to 0).
+    pub level_db: f32,
+    /// The kind's one knob, 0–1 (default 0.5): see [`SoundKind`].
+    #[serde(default = "half")]
+    pub character: f32,
+}
+
+/// A sound from one place in the scene.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Emitter {
+    pub sound: SoundKind,
+    /// Level at the seat, relative to the mix, dB (−60 to 0). Nearer or further from the
+    /// seat it is louder or softer by distance.
+    pub level_db: f32,
+    /// Where it is, metres (x east, y up, z south; the viewer sits at the origin).
+    pub position: (f32, f32, f32),
+    #[serde(default = "half")]
+    pub character: f32,
+}
+
+fn half() -> f32 {
+    0.5
+}
+
+/// The sound makers. `character` means, for each: Waves, swell size; Wind, gustiness;
+/// Stream, flow; Rain, density; Birdsong, how many birds and how often they sing; Crickets,
+/// how many; Campfire, crackle; Gulls, how often; Drone, brightness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum SoundKind {
+    Waves,
+    Wind,
+    Stream,
+    Rain,
+    Birdsong,
+    Crickets,
+    Campfire,
+    Gulls,
+    Drone,
 }
 
 /// Where the seated viewer's eyes are. The viewer sits at the origin of the scene.
@@ -373,6 +459,35 @@ impl SceneDef {
             }
             c.range(&r.field("spacing_m"), rule.spacing_m, 0.0..=50.0, " m");
             c.count(&r.field("colors"), rule.colors.len(), 1..=8, "colours");
+        }
+
+        if let Some(sound) = &self.soundscape {
+            let a = root.field("soundscape");
+            c.range(
+                &a.field("master_db"),
+                sound.master_db,
+                -70.0..=-6.0,
+                " dBFS",
+            );
+            if let LevelMode::AboveAmbient { db } = sound.level_mode {
+                c.range(&a.field("level_mode").field("db"), db, 0.0..=20.0, " dB");
+            }
+            for (i, bed) in sound.beds.iter().enumerate() {
+                let b = a.field("beds").index(i);
+                c.range(&b.field("level_db"), bed.level_db, -60.0..=0.0, " dB");
+                c.range(&b.field("character"), bed.character, 0.0..=1.0, "");
+            }
+            for (i, e) in sound.emitters.iter().enumerate() {
+                let b = a.field("emitters").index(i);
+                c.range(&b.field("level_db"), e.level_db, -60.0..=0.0, " dB");
+                c.range(&b.field("character"), e.character, 0.0..=1.0, "");
+                let (x, y, z) = e.position;
+                let d = (x * x + y * y + z * z).sqrt();
+                c.range(&b.field("position"), d, 1.0..=500.0, " m from the seat");
+            }
+            if sound.beds.is_empty() && sound.emitters.is_empty() {
+                c.fail(&a, "needs at least one bed or emitter".into());
+            }
         }
 
         if c.errors.is_empty() {
