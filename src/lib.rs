@@ -3,6 +3,7 @@
 //! `main` parses the command line and hands a [`RunOptions`] to [`build_app`]; everything
 //! the App shows is built from the scene spec by the feature plugins below.
 
+pub mod audio;
 pub mod display;
 mod environment;
 pub mod screenshot;
@@ -30,6 +31,8 @@ pub struct RunOptions {
     pub minutes: Option<f32>,
     pub window_size: (u32, u32),
     pub screenshot: Option<screenshot::ScreenshotJob>,
+    /// The soundscape's level for this room; `None` plays no sound (screenshots, silent scenes).
+    pub sound: Option<audio::SoundPlan>,
 }
 
 /// Builds the App for a run, or says why the demanded display cannot run.
@@ -48,7 +51,10 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         limit: opts.minutes.map(|m| Duration::from_secs_f32(m * 60.0)),
         fade_in: opts.screenshot.is_none(),
     })
-    .add_plugins((environment::plugin, session::plugin));
+    .add_plugins((environment::plugin, session::plugin, audio::plugin));
+    if let Some(plan) = opts.sound {
+        app.insert_resource(plan);
+    }
     if let Some(job) = opts.screenshot {
         app.insert_resource(job).add_plugins(screenshot::plugin);
     }

@@ -3,10 +3,14 @@
 //! 4 a screenshot could not be written.
 
 use bevy::app::AppExit;
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use respite::audio::SoundPlan;
 use respite::display::DisplayChoice;
 use respite::screenshot::ScreenshotJob;
 use respite::{RunOptions, build_app};
+use respite_core::sound::mixer::render;
+use respite_core::sound::{Mixer, Pose, ResolvedLevel, Room, SAMPLE_RATE, rms_dbfs, wav};
 use respite_core::{Catalog, SceneDef};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,8 +25,7 @@ const DISPLAY_MISSING: u8 = 3;
     about = "Calm, living places for pain distraction, in a VR headset or on a screen.",
     long_about = "Calm, living places for pain distraction, in a VR headset or on a screen.\n\n\
                   With no command, `respite` runs the default scene with --display auto: the \
-                  headset when one answers, else this screen with a notice.",
-    args_conflicts_with_subcommands = true
+                  headset when one answers, else this screen with a notice."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -47,6 +50,46 @@ enum Command {
     },
     /// Open a scene in a window, let it settle, save one PNG and exit.
     Screenshot(ScreenshotArgs),
+    /// Render a scene's soundscape, as heard from the seat, to a WAV file.
+    Soundscape(SoundscapeArgs),
+}
+
+/// The room, for soundscapes that play a set number of dB above its noise.
+#[derive(Args, Clone, Default)]
+struct RoomArgs {
+    /// The room's noise level, dB SPL (as read on a sound level meter).
+    #[arg(long, value_name = "DB_SPL", value_parser = parse_ambient, requires = "headphones_db")]
+    ambient_db: Option<f32>,
+    /// What the headphones play for a full-scale (0 dBFS RMS) signal, dB SPL: their calibration.
+    #[arg(long, value_name = "DB_SPL", value_parser = parse_headphones, requires = "ambient_db")]
+    headphones_db: Option<f32>,
+}
+
+impl RoomArgs {
+    fn room(&self) -> Option<Room> {
+        Some(Room {
+            ambient_db_spl: self.ambient_db?,
+            headphones_db_spl: self.headphones_db?,
+        })
+    }
+}
+
+#[derive(Args)]
+struct SoundscapeArgs {
+    /// Scene whose soundscape to render.
+    #[arg(long)]
+    scene: String,
+    /// Length in seconds, including the 3 s fades in and out.
+    #[arg(long, value_parser = parse_seconds)]
+    seconds: f32,
+    /// WAV file to write (16-bit stereo, 48 kHz).
+    #[arg(long, value_name = "FILE.wav")]
+    out: PathBuf,
+    /// Seed for every random choice in the sound [default: the scene's seed].
+    #[arg(long)]
+    seed: Option<u64>,
+    #[command(flatten)]
+    room: RoomArgs,
 }
 
 #[derive(Args, Clone)]
@@ -63,6 +106,8 @@ struct RunArgs {
     /// Window size, WIDTHxHEIGHT.
     #[arg(long, default_value = "1280x720", value_parser = parse_size)]
     size: (u32, u32),
+    #[command(flatten)]
+    room: RoomArgs,
 }
 
 #[derive(Args)]
@@ -95,6 +140,28 @@ fn parse_minutes(s: &str) -> Result<f32, String> {
     }
 }
 
+fn parse_in(s: &str, lo: f32, hi: f32, what: &str) -> Result<f32, String> {
+    let v: f32 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside {lo} to {hi} {what}"))
+    }
+}
+
+fn parse_ambient(s: &str) -> Result<f32, String> {
+    parse_in(s, 20.0, 100.0, "dB SPL")
+}
+
+fn parse_headphones(s: &str) -> Result<f32, String> {
+    parse_in(s, 60.0, 140.0, "dB SPL")
+}
+
+fn parse_seconds(s: &str) -> Result<f32, String> {
+    // At least the two 3 s fades.
+    parse_in(s, 6.0, 3_600.0, "seconds")
+}
+
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
     let bad = || format!("'{s}' is not WIDTHxHEIGHT, like 1280x720");
     let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
@@ -121,14 +188,45 @@ fn scenes_dir(flag: Option<PathBuf>) -> PathBuf {
     })
 }
 
+/// Flags of `run` given before another command would be silently ignored: refuse them.
+fn run_flags_with_other_command(matches: &clap::ArgMatches) -> Option<String> {
+    matches.subcommand_name().filter(|name| *name != "run")?;
+    [
+        "scene",
+        "display",
+        "minutes",
+        "size",
+        "ambient_db",
+        "headphones_db",
+    ]
+    .into_iter()
+    .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
+    .map(|id| {
+        format!(
+            "--{} goes with `run` (or no command), not with `{}`",
+            id.replace('_', "-"),
+            matches.subcommand_name().unwrap_or("")
+        )
+    })
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    if let Some(e) = run_flags_with_other_command(&matches) {
+        eprintln!("error: {e}");
+        return ExitCode::from(BAD_INPUT);
+    }
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let dir = scenes_dir(cli.scenes_dir);
     match cli.command {
         None => run(&dir, cli.run, None),
         Some(Command::Run(args)) => run(&dir, args, None),
         Some(Command::Scenes) => list_scenes(&dir),
         Some(Command::Check { files }) => check(&dir, files),
+        Some(Command::Soundscape(s)) => render_soundscape(&dir, s),
         Some(Command::Screenshot(s)) => run(
             &dir,
             RunArgs {
@@ -136,6 +234,7 @@ fn main() -> ExitCode {
                 display: s.display,
                 minutes: None,
                 size: s.size,
+                room: RoomArgs::default(),
             },
             Some(ScreenshotJob {
                 out: s.out,
@@ -179,6 +278,20 @@ fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode
         eprintln!("error: {e}");
         return ExitCode::from(DISPLAY_MISSING);
     }
+    // Pictures need no sound; a run plays the scene's soundscape at the level for this room.
+    let sound = match (&scene.soundscape, &screenshot) {
+        (Some(sound), None) => match ResolvedLevel::resolve(sound, args.room.room()) {
+            Ok(level) => Some(SoundPlan {
+                level,
+                seed: scene.seed,
+            }),
+            Err(e) => {
+                eprintln!("error: scene '{}': {e}", args.scene);
+                return ExitCode::from(BAD_INPUT);
+            }
+        },
+        _ => None,
+    };
     let opts = RunOptions {
         scene_name: args.scene,
         scene,
@@ -186,6 +299,7 @@ fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode
         minutes: args.minutes,
         window_size: args.size,
         screenshot,
+        sound,
     };
     match build_app(opts) {
         Ok((mut app, _report)) => match app.run() {
@@ -211,6 +325,55 @@ fn window_system_present() -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+fn render_soundscape(dir: &Path, args: SoundscapeArgs) -> ExitCode {
+    let catalog = match open_catalog(dir) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let scene = match catalog.get(&args.scene) {
+        Ok(def) => def,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let Some(sound) = &scene.soundscape else {
+        eprintln!("error: scene '{}' has no soundscape", args.scene);
+        return ExitCode::from(BAD_INPUT);
+    };
+    let level = match ResolvedLevel::resolve(sound, args.room.room()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: scene '{}': {e}", args.scene);
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let seed = args.seed.unwrap_or(scene.seed);
+    let v = &scene.viewpoint;
+    let mut mixer = Mixer::new(
+        sound,
+        level.dbfs,
+        seed,
+        Pose::seated(v.eye_height_m, v.yaw_deg),
+    );
+    let samples = render(&mut mixer, args.seconds);
+    if let Err(e) = wav::write_stereo(&args.out, SAMPLE_RATE, &samples) {
+        eprintln!("error: --out {}: {e}", args.out.display());
+        return ExitCode::from(BAD_INPUT);
+    }
+    let peak = samples.iter().fold(0.0f32, |p, s| p.max(s.abs()));
+    println!(
+        "{}: {} s of '{}' (seed {seed}), {}; whole file {:.1} dBFS RMS, peak {:.1} dBFS",
+        args.out.display(),
+        args.seconds,
+        args.scene,
+        level.describe(),
+        rms_dbfs(&samples),
+        20.0 * peak.max(1e-9).log10()
+    );
+    ExitCode::SUCCESS
 }
 
 fn list_scenes(dir: &Path) -> ExitCode {

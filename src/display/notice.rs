@@ -25,6 +25,19 @@ impl Notice {
             hide_after_s: None,
         }
     }
+    /// Adds a line under whatever the notice already says.
+    /// A lasting notice stays lasting; a timed one stays up for the longer of the two.
+    pub fn append(&mut self, line: &str, seconds: f32) {
+        self.hide_after_s = match (&self.text, self.hide_after_s) {
+            (None, _) => Some(seconds),
+            (Some(_), None) => None,
+            (Some(_), Some(s)) => Some(s.max(seconds)),
+        };
+        self.text = Some(match self.text.take() {
+            Some(t) => format!("{t}\n{line}"),
+            None => line.to_string(),
+        });
+    }
     pub fn clear(&mut self) {
         *self = Self::default();
     }

@@ -8,8 +8,8 @@ use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 use std::time::Duration;
 
-/// Seconds for the opening and closing fades: slow enough never to startle.
-pub const FADE_S: f32 = 3.0;
+pub use respite_core::FADE_S;
+pub use respite_core::sound::mixer::EMERGENCY_FADE_S;
 /// The neutral the picture fades from and to: a dim, slightly warm grey, never black.
 const NEUTRAL: Color = Color::srgb(0.16, 0.17, 0.17);
 
@@ -33,6 +33,15 @@ pub struct RunSettings {
     pub fade_in: bool,
 }
 
+/// How the closing came about: the end of the planned time, or the emergency stop.
+#[derive(Resource, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Closing {
+    #[default]
+    Planned,
+    /// Esc or Space: picture and sound go to the calm neutral within a second.
+    Emergency,
+}
+
 #[derive(Component)]
 struct FadeShell {
     material: Handle<StandardMaterial>,
@@ -44,10 +53,12 @@ struct Fade {
     from: f32,
     to: f32,
     started: f32,
+    seconds: f32,
 }
 
 pub(crate) fn plugin(app: &mut App) {
     app.init_state::<Phase>()
+        .init_resource::<Closing>()
         .add_observer(wrap_head_in_fade_shell)
         .add_systems(OnEnter(Phase::Opening), begin_opening)
         .add_systems(OnEnter(Phase::Closing), begin_closing)
@@ -60,6 +71,10 @@ pub(crate) fn plugin(app: &mut App) {
                 exit_when_closed.run_if(in_state(Phase::Closing)),
             )
                 .chain(),
+        )
+        .add_systems(
+            PreUpdate,
+            emergency_stop.run_if(not(in_state(Phase::Closing))),
         );
 }
 
@@ -104,21 +119,51 @@ fn begin_opening(mut commands: Commands, settings: Res<RunSettings>, time: Res<T
         from,
         to: 0.0,
         started: time.elapsed_secs(),
+        seconds: FADE_S,
     });
 }
 
-fn begin_closing(mut commands: Commands, time: Res<Time<Real>>) {
-    info!("session: closing; fading out over {FADE_S} s");
+/// Esc or Space, at any moment: the session ends now, gently but within a second.
+fn emergency_stop(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut closing: ResMut<Closing>,
+    mut next: ResMut<NextState<Phase>>,
+) {
+    if keys.any_just_pressed([KeyCode::Escape, KeyCode::Space]) {
+        warn!("session: EMERGENCY STOP; fading to neutral over {EMERGENCY_FADE_S} s");
+        *closing = Closing::Emergency;
+        next.set(Phase::Closing);
+    }
+}
+
+fn begin_closing(
+    mut commands: Commands,
+    closing: Res<Closing>,
+    fade: Option<Res<Fade>>,
+    time: Res<Time<Real>>,
+) {
+    let seconds = match *closing {
+        Closing::Planned => FADE_S,
+        Closing::Emergency => EMERGENCY_FADE_S,
+    };
+    let now = time.elapsed_secs();
+    // From wherever the picture is (an emergency may come mid-opening), never a jump.
+    let from = fade.map_or(0.0, |f| fade_level(&f, now));
+    info!(
+        "session: closing ({:?}); fading out over {seconds} s",
+        *closing
+    );
     commands.insert_resource(Fade {
-        from: 0.0,
+        from,
         to: 1.0,
-        started: time.elapsed_secs(),
+        started: now,
+        seconds,
     });
 }
 
 /// Opacity now: smooth at both ends, so the change starts and stops without a jolt.
 fn fade_level(fade: &Fade, now: f32) -> f32 {
-    let t = ((now - fade.started) / FADE_S).clamp(0.0, 1.0);
+    let t = ((now - fade.started) / fade.seconds).clamp(0.0, 1.0);
     let eased = t * t * (3.0 - 2.0 * t);
     fade.from + (fade.to - fade.from) * eased
 }
@@ -170,8 +215,8 @@ fn end_after_limit(
     let start = *since.get_or_insert(time.elapsed());
     if time.elapsed() - start >= limit {
         info!(
-            "session: {:.1} min in the place; time is up",
-            limit.as_secs_f32() / 60.0
+            "session: {:.1} s in the place; time is up",
+            limit.as_secs_f32()
         );
         next.set(Phase::Closing);
     }
@@ -191,6 +236,53 @@ fn exit_when_closed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bevy::state::app::StatesPlugin;
+    use bevy::time::TimeUpdateStrategy;
+
+    /// The session plugin alone, with time stepped by hand 50 ms a frame.
+    fn session_app() -> App {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, StatesPlugin, AssetPlugin::default()))
+            .init_asset::<Mesh>()
+            .init_asset::<StandardMaterial>()
+            .init_resource::<ButtonInput<KeyCode>>()
+            .init_resource::<RenderReadiness>()
+            .insert_resource(RunSettings {
+                limit: None,
+                fade_in: true,
+            })
+            .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(
+                50,
+            )))
+            .add_plugins(plugin);
+        app.finish();
+        app.update();
+        app
+    }
+
+    #[test]
+    fn emergency_stop_ends_the_session_within_a_second_even_mid_opening() {
+        let mut app = session_app();
+        for _ in 0..5 {
+            app.update();
+        }
+        assert_eq!(
+            *app.world().resource::<State<Phase>>().get(),
+            Phase::Opening
+        );
+        app.world_mut()
+            .resource_mut::<ButtonInput<KeyCode>>()
+            .press(KeyCode::Escape);
+        let mut frames = 0;
+        while app.should_exit().is_none() && frames < 100 {
+            app.update();
+            frames += 1;
+        }
+        assert_eq!(*app.world().resource::<Closing>(), Closing::Emergency);
+        let seconds = frames as f32 * 0.05;
+        assert!(app.should_exit().is_some(), "no exit after {seconds} s");
+        assert!(seconds <= 1.0, "emergency stop took {seconds} s");
+    }
 
     #[test]
     fn fades_are_monotonic_and_reach_their_ends() {
@@ -198,6 +290,7 @@ mod tests {
             from: 0.0,
             to: 1.0,
             started: 10.0,
+            seconds: FADE_S,
         };
         let mut last = -1.0;
         for i in 0..=40 {

@@ -141,6 +141,18 @@ fn bad_flags_exit_2_and_name_the_flag() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--size"), "{}", stderr(&out));
 
+    // A run flag before another command would be ignored: refused instead.
+    let out = respite()
+        .args(["--display", "flat", "scenes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--display goes with `run`"),
+        "{}",
+        stderr(&out)
+    );
+
     let out = respite().args(["--display", "hologram"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--display"), "{}", stderr(&out));

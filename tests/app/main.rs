@@ -8,4 +8,5 @@ mod cli;
 mod display;
 mod pictures;
 mod session;
+mod sound;
 mod support;

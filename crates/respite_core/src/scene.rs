@@ -300,7 +300,10 @@ impl Checker<'_> {
 impl SceneDef {
     /// Parses and validates one scene file's text. `file` is only used in messages.
     pub fn parse(file: &Path, src: &str) -> Result<SceneDef, SpecErrors> {
-        let def: SceneDef = ron::Options::default().from_str(src).map_err(|e| {
+        // Optional blocks are written plainly (`soundscape: (…)`), not as `Some((…))`.
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let def: SceneDef = options.from_str(src).map_err(|e| {
             SpecError::new(
                 file,
                 e.span.start.line,

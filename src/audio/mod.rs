@@ -1,0 +1,251 @@
+//! The soundscape, live: the core's mixer wrapped as a rodio source that Bevy plays. The
+//! listener follows the [`Head`]; the sound fades in with the picture and out with it.
+//! With no audio device the session carries on silently, and says so.
+
+use crate::ActiveScene;
+use crate::display::{Head, Notice, RenderReadiness};
+use crate::session::{Closing, Phase};
+use bevy::audio::{AddAudioSource, Decodable};
+use bevy::prelude::*;
+use respite_core::FADE_S;
+use respite_core::sound::{Mixer, Pose, ResolvedLevel, SAMPLE_RATE};
+use std::num::NonZero;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the App is told about sound before it starts: the level chosen for this room.
+#[derive(Resource, Clone, Debug)]
+pub struct SoundPlan {
+    pub level: ResolvedLevel,
+    pub seed: u64,
+}
+
+/// What the sound actually did, for session records.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct SoundReport {
+    pub level: Option<ResolvedLevel>,
+    /// False once it is clear no device is taking the sound.
+    pub device_playing: Option<bool>,
+}
+
+/// Frames rendered per lock of the shared control: about 21 ms at 48 kHz.
+const BLOCK_FRAMES: usize = 1024;
+/// How long after the sound should have started before silence means "no device".
+const DEVICE_GRACE_S: f32 = 3.0;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum FadeCommand {
+    In,
+    Out,
+    Emergency,
+}
+
+/// Shared between the App (writes) and the audio thread (reads once a block).
+#[derive(Debug)]
+struct Control {
+    state: Mutex<ControlState>,
+    frames: AtomicU64,
+}
+
+#[derive(Debug)]
+struct ControlState {
+    listener: Pose,
+    command: Option<FadeCommand>,
+}
+
+/// The soundscape as a Bevy audio asset.
+#[derive(Asset, TypePath)]
+struct SoundscapeSource {
+    mixer: Mixer,
+    control: Arc<Control>,
+}
+
+impl Decodable for SoundscapeSource {
+    type Decoder = MixerSource;
+
+    fn decoder(&self) -> Self::Decoder {
+        MixerSource {
+            mixer: self.mixer.clone(),
+            control: self.control.clone(),
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+/// The rodio side: renders a block at a time, picking up the head pose and fades between.
+struct MixerSource {
+    mixer: Mixer,
+    control: Arc<Control>,
+    buf: Vec<f32>,
+    pos: usize,
+}
+
+impl Iterator for MixerSource {
+    type Item = rodio::Sample;
+
+    fn next(&mut self) -> Option<f32> {
+        if self.pos >= self.buf.len() {
+            if let Ok(mut state) = self.control.state.lock() {
+                self.mixer.set_listener(&state.listener);
+                match state.command.take() {
+                    Some(FadeCommand::In) => self.mixer.fade_in(FADE_S),
+                    Some(FadeCommand::Out) => self.mixer.fade_out(FADE_S),
+                    Some(FadeCommand::Emergency) => self.mixer.emergency_fade_out(),
+                    None => {}
+                }
+            }
+            self.buf.resize(BLOCK_FRAMES * 2, 0.0);
+            self.mixer.fill(&mut self.buf);
+            self.control
+                .frames
+                .fetch_add(BLOCK_FRAMES as u64, Ordering::Relaxed);
+            self.pos = 0;
+        }
+        let s = self.buf[self.pos];
+        self.pos += 1;
+        Some(s)
+    }
+}
+
+impl rodio::Source for MixerSource {
+    fn current_span_len(&self) -> Option<usize> {
+        None
+    }
+    fn channels(&self) -> rodio::ChannelCount {
+        NonZero::new(2).unwrap_or(NonZero::<u16>::MIN)
+    }
+    fn sample_rate(&self) -> rodio::SampleRate {
+        NonZero::new(SAMPLE_RATE).unwrap_or(NonZero::<u32>::MIN)
+    }
+    fn total_duration(&self) -> Option<Duration> {
+        None
+    }
+}
+
+#[derive(Resource)]
+struct LiveSound {
+    control: Arc<Control>,
+}
+
+pub(crate) fn plugin(app: &mut App) {
+    app.add_audio_source::<SoundscapeSource>()
+        .init_resource::<SoundReport>()
+        .add_systems(Startup, start_soundscape)
+        .add_systems(OnEnter(Phase::Closing), fade_out_sound)
+        .add_systems(
+            Update,
+            (follow_head, fade_in_with_picture, notice_when_no_device)
+                .run_if(resource_exists::<LiveSound>),
+        );
+}
+
+fn start_soundscape(
+    mut commands: Commands,
+    scene: Res<ActiveScene>,
+    plan: Option<Res<SoundPlan>>,
+    mut report: ResMut<SoundReport>,
+    mut sources: ResMut<Assets<SoundscapeSource>>,
+) {
+    let (Some(sound), Some(plan)) = (&scene.def.soundscape, plan) else {
+        info!("sound: this scene has no soundscape");
+        return;
+    };
+    let v = &scene.def.viewpoint;
+    let seat = Pose::seated(v.eye_height_m, v.yaw_deg);
+    let mixer = Mixer::new(sound, plan.level.dbfs, plan.seed, seat);
+    info!("sound: {}", plan.level.describe());
+    report.level = Some(plan.level);
+    let control = Arc::new(Control {
+        state: Mutex::new(ControlState {
+            listener: seat,
+            command: None,
+        }),
+        frames: AtomicU64::new(0),
+    });
+    let handle = sources.add(SoundscapeSource {
+        mixer,
+        control: control.clone(),
+    });
+    commands.spawn((
+        Name::new("Soundscape"),
+        AudioPlayer(handle),
+        PlaybackSettings::ONCE,
+    ));
+    commands.insert_resource(LiveSound { control });
+}
+
+fn send(live: &LiveSound, f: impl FnOnce(&mut ControlState)) {
+    if let Ok(mut state) = live.control.state.lock() {
+        f(&mut state);
+    }
+}
+
+/// The ears go where the head goes.
+fn follow_head(
+    live: Res<LiveSound>,
+    heads: Query<&GlobalTransform, (With<Head>, Changed<GlobalTransform>)>,
+) {
+    if let Ok(head) = heads.single() {
+        let (p, r) = (head.translation(), head.right());
+        send(&live, |s| {
+            s.listener = Pose {
+                position: p.to_array(),
+                right: r.to_array(),
+            };
+        });
+    }
+}
+
+/// Sound and picture arrive together: the fade-in starts when the picture's does.
+fn fade_in_with_picture(
+    live: Res<LiveSound>,
+    readiness: Res<RenderReadiness>,
+    mut started: Local<bool>,
+) {
+    if !*started && readiness.is_settled() {
+        *started = true;
+        send(&live, |s| s.command = Some(FadeCommand::In));
+    }
+}
+
+fn fade_out_sound(live: Option<Res<LiveSound>>, closing: Res<Closing>) {
+    let command = match *closing {
+        Closing::Planned => FadeCommand::Out,
+        Closing::Emergency => FadeCommand::Emergency,
+    };
+    if let Some(live) = live {
+        send(&live, |s| s.command = Some(command));
+    }
+}
+
+/// If nothing has pulled a single sample a few seconds after the sound should have begun,
+/// no device is playing it: say so once, and carry on silently.
+fn notice_when_no_device(
+    live: Res<LiveSound>,
+    readiness: Res<RenderReadiness>,
+    time: Res<Time<Real>>,
+    mut since: Local<Option<f32>>,
+    mut report: ResMut<SoundReport>,
+    mut notice: ResMut<Notice>,
+) {
+    if report.device_playing.is_some() || !readiness.is_settled() {
+        return;
+    }
+    let start = *since.get_or_insert(time.elapsed_secs());
+    let frames = live.control.frames.load(Ordering::Relaxed);
+    if frames > 0 {
+        report.device_playing = Some(true);
+        info!("sound: playing");
+    } else if time.elapsed_secs() - start > DEVICE_GRACE_S {
+        report.device_playing = Some(false);
+        warn!(
+            "sound: no audio device is playing the soundscape; the session continues without sound"
+        );
+        notice.append(
+            "No sound device: the session continues without sound.",
+            30.0,
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! Sound from the command line: the offline render that lets a person check levels and
+//! character without speakers, and the level modes.
+
+use crate::support::{ROOT, respite, stderr, stdout};
+use respite_core::FADE_S;
+use respite_core::sound::{SAMPLE_RATE, rms_dbfs, wav};
+use std::path::Path;
+
+/// RMS of the part between the opening and closing fades, dBFS.
+fn steady_dbfs(path: &Path) -> f32 {
+    let (rate, samples) = wav::read_stereo(path).unwrap();
+    assert_eq!(rate, SAMPLE_RATE);
+    let fade = (FADE_S * SAMPLE_RATE as f32) as usize * 2;
+    rms_dbfs(&samples[fade..samples.len() - fade])
+}
+
+#[test]
+fn soundscape_renders_the_glade_at_its_level_the_same_for_a_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let render = |name: &str, seed: &str| {
+        let out = dir.path().join(name);
+        let run = respite()
+            .args([
+                "soundscape",
+                "--scene",
+                "forest_glade",
+                "--seconds",
+                "40",
+                "--seed",
+                seed,
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{}", stderr(&run));
+        assert!(
+            stdout(&run).contains("fixed: mix -24.0 dBFS"),
+            "{}",
+            stdout(&run)
+        );
+        out
+    };
+    let a = render("a.wav", "5");
+    let level = steady_dbfs(&a);
+    assert!(
+        (level + 24.0).abs() <= 0.5,
+        "glade plays at {level:.2} dBFS, spec says -24"
+    );
+    let b = render("b.wav", "5");
+    assert_eq!(
+        std::fs::read(&a).unwrap(),
+        std::fs::read(&b).unwrap(),
+        "same seed, different WAV"
+    );
+    let c = render("c.wav", "6");
+    assert_ne!(std::fs::read(&a).unwrap(), std::fs::read(&c).unwrap());
+}
+
+#[test]
+fn above_ambient_needs_the_room_and_plays_five_db_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let glade = std::fs::read_to_string(Path::new(ROOT).join("scenes/forest_glade.ron")).unwrap();
+    let quiet = glade.replace("level_mode: Fixed", "level_mode: AboveAmbient(db: 5.0)");
+    assert_ne!(glade, quiet, "the glade's level mode line moved");
+    std::fs::write(dir.path().join("quiet_glade.ron"), quiet).unwrap();
+    let out = dir.path().join("q.wav");
+    let base = || {
+        let mut c = respite();
+        c.arg("--scenes-dir")
+            .arg(dir.path())
+            .args([
+                "soundscape",
+                "--scene",
+                "quiet_glade",
+                "--seconds",
+                "30",
+                "--out",
+            ])
+            .arg(&out);
+        c
+    };
+    let missing = base().output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("--ambient-db"),
+        "{}",
+        stderr(&missing)
+    );
+
+    let run = base()
+        .args(["--ambient-db", "40", "--headphones-db", "90"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(
+        stdout(&run).contains(
+            "ambient 40.0 dB SPL, headphones 90.0 dB SPL at 0 dBFS → mix -45.0 dBFS = 45.0 dB SPL"
+        ),
+        "{}",
+        stdout(&run)
+    );
+    let level = steady_dbfs(&out);
+    // 40 dB SPL room + 5 dB, through headphones that play 90 dB SPL at 0 dBFS.
+    assert!((level + 45.0).abs() <= 0.5, "{level:.2} dBFS, expected -45");
+}
+
+#[test]
+fn sound_flags_are_checked_and_named() {
+    let out = respite()
+        .args([
+            "soundscape",
+            "--scene",
+            "forest_glade",
+            "--seconds",
+            "2",
+            "--out",
+            "x.wav",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--seconds"), "{}", stderr(&out));
+
+    let out = respite()
+        .args(["run", "--ambient-db", "45", "--display", "flat"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--headphones-db"), "{}", stderr(&out));
+}
