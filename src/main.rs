@@ -1,6 +1,6 @@
 //! The `respite` command: parses the command line, then either builds and runs the App or
-//! runs a core command. Exit codes: 0 done, 2 bad input, 3 a demanded display is missing,
-//! 4 a screenshot could not be written.
+//! runs a core command. Exit codes: 0 done, 2 bad input, 3 a demanded device (headset,
+//! window system, microphone) is missing, 4 a screenshot could not be written.
 
 use bevy::app::AppExit;
 use clap::parser::ValueSource;
@@ -54,24 +54,87 @@ enum Command {
     Soundscape(SoundscapeArgs),
 }
 
+/// The room's noise: a number read on a sound level meter, or `measure`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Ambient {
+    Db(f32),
+    Measure,
+}
+
 /// The room, for soundscapes that play a set number of dB above its noise.
 #[derive(Args, Clone, Default)]
 struct RoomArgs {
-    /// The room's noise level, dB SPL (as read on a sound level meter).
-    #[arg(long, value_name = "DB_SPL", value_parser = parse_ambient, requires = "headphones_db")]
-    ambient_db: Option<f32>,
+    /// The room's noise level, dB SPL (as read on a sound level meter), or `measure` to
+    /// listen for 3 s with the default input device (needs --mic-db).
+    #[arg(long, value_name = "DB_SPL|measure", value_parser = parse_ambient, requires = "headphones_db")]
+    ambient_db: Option<Ambient>,
+    /// The microphone's calibration for `--ambient-db measure`: the dB SPL that reads as
+    /// 0 dBFS RMS on it.
+    #[arg(long, value_name = "DB_SPL", value_parser = parse_headphones)]
+    mic_db: Option<f32>,
     /// What the headphones play for a full-scale (0 dBFS RMS) signal, dB SPL: their calibration.
     #[arg(long, value_name = "DB_SPL", value_parser = parse_headphones, requires = "ambient_db")]
     headphones_db: Option<f32>,
 }
 
+/// Why the room's level could not be had: bad flags (exit 2) or no microphone (exit 3).
+enum RoomError {
+    Input(String),
+    Device(String),
+}
+
 impl RoomArgs {
-    fn room(&self) -> Option<Room> {
-        Some(Room {
-            ambient_db_spl: self.ambient_db?,
-            headphones_db_spl: self.headphones_db?,
-        })
+    /// The room as given, measuring it first when asked to.
+    fn room(&self) -> Result<Option<Room>, RoomError> {
+        let (Some(ambient), Some(headphones)) = (self.ambient_db, self.headphones_db) else {
+            return Ok(None);
+        };
+        let ambient_db_spl = match ambient {
+            Ambient::Db(db) => db,
+            Ambient::Measure => {
+                let mic = self.mic_db.ok_or_else(|| {
+                    RoomError::Input(
+                        "--ambient-db measure needs --mic-db (the microphone's calibration)".into(),
+                    )
+                })?;
+                eprintln!(
+                    "measuring the room's noise for {} s; please keep quiet…",
+                    respite::audio::room::MEASURE_S
+                );
+                let db = respite::audio::room::measure_ambient(mic).map_err(|e| {
+                    RoomError::Device(format!("--ambient-db measure: {e}; enter the room's level instead, e.g. --ambient-db 45"))
+                })?;
+                eprintln!("the room measures {db:.1} dB SPL");
+                db
+            }
+        };
+        Ok(Some(Room {
+            ambient_db_spl,
+            headphones_db_spl: headphones,
+        }))
     }
+}
+
+/// Resolves the soundscape's level for this room, or prints why not and gives the exit code.
+fn resolve_level(
+    scene: &str,
+    sound: &respite_core::scene::Soundscape,
+    room: &RoomArgs,
+) -> Result<ResolvedLevel, ExitCode> {
+    let room = room.room().map_err(|e| match e {
+        RoomError::Input(m) => {
+            eprintln!("error: {m}");
+            ExitCode::from(BAD_INPUT)
+        }
+        RoomError::Device(m) => {
+            eprintln!("error: {m}");
+            ExitCode::from(DISPLAY_MISSING)
+        }
+    })?;
+    ResolvedLevel::resolve(sound, room).map_err(|e| {
+        eprintln!("error: scene '{scene}': {e}");
+        ExitCode::from(BAD_INPUT)
+    })
 }
 
 #[derive(Args)]
@@ -149,8 +212,12 @@ fn parse_in(s: &str, lo: f32, hi: f32, what: &str) -> Result<f32, String> {
     }
 }
 
-fn parse_ambient(s: &str) -> Result<f32, String> {
-    parse_in(s, 20.0, 100.0, "dB SPL")
+fn parse_ambient(s: &str) -> Result<Ambient, String> {
+    if s == "measure" {
+        Ok(Ambient::Measure)
+    } else {
+        parse_in(s, 20.0, 100.0, "dB SPL").map(Ambient::Db)
+    }
 }
 
 fn parse_headphones(s: &str) -> Result<f32, String> {
@@ -280,15 +347,12 @@ fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode
     }
     // Pictures need no sound; a run plays the scene's soundscape at the level for this room.
     let sound = match (&scene.soundscape, &screenshot) {
-        (Some(sound), None) => match ResolvedLevel::resolve(sound, args.room.room()) {
+        (Some(sound), None) => match resolve_level(&args.scene, sound, &args.room) {
             Ok(level) => Some(SoundPlan {
                 level,
                 seed: scene.seed,
             }),
-            Err(e) => {
-                eprintln!("error: scene '{}': {e}", args.scene);
-                return ExitCode::from(BAD_INPUT);
-            }
+            Err(code) => return code,
         },
         _ => None,
     };
@@ -343,12 +407,9 @@ fn render_soundscape(dir: &Path, args: SoundscapeArgs) -> ExitCode {
         eprintln!("error: scene '{}' has no soundscape", args.scene);
         return ExitCode::from(BAD_INPUT);
     };
-    let level = match ResolvedLevel::resolve(sound, args.room.room()) {
+    let level = match resolve_level(&args.scene, sound, &args.room) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: scene '{}': {e}", args.scene);
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     let seed = args.seed.unwrap_or(scene.seed);
     let v = &scene.viewpoint;

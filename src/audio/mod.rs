@@ -2,6 +2,8 @@
 //! listener follows the [`Head`]; the sound fades in with the picture and out with it.
 //! With no audio device the session carries on silently, and says so.
 
+pub mod room;
+
 use crate::ActiveScene;
 use crate::display::{Head, Notice, RenderReadiness};
 use crate::session::{Closing, Phase};

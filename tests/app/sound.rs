@@ -129,3 +129,42 @@ fn sound_flags_are_checked_and_named() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--headphones-db"), "{}", stderr(&out));
 }
+
+#[test]
+fn measuring_the_room_needs_a_calibrated_microphone() {
+    let base = [
+        "soundscape",
+        "--scene",
+        "forest_glade",
+        "--seconds",
+        "10",
+        "--out",
+        "unused.wav",
+        "--ambient-db",
+        "measure",
+        "--headphones-db",
+        "95",
+    ];
+    let out = respite().args(base).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--ambient-db measure needs --mic-db"),
+        "{}",
+        stderr(&out)
+    );
+    // This machine has no sound hardware: the measurement must say so, not guess.
+    if !Path::new("/dev/snd").exists() {
+        let out = respite()
+            .args(base)
+            .args(["--mic-db", "110"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("enter the room's level instead"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!Path::new(crate::support::ROOT).join("unused.wav").exists());
+    }
+}

@@ -81,11 +81,11 @@ impl Source {
     fn frame(&mut self) -> [f32; 2] {
         match self.voices.as_mut_slice() {
             [l, r] => [
-                l.next() * self.gain * self.ears[0],
-                r.next() * self.gain * self.ears[1],
+                l.sample() * self.gain * self.ears[0],
+                r.sample() * self.gain * self.ears[1],
             ],
             [v] => {
-                let s = v.next() * self.gain;
+                let s = v.sample() * self.gain;
                 [s * self.ears[0], s * self.ears[1]]
             }
             _ => [0.0, 0.0],
@@ -215,7 +215,7 @@ fn decorrelated(kind: SoundKind) -> bool {
 fn measured_rms(voice: &Voice) -> f32 {
     let mut v = voice.clone();
     let n = (MEASURE_S * SAMPLE_RATE as f32) as usize;
-    let power = (0..n).map(|_| f64::from(v.next()).powi(2)).sum::<f64>() / n as f64;
+    let power = (0..n).map(|_| f64::from(v.sample()).powi(2)).sum::<f64>() / n as f64;
     (power.sqrt() as f32).max(1e-6)
 }
 
@@ -502,7 +502,7 @@ mod tests {
         );
         let silent = out.iter().position(|&l| l <= 0.0).unwrap() as f32 / SAMPLE_RATE as f32;
         assert!(
-            silent <= 1.0 && silent >= 0.5,
+            (0.5..=1.0).contains(&silent),
             "emergency fade took {silent} s"
         );
     }

@@ -39,7 +39,8 @@ impl Voice {
         }
     }
 
-    pub fn next(&mut self) -> f32 {
+    /// The next mono sample.
+    pub fn sample(&mut self) -> f32 {
         match self {
             Voice::Waves(v) => v.next(),
             Voice::Wind(v) => v.next(),
@@ -628,7 +629,7 @@ mod tests {
 
     fn take(kind: SoundKind, character: f32, seconds: f32) -> Vec<f32> {
         let mut v = Voice::new(kind, character, 42, SR);
-        (0..(seconds * SR) as usize).map(|_| v.next()).collect()
+        (0..(seconds * SR) as usize).map(|_| v.sample()).collect()
     }
 
     fn rms(x: &[f32]) -> f32 {
