@@ -115,6 +115,20 @@ pub enum SoundKind {
     Drone,
 }
 
+impl SoundKind {
+    pub const ALL: [SoundKind; 9] = [
+        SoundKind::Waves,
+        SoundKind::Wind,
+        SoundKind::Stream,
+        SoundKind::Rain,
+        SoundKind::Birdsong,
+        SoundKind::Crickets,
+        SoundKind::Campfire,
+        SoundKind::Gulls,
+        SoundKind::Drone,
+    ];
+}
+
 /// Where the seated viewer's eyes are. The viewer sits at the origin of the scene.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -368,18 +368,6 @@ mod tests {
     use crate::scene::{Bed, Emitter, LevelMode};
     use crate::sound::{ResolvedLevel, Room, rms_dbfs, wav};
 
-    const ALL: [SoundKind; 9] = [
-        SoundKind::Waves,
-        SoundKind::Wind,
-        SoundKind::Stream,
-        SoundKind::Rain,
-        SoundKind::Birdsong,
-        SoundKind::Crickets,
-        SoundKind::Campfire,
-        SoundKind::Gulls,
-        SoundKind::Drone,
-    ];
-
     fn glade_like(master_db: f32, mode: LevelMode) -> Soundscape {
         Soundscape {
             master_db,
@@ -409,7 +397,7 @@ mod tests {
         Soundscape {
             master_db,
             level_mode: LevelMode::Fixed,
-            beds: ALL
+            beds: SoundKind::ALL
                 .iter()
                 .map(|&k| Bed {
                     sound: k,
