@@ -150,9 +150,16 @@ fn start_soundscape(
     mut report: ResMut<SoundReport>,
     mut sources: ResMut<Assets<SoundscapeSource>>,
 ) {
-    let (Some(sound), Some(plan)) = (&scene.def.soundscape, plan) else {
-        info!("sound: this scene has no soundscape");
-        return;
+    let (sound, plan) = match (&scene.def.soundscape, plan) {
+        (Some(sound), Some(plan)) => (sound, plan),
+        (None, _) => {
+            info!("sound: this scene has no soundscape");
+            return;
+        }
+        (Some(_), None) => {
+            info!("sound: off for this run (pictures only)");
+            return;
+        }
     };
     let v = &scene.def.viewpoint;
     let seat = Pose::seated(v.eye_height_m, v.yaw_deg);
