@@ -56,7 +56,13 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         app.insert_resource(plan);
     }
     if let Some(job) = opts.screenshot {
-        app.insert_resource(job).add_plugins(screenshot::plugin);
+        // A picture is a function of the frame, not of the machine's speed: every frame
+        // advances scene time by exactly 1/60 s.
+        app.insert_resource(job)
+            .insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
+                Duration::from_secs_f64(1.0 / 60.0),
+            ))
+            .add_plugins(screenshot::plugin);
     }
     Ok((app, report))
 }

@@ -1,24 +1,23 @@
 //! The ground: a faceted heightfield from the core's seeded height and colour functions.
 
-use super::SharedMaterials;
 use super::meshkit::{LowPoly, color};
+use super::{Ground, SharedMaterials};
 use crate::ActiveScene;
 use bevy::prelude::*;
-use respite_core::terrain::HeightField;
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<SharedMaterials>()
-        .add_systems(Startup, spawn_terrain);
+    app.add_systems(Startup, spawn_terrain);
 }
 
 fn spawn_terrain(
     mut commands: Commands,
     scene: Res<ActiveScene>,
     shared: Res<SharedMaterials>,
+    ground: Res<Ground>,
     mut meshes: ResMut<Assets<Mesh>>,
 ) {
     let spec = &scene.def.terrain;
-    let field = HeightField::new(spec, scene.def.seed);
+    let field = &ground.0;
     let n = spec.resolution as usize;
     let half = spec.size_m / 2.0;
     let step = spec.size_m / n as f32;

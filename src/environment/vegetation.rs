@@ -2,8 +2,8 @@
 //! few shape variants per colour once (unit height), and every placed item reuses one of
 //! them, scaled: thousands of items, a handful of meshes, instanced draws.
 
-use super::SharedMaterials;
 use super::meshkit::{LowPoly, color, ico};
+use super::{Ground, SharedMaterials};
 use crate::ActiveScene;
 use bevy::light::NotShadowCaster;
 use bevy::mesh::{ConeMeshBuilder, CylinderMeshBuilder};
@@ -11,7 +11,6 @@ use bevy::prelude::*;
 use respite_core::Rgb;
 use respite_core::scatter::scatter;
 use respite_core::scene::{PlantKind, Scatter};
-use respite_core::terrain::HeightField;
 
 /// Shape variants per colour: enough that neighbours differ, few enough to batch well.
 const SHAPES: u32 = 3;
@@ -24,10 +23,11 @@ fn spawn_vegetation(
     mut commands: Commands,
     scene: Res<ActiveScene>,
     shared: Res<SharedMaterials>,
+    ground: Res<Ground>,
     mut meshes: ResMut<Assets<Mesh>>,
 ) {
     let def = &scene.def;
-    let field = HeightField::new(&def.terrain, def.seed);
+    let field = &ground.0;
     let mut total = 0;
     for (index, rule) in def.vegetation.iter().enumerate() {
         let variants: Vec<Vec<Handle<Mesh>>> = rule

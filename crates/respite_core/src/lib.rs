@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod color;
 pub mod error;
+pub mod life;
 pub mod locate;
 pub mod scatter;
 pub mod scene;

@@ -27,9 +27,64 @@ pub struct SceneDef {
     /// Trees, bushes, rocks, flowers and grass, scattered by seeded rules.
     #[serde(default)]
     pub vegetation: Vec<Scatter>,
+    /// Clouds drifting slowly across the sky.
+    #[serde(default)]
+    pub clouds: Option<Clouds>,
+    /// Gentle animal life: butterflies in the clearing, birds gliding far off.
+    #[serde(default)]
+    pub fauna: Vec<Fauna>,
     /// What the place sounds like. A scene without one is silent.
     #[serde(default)]
     pub soundscape: Option<Soundscape>,
+}
+
+/// Clouds: low-poly puffs at one altitude, drifting with the wind, fading in and out at the
+/// far edges of their field rather than appearing or vanishing.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clouds {
+    /// How many (0–200).
+    pub count: u32,
+    /// Height above the viewer, metres (60–800).
+    pub altitude_m: f32,
+    /// Half-width of the square they drift through, metres (100–900).
+    pub spread_m: f32,
+    /// Drift speed, metres per second (0–15): slow enough to notice only over minutes.
+    pub drift_m_s: f32,
+    /// Where they drift towards: 0 = north, 90 = east, degrees.
+    #[serde(default)]
+    pub drift_toward_deg: f32,
+    /// Length of the smallest and largest cloud, metres (5–400).
+    pub size_m: (f32, f32),
+    pub color: Rgb,
+}
+
+/// A kind of animal and how many, moving on smooth seeded paths that never come near the
+/// viewer's head.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fauna {
+    pub kind: FaunaKind,
+    /// How many (0–200).
+    pub count: u32,
+    /// Their paths stay beyond this distance from the viewer, metres (at least 1.5).
+    pub inner_radius_m: f32,
+    /// …and within this one, metres.
+    pub outer_radius_m: f32,
+    /// Lowest and highest flight above the ground at the viewer, metres.
+    pub height_m: (f32, f32),
+    /// Typical speed, metres per second (butterflies about 1, gliding birds about 8).
+    pub speed_m_s: f32,
+    /// Wing colours, one picked per animal (1–8).
+    pub colors: Vec<Rgb>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum FaunaKind {
+    /// Meanders in loops near the ground, wings beating.
+    Butterfly,
+    /// Glides in wide circles far off, a slow wingbeat now and then.
+    Bird,
 }
 
 /// The sound of a place: beds that fill the air, and emitters that sit somewhere in it.
@@ -476,6 +531,52 @@ impl SceneDef {
             }
             c.range(&r.field("spacing_m"), rule.spacing_m, 0.0..=50.0, " m");
             c.count(&r.field("colors"), rule.colors.len(), 1..=8, "colours");
+        }
+
+        if let Some(clouds) = &self.clouds {
+            let a = root.field("clouds");
+            c.count(&a.field("count"), clouds.count as usize, 0..=200, "clouds");
+            c.range(
+                &a.field("altitude_m"),
+                clouds.altitude_m,
+                60.0..=800.0,
+                " m",
+            );
+            c.range(&a.field("spread_m"), clouds.spread_m, 100.0..=900.0, " m");
+            c.range(&a.field("drift_m_s"), clouds.drift_m_s, 0.0..=15.0, " m/s");
+            let (lo, hi) = clouds.size_m;
+            c.range(&a.field("size_m").index(0), lo, 5.0..=400.0, " m");
+            c.range(&a.field("size_m").index(1), hi, lo.max(5.0)..=400.0, " m");
+            // The field's far corner, plus half a cloud, must stay inside the sky dome.
+            let reach =
+                (2.0 * clouds.spread_m.powi(2) + clouds.altitude_m.powi(2)).sqrt() + hi / 2.0;
+            if reach > 880.0 {
+                c.fail(
+                    &a.field("spread_m"),
+                    format!("clouds would reach {reach:.0} m away, past the sky (880 m): lower spread_m or altitude_m"),
+                );
+            }
+        }
+        for (i, f) in self.fauna.iter().enumerate() {
+            let a = root.field("fauna").index(i);
+            c.count(&a.field("count"), f.count as usize, 0..=200, "animals");
+            c.range(
+                &a.field("inner_radius_m"),
+                f.inner_radius_m,
+                1.5..=2_000.0,
+                " m",
+            );
+            c.range(
+                &a.field("outer_radius_m"),
+                f.outer_radius_m,
+                (f.inner_radius_m + 1.0)..=2_000.0,
+                " m",
+            );
+            let (lo, hi) = f.height_m;
+            c.range(&a.field("height_m").index(0), lo, 0.2..=300.0, " m");
+            c.range(&a.field("height_m").index(1), hi, lo..=300.0, " m");
+            c.range(&a.field("speed_m_s"), f.speed_m_s, 0.1..=20.0, " m/s");
+            c.count(&a.field("colors"), f.colors.len(), 1..=8, "colours");
         }
 
         if let Some(sound) = &self.soundscape {
