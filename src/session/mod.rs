@@ -177,7 +177,12 @@ fn run_fade(
     let Some(fade) = fade else { return };
     let level = fade_level(&fade, time.elapsed_secs());
     for (shell, mut visibility) in &mut shells {
-        if let Some(mut m) = materials.get_mut(&shell.material) {
+        // Touch the material only when the level moves: a changed material is re-sent to
+        // the GPU, and most frames of a session have no fade running.
+        let current = materials.get(&shell.material).map(|m| m.base_color.alpha());
+        if current.is_some_and(|a| a != level)
+            && let Some(mut m) = materials.get_mut(&shell.material)
+        {
             m.base_color = NEUTRAL.with_alpha(level);
         }
         visibility.set_if_neq(if level > 0.0 {
