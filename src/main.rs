@@ -193,13 +193,9 @@ struct ScreenshotArgs {
 }
 
 fn parse_minutes(s: &str) -> Result<f32, String> {
-    let m: f32 = s
-        .parse()
-        .map_err(|_| format!("'{s}' is not a number of minutes"))?;
-    if m.is_finite() && m > 0.0 && m <= 120.0 {
-        Ok(m)
-    } else {
-        Err(format!("{m} minutes is outside 0 (exclusive) to 120"))
+    match parse_in(s, 0.0, 120.0, "minutes")? {
+        0.0 => Err("a run needs more than 0 minutes".into()),
+        m => Ok(m),
     }
 }
 
@@ -318,17 +314,20 @@ fn open_catalog(dir: &Path) -> Result<Catalog, ExitCode> {
     })
 }
 
+/// The scene called `name` from the scenes folder, or the exit code after saying why not
+/// (an unknown name lists the valid ones).
+fn load_scene(dir: &Path, name: &str) -> Result<SceneDef, ExitCode> {
+    let catalog = open_catalog(dir)?;
+    catalog.get(name).cloned().map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(BAD_INPUT)
+    })
+}
+
 fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode {
-    let catalog = match open_catalog(dir) {
-        Ok(c) => c,
+    let scene = match load_scene(dir, &args.scene) {
+        Ok(def) => def,
         Err(code) => return code,
-    };
-    let scene = match catalog.get(&args.scene) {
-        Ok(def) => def.clone(),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(BAD_INPUT);
-        }
     };
     if let Some(job) = &screenshot
         && let Some(parent) = job.out.parent().filter(|p| !p.as_os_str().is_empty())
@@ -392,16 +391,9 @@ fn window_system_present() -> Result<(), String> {
 }
 
 fn render_soundscape(dir: &Path, args: SoundscapeArgs) -> ExitCode {
-    let catalog = match open_catalog(dir) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let scene = match catalog.get(&args.scene) {
+    let scene = match load_scene(dir, &args.scene) {
         Ok(def) => def,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     let Some(sound) = &scene.soundscape else {
         eprintln!("error: scene '{}' has no soundscape", args.scene);

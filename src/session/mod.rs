@@ -163,8 +163,7 @@ fn begin_closing(
 
 /// Opacity now: smooth at both ends, so the change starts and stops without a jolt.
 fn fade_level(fade: &Fade, now: f32) -> f32 {
-    let t = ((now - fade.started) / fade.seconds).clamp(0.0, 1.0);
-    let eased = t * t * (3.0 - 2.0 * t);
+    let eased = respite_core::smoothstep((now - fade.started) / fade.seconds);
     fade.from + (fade.to - fade.from) * eased
 }
 

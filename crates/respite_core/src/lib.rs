@@ -20,3 +20,15 @@ pub use scene::SceneDef;
 /// Seconds for every opening and closing fade, picture and sound alike: slow enough never
 /// to startle (the minimum for sound is 2 s).
 pub const FADE_S: f32 = 3.0;
+
+/// 0 → 1 as `t` goes 0 → 1, with zero slope at both ends: every fade, swell and blend in
+/// Respite eases with this one curve, so nothing starts or stops with a jolt.
+pub fn smoothstep(t: f32) -> f32 {
+    let t = t.clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
+/// [`smoothstep`] of `x` between edges `e0` and `e1`.
+pub fn smoothstep_between(e0: f32, e1: f32, x: f32) -> f32 {
+    smoothstep((x - e0) / (e1 - e0))
+}

@@ -8,6 +8,7 @@
 
 use crate::scatter::{rule_rng, unit};
 use crate::scene::{Clouds, Fauna, FaunaKind};
+use crate::smoothstep;
 use std::f32::consts::TAU;
 
 /// Wing length of a butterfly, metres: a large one (16 cm across), so it reads in a
@@ -169,10 +170,7 @@ pub fn cloud_at(spec: &Clouds, cloud: &Cloud, t: f32) -> ([f32; 3], f32) {
     let span = 2.0 * spec.spread_m;
     let along = (cloud.along + spec.drift_m_s * t + spec.spread_m).rem_euclid(span) - spec.spread_m;
     let edge = 0.15 * span;
-    let ramp = |d: f32| {
-        let x = (d / edge).clamp(0.0, 1.0);
-        x * x * (3.0 - 2.0 * x)
-    };
+    let ramp = |d: f32| smoothstep(d / edge);
     let show = ramp(along + spec.spread_m).min(ramp(spec.spread_m - along));
     let dir = spec.drift_toward_deg.to_radians();
     let (fwd, side) = ([dir.sin(), -dir.cos()], [dir.cos(), dir.sin()]);

@@ -346,6 +346,24 @@ impl Checker<'_> {
         }
     }
 
+    /// A (smallest, largest) pair: both in range, and in that order.
+    fn pair(
+        &mut self,
+        path: &FieldPath,
+        (lo, hi): (f32, f32),
+        allowed: RangeInclusive<f32>,
+        unit: &str,
+    ) {
+        self.range(&path.index(0), lo, allowed.clone(), unit);
+        self.range(&path.index(1), hi, allowed, unit);
+        if lo > hi {
+            self.fail(
+                path,
+                format!("smallest ({lo}) must not exceed largest ({hi})"),
+            );
+        }
+    }
+
     fn count(
         &mut self,
         path: &FieldPath,
@@ -520,15 +538,7 @@ impl SceneDef {
                     ),
                 );
             }
-            let (lo, hi) = rule.height_m;
-            c.range(&r.field("height_m").index(0), lo, 0.02..=60.0, " m");
-            c.range(&r.field("height_m").index(1), hi, 0.02..=60.0, " m");
-            if lo > hi {
-                c.fail(
-                    &r.field("height_m"),
-                    format!("smallest ({lo}) must not exceed largest ({hi})"),
-                );
-            }
+            c.pair(&r.field("height_m"), rule.height_m, 0.02..=60.0, " m");
             c.range(&r.field("spacing_m"), rule.spacing_m, 0.0..=50.0, " m");
             c.count(&r.field("colors"), rule.colors.len(), 1..=8, "colours");
         }
@@ -544,9 +554,8 @@ impl SceneDef {
             );
             c.range(&a.field("spread_m"), clouds.spread_m, 100.0..=900.0, " m");
             c.range(&a.field("drift_m_s"), clouds.drift_m_s, 0.0..=15.0, " m/s");
-            let (lo, hi) = clouds.size_m;
-            c.range(&a.field("size_m").index(0), lo, 5.0..=400.0, " m");
-            c.range(&a.field("size_m").index(1), hi, lo.max(5.0)..=400.0, " m");
+            c.pair(&a.field("size_m"), clouds.size_m, 5.0..=400.0, " m");
+            let hi = clouds.size_m.1;
             // The field's far corner, plus half a cloud, must stay inside the sky dome.
             let reach =
                 (2.0 * clouds.spread_m.powi(2) + clouds.altitude_m.powi(2)).sqrt() + hi / 2.0;
@@ -572,9 +581,7 @@ impl SceneDef {
                 (f.inner_radius_m + 1.0)..=2_000.0,
                 " m",
             );
-            let (lo, hi) = f.height_m;
-            c.range(&a.field("height_m").index(0), lo, 0.2..=300.0, " m");
-            c.range(&a.field("height_m").index(1), hi, lo..=300.0, " m");
+            c.pair(&a.field("height_m"), f.height_m, 0.2..=300.0, " m");
             c.range(&a.field("speed_m_s"), f.speed_m_s, 0.1..=20.0, " m/s");
             c.count(&a.field("colors"), f.colors.len(), 1..=8, "colours");
         }

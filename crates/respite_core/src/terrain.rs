@@ -4,6 +4,7 @@
 
 use crate::color::Rgb;
 use crate::scene::Terrain;
+use crate::smoothstep_between;
 use fastnoise_lite::{FastNoiseLite, FractalType, NoiseType};
 
 /// Height and colour of the ground anywhere in a scene.
@@ -21,11 +22,6 @@ pub struct HeightField {
 fn noise_seed(seed: u64, salt: u64) -> i32 {
     let s = seed ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (s ^ (s >> 32)) as u32 as i32
-}
-
-fn smoothstep(e0: f32, e1: f32, x: f32) -> f32 {
-    let t = ((x - e0) / (e1 - e0)).clamp(0.0, 1.0);
-    t * t * (3.0 - 2.0 * t)
 }
 
 impl HeightField {
@@ -61,9 +57,10 @@ impl HeightField {
         if r <= self.flat_radius {
             return 0.0;
         }
-        let fade_in = smoothstep(self.flat_radius, self.flat_radius * 2.5 + 10.0, r);
+        let fade_in = smoothstep_between(self.flat_radius, self.flat_radius * 2.5 + 10.0, r);
         let hills = self.hills.get_noise_2d(x, z) * self.hill_height * fade_in;
-        let rim = self.rim_height * smoothstep(self.half_size * 0.3, self.half_size, r).powf(1.5);
+        let rim =
+            self.rim_height * smoothstep_between(self.half_size * 0.3, self.half_size, r).powf(1.5);
         hills + rim
     }
 
@@ -77,7 +74,10 @@ impl HeightField {
         let v = (self.patches.get_noise_2d(x, z) * 0.5 + 0.5).clamp(0.0, 0.9999) * (n - 1) as f32;
         let i = v.floor() as usize;
         let t = v - i as f32;
-        self.colors[i].lerp(self.colors[(i + 1).min(n - 1)], smoothstep(0.3, 0.7, t))
+        self.colors[i].lerp(
+            self.colors[(i + 1).min(n - 1)],
+            smoothstep_between(0.3, 0.7, t),
+        )
     }
 }
 

@@ -1,6 +1,7 @@
 //! Small signal-processing parts: a fast seeded noise source, one-pole and biquad filters,
 //! and the smooth step used for every fade.
 
+use crate::smoothstep;
 use std::f32::consts::TAU;
 
 /// SplitMix64: tiny, fast and exactly reproducible. Seeded from the scene's ChaCha stream.
@@ -97,12 +98,6 @@ impl BandPass {
         self.y1 = y;
         y
     }
-}
-
-/// 0 → 1 with zero slope at both ends: fades that start and stop without a jolt.
-pub fn smoothstep(t: f32) -> f32 {
-    let t = t.clamp(0.0, 1.0);
-    t * t * (3.0 - 2.0 * t)
 }
 
 /// A slow random wander in 0..1 (gusts, swells): a new target every `period` seconds,

@@ -5,12 +5,11 @@
 //! output when the mixer is built, and so is the whole mix at the seat, so a source at
 //! −6 dB really sits 6 dB under the mix and the mix really plays at its dBFS.
 
-use super::dsp::smoothstep;
 use super::voices::Voice;
 use super::{SAMPLE_RATE, db_to_gain};
-use crate::FADE_S;
 use crate::scatter::rule_rng;
 use crate::scene::{SoundKind, Soundscape};
+use crate::{FADE_S, smoothstep};
 use rand::Rng;
 
 /// Ear spacing: a head's width (Bevy's default of 4 is for pixel-sized worlds).

@@ -2,8 +2,9 @@
 //! nothing repeats: a ten-minute session never hears the same bar twice. Each yields mono
 //! samples at roughly unit scale; the mixer measures and normalises them.
 
-use super::dsp::{BandPass, Noise, OnePole, Wander, smoothstep};
+use super::dsp::{BandPass, Noise, OnePole, Wander};
 use crate::scene::SoundKind;
+use crate::smoothstep;
 use std::f32::consts::{PI, TAU};
 
 /// Any voice, as an enum so the mixer can clone one to measure it without disturbing it.
