@@ -4,6 +4,7 @@
 //! the App shows is built from the scene spec by the feature plugins below.
 
 pub mod audio;
+pub mod bench;
 pub mod display;
 mod environment;
 pub mod screenshot;
@@ -31,6 +32,13 @@ pub struct RunOptions {
     pub minutes: Option<f32>,
     pub window_size: (u32, u32),
     pub screenshot: Option<screenshot::ScreenshotJob>,
+    /// Measure frames instead of showing them to a person (`respite bench`).
+    pub bench: Option<bench::BenchJob>,
+    /// Write head pose and frame samples into this folder, as a session does.
+    pub samples: Option<std::path::PathBuf>,
+    /// Bevy's bare 3D scene (one light, one plane, one cube) instead of the scene: the
+    /// bench's yardstick.
+    pub bare: bool,
     /// The soundscape's level for this room; `None` plays no sound (screenshots, silent scenes).
     pub sound: Option<audio::SoundPlan>,
 }
@@ -41,19 +49,37 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
     let window = WindowSpec {
         title: format!("Respite: {}", opts.scene_name),
         size: opts.window_size,
+        vsync: opts.bench.is_none(),
     };
-    let report = display::add_display(&mut app, opts.display, &window, &opts.scene.viewpoint)?;
+    let report = match opts.bench.as_ref().and_then(|b| b.offscreen_eye) {
+        Some(eye) => {
+            display::add_offscreen(&mut app, &opts.scene.viewpoint, eye);
+            DisplayReport::offscreen()
+        }
+        None => display::add_display(&mut app, opts.display, &window, &opts.scene.viewpoint)?,
+    };
     app.insert_resource(ActiveScene {
         name: opts.scene_name.clone(),
         def: opts.scene,
     })
     .insert_resource(session::RunSettings {
         limit: opts.minutes.map(|m| Duration::from_secs_f32(m * 60.0)),
-        fade_in: opts.screenshot.is_none(),
-    })
-    .add_plugins((environment::plugin, session::plugin, audio::plugin));
+        fade_in: opts.screenshot.is_none() && opts.bench.is_none(),
+    });
+    if let Some(folder) = opts.samples {
+        app.insert_resource(session::samples::SampleFolder(folder));
+    }
+    app.add_plugins((session::plugin, audio::plugin));
+    if opts.bare {
+        app.add_plugins(bench::bare_scene);
+    } else {
+        app.add_plugins(environment::plugin);
+    }
     if let Some(plan) = opts.sound {
         app.insert_resource(plan);
+    }
+    if let Some(job) = opts.bench {
+        app.insert_resource(job).add_plugins(bench::plugin);
     }
     if let Some(job) = opts.screenshot {
         // A picture is a function of the frame, not of the machine's speed: every frame

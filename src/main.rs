@@ -52,6 +52,65 @@ enum Command {
     Screenshot(ScreenshotArgs),
     /// Render a scene's soundscape, as heard from the seat, to a WAV file.
     Soundscape(SoundscapeArgs),
+    /// Measure frame times, triangles and draw batches of scenes next to Bevy's bare 3D scene.
+    Bench(BenchArgs),
+    /// One scene's measurement, run by `bench` in a process of its own.
+    #[command(hide = true)]
+    BenchOne(BenchOneArgs),
+}
+
+/// Where the bench draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum BenchDisplay {
+    /// A window at --size (needs a window system; under xvfb-run, Mesa's software renderer).
+    Flat,
+    /// Two headset-sized eye views (--eye-size each) rendered to textures, no window.
+    OffscreenXr,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// One scene to measure.
+    #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+    scene: Option<String>,
+    /// Every scene in the scenes folder.
+    #[arg(long)]
+    all: bool,
+    #[command(flatten)]
+    how: BenchHow,
+    /// Also write the figures as TSV to this file.
+    #[arg(long, value_name = "FILE.tsv")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+struct BenchHow {
+    /// Frames to measure per scene, after the warm-up.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(10..=100_000))]
+    frames: u32,
+    /// Frames to run first, once every pipeline has compiled, unmeasured.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    warmup: u32,
+    #[arg(long, value_enum, default_value_t = BenchDisplay::Flat)]
+    display: BenchDisplay,
+    /// Window size for `flat`, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Size of each eye view for `offscreen-xr`, WIDTHxHEIGHT (a Quest 3's by default).
+    #[arg(long, default_value = "2064x2208", value_parser = parse_size)]
+    eye_size: (u32, u32),
+}
+
+#[derive(Args)]
+struct BenchOneArgs {
+    #[arg(long)]
+    scene: String,
+    #[command(flatten)]
+    how: BenchHow,
+    #[arg(long)]
+    report: PathBuf,
+    #[arg(long)]
+    samples: PathBuf,
 }
 
 /// The room's noise: a number read on a sound level meter, or `measure`.
@@ -274,6 +333,7 @@ fn run_flags_with_other_command(matches: &clap::ArgMatches) -> Option<String> {
 }
 
 fn main() -> ExitCode {
+    let _ = respite::bench::PROCESS_START.set(std::time::Instant::now());
     let matches = Cli::command().get_matches();
     if let Some(e) = run_flags_with_other_command(&matches) {
         eprintln!("error: {e}");
@@ -290,6 +350,8 @@ fn main() -> ExitCode {
         Some(Command::Scenes) => list_scenes(&dir),
         Some(Command::Check { files }) => check(&dir, files),
         Some(Command::Soundscape(s)) => render_soundscape(&dir, s),
+        Some(Command::Bench(b)) => bench(&dir, b),
+        Some(Command::BenchOne(b)) => bench_one(&dir, b),
         Some(Command::Screenshot(s)) => run(
             &dir,
             RunArgs {
@@ -362,8 +424,15 @@ fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode
         minutes: args.minutes,
         window_size: args.size,
         screenshot,
+        bench: None,
+        samples: None,
+        bare: false,
         sound,
     };
+    run_app(opts)
+}
+
+fn run_app(opts: RunOptions) -> ExitCode {
     match build_app(opts) {
         Ok((mut app, _report)) => match app.run() {
             AppExit::Success => ExitCode::SUCCESS,
@@ -487,4 +556,194 @@ fn check(dir: &Path, files: Vec<PathBuf>) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `respite bench`: each scene (and Bevy's bare scene first) in a child process, then one
+/// table with every scene's figures as ratios to the bare scene's.
+fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
+    let names: Vec<String> = if args.all {
+        match open_catalog(dir) {
+            Ok(c) => c.entries.into_iter().map(|e| e.name).collect(),
+            Err(code) => return code,
+        }
+    } else {
+        let name = args.scene.clone().unwrap_or_default();
+        if let Err(code) = load_scene(dir, &name) {
+            return code;
+        }
+        vec![name]
+    };
+    if args.how.display == BenchDisplay::Flat
+        && let Err(e) = window_system_present()
+    {
+        eprintln!("error: --display flat: {e}");
+        return ExitCode::from(DISPLAY_MISSING);
+    }
+    if let Some(out) = &args.out
+        && let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        eprintln!(
+            "error: --out {}: folder {} does not exist",
+            out.display(),
+            parent.display()
+        );
+        return ExitCode::from(BAD_INPUT);
+    }
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot find this program to run the measurements: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let work = std::env::temp_dir().join(format!("respite-bench-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&work) {
+        eprintln!("error: {}: {e}", work.display());
+        return ExitCode::FAILURE;
+    }
+    let how = &args.how;
+    let mut rows = Vec::new();
+    for name in std::iter::once(respite::bench::BARE.to_string()).chain(names) {
+        eprintln!("bench: {name} …");
+        let report = work.join(format!("{name}.tsv"));
+        let log = work.join(format!("{name}.log"));
+        let status = std::fs::File::create(&log).and_then(|log_file| {
+            std::process::Command::new(&exe)
+                .arg("--scenes-dir")
+                .arg(dir)
+                .args(["bench-one", "--scene", &name])
+                .args([
+                    "--frames",
+                    &how.frames.to_string(),
+                    "--warmup",
+                    &how.warmup.to_string(),
+                ])
+                .args([
+                    "--display",
+                    match how.display {
+                        BenchDisplay::Flat => "flat",
+                        BenchDisplay::OffscreenXr => "offscreen-xr",
+                    },
+                ])
+                .args(["--size", &format!("{}x{}", how.size.0, how.size.1)])
+                .args([
+                    "--eye-size",
+                    &format!("{}x{}", how.eye_size.0, how.eye_size.1),
+                ])
+                .arg("--report")
+                .arg(&report)
+                .arg("--samples")
+                .arg(work.join(format!("{name}-samples")))
+                .stdout(log_file.try_clone()?)
+                .stderr(log_file)
+                .status()
+        });
+        match status.map_err(|e| e.to_string()).and_then(|s| {
+            if s.success() {
+                respite::bench::Row::read(&name, &report)
+            } else {
+                Err(format!("exited with {s}; its log is {}", log.display()))
+            }
+        }) {
+            Ok(row) => rows.push(row),
+            Err(e) => {
+                eprintln!("error: bench of '{name}' failed: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let table = respite::bench::tsv(&rows);
+    print_table(&table);
+    println!(
+        "display: {}; {} frames after {} warm-up frames; ratios are to the bare scene in this run",
+        match how.display {
+            BenchDisplay::Flat => format!("flat window {}x{}", how.size.0, how.size.1),
+            BenchDisplay::OffscreenXr =>
+                format!("offscreen eyes 2 x {}x{}", how.eye_size.0, how.eye_size.1),
+        },
+        how.frames,
+        how.warmup
+    );
+    println!(
+        "scene switch hitch: not measured (a session shows one scene; switching within a session is not built yet)"
+    );
+    if let Some(out) = &args.out {
+        let tmp = out.with_extension("tsv.partial");
+        if let Err(e) = std::fs::write(&tmp, &table).and_then(|_| std::fs::rename(&tmp, out)) {
+            eprintln!("error: --out {}: {e}", out.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    ExitCode::SUCCESS
+}
+
+/// The TSV as aligned columns.
+fn print_table(tsv: &str) {
+    let rows: Vec<Vec<&str>> = tsv.lines().map(|l| l.split('\t').collect()).collect();
+    let cols = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.len()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, s)| {
+                if c == 0 {
+                    format!("{s:<w$}", w = widths[c])
+                } else {
+                    format!("{s:>w$}", w = widths[c])
+                }
+            })
+            .collect();
+        println!("{}", line.join("  "));
+    }
+}
+
+fn bench_one(dir: &Path, args: BenchOneArgs) -> ExitCode {
+    let bare = args.scene == respite::bench::BARE;
+    let scene = if bare {
+        match SceneDef::parse(Path::new("bare"), respite::bench::BARE_SPEC) {
+            Ok(def) => def,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(BAD_INPUT);
+            }
+        }
+    } else {
+        match load_scene(dir, &args.scene) {
+            Ok(def) => def,
+            Err(code) => return code,
+        }
+    };
+    let how = args.how;
+    let offscreen = how.display == BenchDisplay::OffscreenXr;
+    if !offscreen && let Err(e) = window_system_present() {
+        eprintln!("error: {e}");
+        return ExitCode::from(DISPLAY_MISSING);
+    }
+    run_app(RunOptions {
+        scene_name: args.scene,
+        scene,
+        display: DisplayChoice::Flat,
+        minutes: None,
+        window_size: how.size,
+        screenshot: None,
+        bench: Some(respite::bench::BenchJob {
+            frames: how.frames,
+            warmup: how.warmup,
+            report: args.report,
+            offscreen_eye: offscreen.then_some(how.eye_size),
+        }),
+        samples: Some(args.samples),
+        bare,
+        sound: None,
+    })
 }

@@ -4,6 +4,7 @@
 
 mod flat;
 mod notice;
+mod offscreen;
 mod readiness;
 mod xr;
 
@@ -45,6 +46,8 @@ impl std::fmt::Display for DisplayChoice {
 pub enum ActiveDisplay {
     Xr,
     Flat,
+    /// Eye views rendered to textures for the bench.
+    Offscreen,
 }
 
 /// What ran and why: logged at start and kept for session records.
@@ -58,6 +61,19 @@ pub struct DisplayReport {
     pub runtime: Option<String>,
     /// The headset system's name, when a headset runs.
     pub system: Option<String>,
+}
+
+impl DisplayReport {
+    /// The bench's offscreen eyes: no window, no headset.
+    pub fn offscreen() -> Self {
+        Self {
+            requested: DisplayChoice::Flat,
+            active: ActiveDisplay::Offscreen,
+            fallback_reason: None,
+            runtime: None,
+            system: Some("offscreen eye textures".into()),
+        }
+    }
 }
 
 /// The viewer's head: the tracked view in a headset, the camera on a screen. Anything that
@@ -94,6 +110,8 @@ impl std::error::Error for DisplayError {}
 pub struct WindowSpec {
     pub title: String,
     pub size: (u32, u32),
+    /// Wait for the screen's refresh (every run); off only to measure frame rates.
+    pub vsync: bool,
 }
 
 /// Bevy's plugins for a window, the same in every mode: one render path for both arms of a
@@ -107,7 +125,11 @@ fn window_plugins(window: &WindowSpec) -> PluginGroupBuilder {
             primary_window: Some(Window {
                 title: window.title.clone(),
                 resolution: WindowResolution::new(window.size.0, window.size.1),
-                present_mode: PresentMode::AutoVsync,
+                present_mode: if window.vsync {
+                    PresentMode::AutoVsync
+                } else {
+                    PresentMode::AutoNoVsync
+                },
                 ..default()
             }),
             ..default()
@@ -167,8 +189,8 @@ pub fn add_display(
     app.insert_resource(WinitSettings::continuous());
     app.add_plugins((notice::plugin, readiness::plugin));
     match report.active {
-        ActiveDisplay::Flat => app.add_plugins(flat::plugin),
         ActiveDisplay::Xr => app.add_plugins(xr::plugin),
+        _ => app.add_plugins(flat::plugin),
     };
     match (&report.active, &report.fallback_reason) {
         (ActiveDisplay::Flat, Some(reason)) => {
@@ -179,6 +201,7 @@ pub fn add_display(
             ));
         }
         (ActiveDisplay::Flat, None) => info!("display: flat window (requested {choice})"),
+        (ActiveDisplay::Offscreen, _) => {}
         (ActiveDisplay::Xr, _) => info!(
             "display: headset via {} on {} (requested {choice})",
             report.runtime.as_deref().unwrap_or("?"),
@@ -187,6 +210,17 @@ pub fn add_display(
     }
     app.insert_resource(report.clone());
     Ok(report)
+}
+
+/// Two headset-sized eye views rendered to textures, no window, no OpenXR: for measuring
+/// what a headset's GPU would do (`respite bench --display offscreen-xr`).
+pub fn add_offscreen(app: &mut App, viewpoint: &Viewpoint, eye: (u32, u32)) {
+    app.add_plugins(offscreen::plugins())
+        .insert_resource(ViewpointSpec(viewpoint.clone()))
+        .insert_resource(offscreen::EyeSize(eye.0, eye.1))
+        .init_resource::<Notice>()
+        .add_plugins((readiness::plugin, offscreen::plugin));
+    info!("display: offscreen eyes {}x{} each", eye.0, eye.1);
 }
 
 /// Horizontal field of view → Bevy's vertical one for a given aspect (width / height).
@@ -215,6 +249,7 @@ mod tests {
         WindowSpec {
             title: "t".into(),
             size: (640, 360),
+            vsync: true,
         }
     }
 

@@ -121,7 +121,7 @@ fn wing_mesh(kind: FaunaKind, paint: Color) -> Mesh {
                 lp.triangle(tri.map(corner), [paint, tip, paint]);
             }
         }
-        FaunaKind::Bird => {
+        FaunaKind::Bird | FaunaKind::FishRings => {
             let l = BIRD_WING_M;
             lp.triangle(
                 [
@@ -144,6 +144,10 @@ fn spawn_fauna(
     mut meshes: ResMut<Assets<Mesh>>,
 ) {
     for (index, rule) in scene.def.fauna.iter().enumerate() {
+        // Rising fish are rings on the water, drawn by the water block.
+        if rule.kind == FaunaKind::FishRings {
+            continue;
+        }
         let wings: Vec<Handle<Mesh>> = rule
             .colors
             .iter()
@@ -153,7 +157,7 @@ fn spawn_fauna(
             let mut lp = LowPoly::default();
             let (len, thick, paint) = match rule.kind {
                 FaunaKind::Butterfly => (0.03, 0.006, Color::srgb(0.12, 0.1, 0.08)),
-                FaunaKind::Bird => (0.32, 0.07, color(rule.colors[0], 0.8)),
+                FaunaKind::Bird | FaunaKind::FishRings => (0.32, 0.07, color(rule.colors[0], 0.8)),
             };
             lp.add(
                 &ico(1.0, 0),

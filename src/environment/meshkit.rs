@@ -96,6 +96,20 @@ impl LowPoly {
         self.positions.len() / 3
     }
 
+    /// The finished mesh upside down about the height `level`, each face keeping the normal
+    /// it had: the copy seen in still water is lit as the shore it mirrors.
+    pub fn build_mirrored(self, level: f32) -> Mesh {
+        let mut mesh = self.build();
+        if let Some(VertexAttributeValues::Float32x3(points)) =
+            mesh.attribute_mut(Mesh::ATTRIBUTE_POSITION)
+        {
+            for p in points.iter_mut() {
+                p[1] = 2.0 * level - p[1];
+            }
+        }
+        mesh
+    }
+
     /// The finished mesh: every triangle faceted (its own normal), the low-poly look.
     pub fn build(self) -> Mesh {
         let mut normals = Vec::with_capacity(self.positions.len());

@@ -1,21 +1,33 @@
 //! The place itself: sky, light and air, ground, and plants, each built from its block of the
 //! scene spec. The same seed builds the same place on every run and in every display.
 
+mod campfire;
 mod life;
+mod living;
 mod meshkit;
 pub(crate) use meshkit::ico;
+mod particles;
 mod sky;
 mod terrain;
 mod vegetation;
+mod water;
+
+use bevy::render::render_resource::Face;
+pub(crate) use living::LivingMaterial;
+use living::{Living, Mode};
 
 use bevy::prelude::*;
 use respite_core::terrain::HeightField;
 
 pub(crate) fn plugin(app: &mut App) {
     app.init_resource::<Ground>()
+        .add_plugins(living::plugin)
         .init_resource::<SharedMaterials>()
         .add_plugins((
             sky::plugin,
+            water::plugin,
+            particles::plugin,
+            campfire::plugin,
             terrain::plugin,
             vegetation::plugin,
             life::plugin,
@@ -30,7 +42,7 @@ pub(crate) struct Ground(pub HeightField);
 impl FromWorld for Ground {
     fn from_world(world: &mut World) -> Self {
         let scene = world.resource::<crate::ActiveScene>();
-        Ground(HeightField::new(&scene.def.terrain, scene.def.seed))
+        Ground(HeightField::for_scene(&scene.def))
     }
 }
 
@@ -41,10 +53,19 @@ pub(crate) struct SharedMaterials {
     pub solid: Handle<StandardMaterial>,
     /// The same, drawn from both sides: grass blades and petals.
     pub two_sided: Handle<StandardMaterial>,
+    /// Trees and bushes, swaying in the scene's wind.
+    pub swaying: Handle<LivingMaterial>,
+    /// Grass and flowers, swaying further.
+    pub swaying_two_sided: Handle<LivingMaterial>,
+    /// For the upside-down shore beneath mirror-calm water: its winding is reversed, so it
+    /// culls the other faces.
+    pub mirrored: Handle<StandardMaterial>,
+    pub mirrored_swaying: Handle<LivingMaterial>,
 }
 
 impl FromWorld for SharedMaterials {
     fn from_world(world: &mut World) -> Self {
+        let wind = world.resource::<crate::ActiveScene>().def.wind.clone();
         let mut materials = world.resource_mut::<Assets<StandardMaterial>>();
         let solid = materials.add(StandardMaterial {
             base_color: Color::WHITE,
@@ -60,6 +81,50 @@ impl FromWorld for SharedMaterials {
             double_sided: true,
             ..default()
         });
-        Self { solid, two_sided }
+        let base = |two_sided: bool| StandardMaterial {
+            base_color: Color::WHITE,
+            perceptual_roughness: if two_sided { 0.85 } else { 0.92 },
+            reflectance: 0.2,
+            cull_mode: if two_sided { None } else { Some(Face::Back) },
+            double_sided: two_sided,
+            ..default()
+        };
+        let mirrored = materials.add(StandardMaterial {
+            cull_mode: Some(Face::Front),
+            ..base(false)
+        });
+        let dir = living::toward(wind.toward_deg);
+        // Lean at the top per metre of height: 3.5 cm for trees, 15 cm for grass, in a
+        // full breeze; scaled by the scene's wind.
+        let sway = |lean: f32| {
+            let mut l = Living::new(Mode::Sway);
+            l.params.a = Vec4::new(lean * wind.strength, dir.x, 0.0, 0.0);
+            l.params.a.z = dir.y;
+            l
+        };
+        let mut living = world.resource_mut::<Assets<LivingMaterial>>();
+        let swaying = living.add(LivingMaterial {
+            base: base(false),
+            extension: sway(0.035),
+        });
+        let swaying_two_sided = living.add(LivingMaterial {
+            base: base(true),
+            extension: sway(0.15),
+        });
+        let mirrored_swaying = living.add(LivingMaterial {
+            base: StandardMaterial {
+                cull_mode: Some(Face::Front),
+                ..base(false)
+            },
+            extension: sway(0.035),
+        });
+        Self {
+            solid,
+            two_sided,
+            swaying,
+            swaying_two_sided,
+            mirrored,
+            mirrored_swaying,
+        }
     }
 }

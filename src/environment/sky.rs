@@ -2,16 +2,21 @@
 //! zenith, warmer towards the sun) drawn unlit; the fog matches the horizon so hills fade into
 //! the sky instead of ending at an edge.
 
+use super::living::{Living, LivingMaterial, Mode};
 use super::meshkit::{color, ico};
 use crate::ActiveScene;
+use bevy::asset::RenderAssetUsages;
 use bevy::light::{CascadeShadowConfigBuilder, NotShadowCaster, NotShadowReceiver};
+use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::pbr::{DistanceFog, FogFalloff};
 use bevy::prelude::*;
-use respite_core::scene::Sky;
+use respite_core::Rgb;
+use respite_core::scatter::{rule_rng, unit};
+use respite_core::scene::{Aurora, Night, Sky};
 
 /// The tonemapper darkens unlit colours (display white lands near 0.8); the dome is authored
 /// in display colours, so it is lifted by this much in linear light to land on them.
-const SKY_GAIN: f32 = 1.5;
+pub(super) const SKY_GAIN: f32 = 1.5;
 
 /// Inside the camera's far plane (1 000 m), beyond the terrain's edge.
 const DOME_RADIUS: f32 = 900.0;
@@ -35,6 +40,7 @@ fn spawn_sky(
     scene: Res<ActiveScene>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
+    mut living: ResMut<Assets<LivingMaterial>>,
 ) {
     let sky = &scene.def.sky;
     commands.insert_resource(ClearColor(color(sky.horizon, 1.0)));
@@ -51,8 +57,10 @@ fn spawn_sky(
             .iter()
             .map(|p| {
                 let dir = Vec3::from(*p).normalize_or(Vec3::Y);
-                // Pale near the horizon, deepening overhead, as in a real sky.
-                let up = dir.y.max(0.0).powf(0.8);
+                // Pale near the horizon, deepening overhead, as in a real sky. Below the
+                // horizon it mirrors the sky above: that is what still water shows.
+                let dir = Vec3::new(dir.x, dir.y.abs(), dir.z);
+                let up = dir.y.powf(0.8);
                 let base = sky.horizon.lerp(sky.zenith, up);
                 let glow = dir.dot(sun).max(0.0).powf(6.0) * 0.55;
                 let c = color(base.lerp(sky.sun_color, glow), 1.0).to_linear();
@@ -76,17 +84,36 @@ fn spawn_sky(
         NotShadowReceiver,
     ));
 
-    if sky.sun_elevation_deg > -2.0 {
+    if let Some(night) = &sky.night {
+        spawn_night(
+            &mut commands,
+            night,
+            sun,
+            scene.def.seed,
+            &mut meshes,
+            &mut materials,
+            &mut living,
+        );
+    } else if sky.sun_elevation_deg > -2.0 {
         // About 2° across: larger than the real sun, which reads as a pin-prick in a headset.
         commands.spawn((
             Name::new("Sun disc"),
             Mesh3d(meshes.add(ico(DOME_RADIUS * 0.017, 2))),
-            MeshMaterial3d(materials.add(StandardMaterial {
-                base_color: color(sky.sun_color, 1.0).mix(&Color::WHITE, 0.6),
-                unlit: true,
-                fog_enabled: false,
-                ..default()
-            })),
+            MeshMaterial3d(
+                materials.add(StandardMaterial {
+                    // Brighter than the sky around it, whatever the tonemapper does.
+                    base_color: Color::from(
+                        color(sky.sun_color, 1.0)
+                            .mix(&Color::WHITE, 0.6)
+                            .to_linear()
+                            * SKY_GAIN
+                            * 1.6,
+                    ),
+                    unlit: true,
+                    fog_enabled: false,
+                    ..default()
+                }),
+            ),
             Transform::from_translation(sun * DOME_RADIUS * 0.95),
             NotShadowCaster,
             NotShadowReceiver,
@@ -127,4 +154,160 @@ fn add_fog_to_cameras(add: On<Add, Camera3d>, scene: Res<ActiveScene>, mut comma
         directional_light_exponent: 24.0,
         falloff: FogFalloff::from_visibility_squared(sky.fog.visibility_m),
     });
+}
+
+/// Stars, the moon where the main light comes from, and the aurora if there is one.
+fn spawn_night(
+    commands: &mut Commands,
+    night: &Night,
+    moon: Vec3,
+    seed: u64,
+    meshes: &mut Assets<Mesh>,
+    materials: &mut Assets<StandardMaterial>,
+    living: &mut Assets<LivingMaterial>,
+) {
+    let unlit = |materials: &mut Assets<StandardMaterial>, c: Color| {
+        materials.add(StandardMaterial {
+            base_color: c,
+            unlit: true,
+            fog_enabled: false,
+            cull_mode: None,
+            ..default()
+        })
+    };
+    // Stars: small triangles on the dome, steady (no twinkle: nothing flickers), fainter
+    // towards the horizon where real air dims them.
+    let mut rng = rule_rng(seed, 0x5354_4152);
+    let mut stars = super::meshkit::LowPoly::default();
+    let tints = [
+        Rgb([0xff, 0xff, 0xff]),
+        Rgb([0xd8, 0xe4, 0xff]),
+        Rgb([0xff, 0xf0, 0xd8]),
+    ];
+    for _ in 0..night.stars {
+        let a = unit(&mut rng) * std::f32::consts::TAU;
+        let y = unit(&mut rng).powf(0.8) * 0.98 + 0.02;
+        let flat = (1.0 - y * y).sqrt();
+        let dir = Vec3::new(flat * a.cos(), y, flat * a.sin());
+        let bright = unit(&mut rng).powi(3);
+        let size = DOME_RADIUS * (0.0012 + 0.0022 * bright);
+        let shade = (0.35 + 0.9 * bright) * (0.35 + 0.65 * (y * 4.0).min(1.0));
+        let centre = dir * DOME_RADIUS * 0.97;
+        let side = dir.cross(Vec3::Y).normalize_or(Vec3::X) * size;
+        let up = side.cross(dir).normalize_or(Vec3::Z) * size;
+        let tint = tints[(unit(&mut rng) * 3.0) as usize % 3];
+        let c = color(tint, 1.0).to_linear() * shade * SKY_GAIN;
+        let c = Color::from(c);
+        stars.triangle(
+            [
+                centre - side - up * 0.6,
+                centre + side - up * 0.6,
+                centre + up,
+            ],
+            [c; 3],
+        );
+        stars.triangle(
+            [
+                centre - side + up * 0.6,
+                centre + up * 0.6 + side,
+                centre - up,
+            ],
+            [c; 3],
+        );
+    }
+    commands.spawn((
+        Name::new(format!("Stars x{}", night.stars)),
+        Mesh3d(meshes.add(stars.build())),
+        MeshMaterial3d(unlit(materials, Color::WHITE)),
+        NotShadowCaster,
+        NotShadowReceiver,
+    ));
+    // The moon, about 2.5° across, with a faint halo.
+    let moon_color = color(night.moon_color, 1.0);
+    commands.spawn((
+        Name::new("Moon"),
+        Mesh3d(meshes.add(ico(DOME_RADIUS * 0.022, 3))),
+        MeshMaterial3d(unlit(
+            materials,
+            Color::from(moon_color.mix(&Color::WHITE, 0.3).to_linear() * 1.6),
+        )),
+        Transform::from_translation(moon * DOME_RADIUS * 0.93),
+        NotShadowCaster,
+        NotShadowReceiver,
+    ));
+    if let Some(aurora) = &night.aurora {
+        spawn_aurora(commands, aurora, meshes, living);
+    }
+}
+
+/// Three curtains far off, between 90 and 280 m up, folding slowly (the shader).
+fn spawn_aurora(
+    commands: &mut Commands,
+    aurora: &Aurora,
+    meshes: &mut Assets<Mesh>,
+    living: &mut Assets<LivingMaterial>,
+) {
+    let material = living.add(LivingMaterial {
+        base: StandardMaterial {
+            unlit: true,
+            fog_enabled: false,
+            alpha_mode: AlphaMode::Add,
+            cull_mode: None,
+            ..default()
+        },
+        extension: Living::new(Mode::Aurora),
+    });
+    let low = color(aurora.low, 1.0).to_linear() * aurora.brightness * 1.6;
+    let high = color(aurora.high, 1.0).to_linear() * aurora.brightness * 1.6;
+    for (k, (offset_deg, distance, width, foot, top)) in [
+        (-18.0_f32, 560.0_f32, 520.0_f32, 110.0_f32, 300.0_f32),
+        (12.0, 640.0, 600.0, 140.0, 330.0),
+        (34.0, 520.0, 380.0, 95.0, 250.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let columns = 64;
+        let mut positions = Vec::new();
+        let mut uvs = Vec::new();
+        let mut colors = Vec::new();
+        let mut indices = Vec::new();
+        for i in 0..=columns {
+            let u = i as f32 / columns as f32;
+            let x = (u - 0.5) * width;
+            // Bend along the sky's curve, and wander a little.
+            let z = x * x / (2.0 * distance) + 20.0 * (u * 7.0 + k as f32).sin();
+            for (v, y, c) in [(0.0, foot, low), (1.0, top, high)] {
+                positions.push([x, y, z]);
+                uvs.push([u, v]);
+                colors.push(c.to_f32_array());
+            }
+        }
+        for i in 0..columns as u32 {
+            let (a, b, c, d) = (2 * i, 2 * i + 1, 2 * i + 3, 2 * i + 2);
+            indices.extend([a, b, c, a, c, d]);
+        }
+        let normals = vec![[0.0, 0.0, 1.0]; positions.len()];
+        let mesh = Mesh::new(
+            PrimitiveTopology::TriangleList,
+            RenderAssetUsages::default(),
+        )
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uvs)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+        .with_inserted_indices(Indices::U32(indices));
+        let az = (aurora.toward_deg + offset_deg).to_radians();
+        let out = Vec3::new(az.sin(), 0.0, -az.cos());
+        commands.spawn((
+            Name::new("Aurora"),
+            Mesh3d(meshes.add(mesh)),
+            MeshMaterial3d(material.clone()),
+            // Local +Z points back at the viewer; the curtain faces them.
+            Transform::from_translation(out * distance).looking_to(out, Vec3::Y),
+            NotShadowCaster,
+            NotShadowReceiver,
+            bevy::camera::visibility::NoFrustumCulling,
+        ));
+    }
 }

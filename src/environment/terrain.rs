@@ -3,6 +3,7 @@
 use super::meshkit::{LowPoly, color};
 use super::{Ground, SharedMaterials};
 use crate::ActiveScene;
+use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 
 pub(super) fn plugin(app: &mut App) {
@@ -26,6 +27,9 @@ fn spawn_terrain(
         Vec3::new(x, field.height(x, z), z)
     };
     let mut ground = LowPoly::default();
+    let mut image = LowPoly::default();
+    // Under mirror-calm water the bed is not drawn: the upside-down shore shows there.
+    let mirror = field.water().filter(|w| w.mirror > 0.0).map(|w| w.level_m);
     for i in 0..n {
         for j in 0..n {
             let (a, b, c, d) = (at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1));
@@ -38,7 +42,16 @@ fn spawn_terrain(
             // Colour per corner: patches blend smoothly across cells (a colour per triangle
             // drew straight seams through the near grass); light still shows the facets.
             for tri in tris {
-                ground.triangle(tri, tri.map(|p| color(field.color(p.x, p.z), 1.0)));
+                let paint = tri.map(|p| color(field.color(p.x, p.z), 1.0));
+                let top = tri.iter().map(|p| p.y).fold(f32::MIN, f32::max);
+                match mirror {
+                    Some(level) if top < level - 0.05 => {}
+                    Some(_) => {
+                        ground.triangle(tri, paint);
+                        image.triangle(tri, paint);
+                    }
+                    None => ground.triangle(tri, paint),
+                }
             }
         }
     }
@@ -47,4 +60,13 @@ fn spawn_terrain(
         Mesh3d(meshes.add(ground.build())),
         MeshMaterial3d(shared.solid.clone()),
     ));
+    if let Some(level) = mirror {
+        commands.spawn((
+            Name::new("Terrain mirrored in the water"),
+            Mesh3d(meshes.add(image.build_mirrored(level))),
+            MeshMaterial3d(shared.mirrored.clone()),
+            NotShadowCaster,
+            NotShadowReceiver,
+        ));
+    }
 }

@@ -2,10 +2,11 @@
 //! few shape variants per colour once (unit height), and every placed item reuses one of
 //! them, scaled: thousands of items, a handful of meshes, instanced draws.
 
+use super::living::LivingMaterial;
 use super::meshkit::{LowPoly, color, ico};
 use super::{Ground, SharedMaterials};
 use crate::ActiveScene;
-use bevy::light::NotShadowCaster;
+use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::mesh::{ConeMeshBuilder, CylinderMeshBuilder};
 use bevy::prelude::*;
 use respite_core::Rgb;
@@ -29,6 +30,11 @@ fn spawn_vegetation(
     let def = &scene.def;
     let field = &ground.0;
     let mut total = 0;
+    let mirror_level = def
+        .water
+        .as_ref()
+        .filter(|w| w.mirror > 0.0)
+        .map(|w| w.level_m);
     for (index, rule) in def.vegetation.iter().enumerate() {
         let variants: Vec<Vec<Handle<Mesh>>> = rule
             .colors
@@ -40,8 +46,18 @@ fn spawn_vegetation(
             })
             .collect();
         let material = match rule.kind {
-            PlantKind::GrassTuft | PlantKind::Flower => shared.two_sided.clone(),
-            _ => shared.solid.clone(),
+            PlantKind::GrassTuft | PlantKind::Flower => {
+                Paint::Living(shared.swaying_two_sided.clone())
+            }
+            PlantKind::Rock => Paint::Still(shared.solid.clone()),
+            _ => Paint::Living(shared.swaying.clone()),
+        };
+        let mirrored = match rule.kind {
+            PlantKind::Rock => Some(Paint::Still(shared.mirrored.clone())),
+            PlantKind::Conifer | PlantKind::Broadleaf | PlantKind::Bush => {
+                Some(Paint::Living(shared.mirrored_swaying.clone()))
+            }
+            _ => None,
         };
         let casts_shadow = !matches!(rule.kind, PlantKind::GrassTuft | PlantKind::Flower);
         // Sink each item a little so it sits in sloped ground rather than on it.
@@ -58,23 +74,50 @@ fn spawn_vegetation(
             ))
             .id();
         for p in scatter(rule, def.seed, index as u64) {
+            if !field.dry(p.x, p.z) {
+                continue;
+            }
             let mesh = variants[p.color][(p.variant % SHAPES) as usize].clone();
             let y = field.height(p.x, p.z) - sink * p.height;
-            let mut item = commands.spawn((
-                Mesh3d(mesh),
-                MeshMaterial3d(material.clone()),
-                Transform::from_xyz(p.x, y, p.z)
-                    .with_rotation(Quat::from_rotation_y(p.yaw))
-                    .with_scale(Vec3::splat(p.height)),
-                ChildOf(parent),
-            ));
+            let place = Transform::from_xyz(p.x, y, p.z)
+                .with_rotation(Quat::from_rotation_y(p.yaw))
+                .with_scale(Vec3::splat(p.height));
+            let mut item = commands.spawn((Mesh3d(mesh.clone()), place, ChildOf(parent)));
+            material.insert(&mut item);
             if !casts_shadow {
                 item.insert(NotShadowCaster);
             }
             total += 1;
+            if let (Some(paint), Some(level)) = (&mirrored, mirror_level)
+                && super::water::mirrors(field, p.x, p.z, p.height)
+            {
+                let mut image = commands.spawn((
+                    Mesh3d(mesh),
+                    super::water::mirror(place, level),
+                    ChildOf(parent),
+                    NotShadowCaster,
+                    NotShadowReceiver,
+                ));
+                paint.insert(&mut image);
+            }
         }
     }
     info!("environment: {total} plants and stones placed");
+}
+
+/// A plant's material: still (rocks) or swaying in the wind.
+enum Paint {
+    Still(Handle<StandardMaterial>),
+    Living(Handle<LivingMaterial>),
+}
+
+impl Paint {
+    fn insert(&self, entity: &mut EntityCommands) {
+        match self {
+            Paint::Still(h) => entity.insert(MeshMaterial3d(h.clone())),
+            Paint::Living(h) => entity.insert(MeshMaterial3d(h.clone())),
+        };
+    }
 }
 
 /// One item one metre tall, of `rule`'s kind, painted `main`; `shape` picks a variant.

@@ -8,6 +8,8 @@ use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 use std::time::Duration;
 
+pub mod samples;
+
 pub use respite_core::FADE_S;
 pub use respite_core::sound::mixer::EMERGENCY_FADE_S;
 /// The neutral the picture fades from and to: a dim, slightly warm grey, never black.
@@ -57,6 +59,7 @@ struct Fade {
 }
 
 pub(crate) fn plugin(app: &mut App) {
+    samples::plugin(app);
     app.init_state::<Phase>()
         .init_resource::<Closing>()
         .add_observer(wrap_head_in_fade_shell)

@@ -5,8 +5,10 @@
 //! `xvfb-run`, and Mesa's software Vulkan (lavapipe) draws the frames.
 
 mod cli;
+mod comfort;
 mod display;
 mod pictures;
+mod places;
 mod session;
 mod sound;
 mod support;

@@ -2,15 +2,18 @@
 //! values. Scene specs and their validation, the scene catalogue, seeded terrain and
 //! placement. No `bevy` here, so these tests compile and run in seconds.
 
+pub mod bench;
 pub mod catalog;
 pub mod color;
 pub mod error;
 pub mod life;
 pub mod locate;
+pub mod particles;
 pub mod scatter;
 pub mod scene;
 pub mod sound;
 pub mod terrain;
+pub mod water;
 
 pub use catalog::{Catalog, SceneEntry};
 pub use color::Rgb;

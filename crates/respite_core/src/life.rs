@@ -41,6 +41,9 @@ pub struct Flight {
 
 /// The animals of one fauna rule; `stream` keeps rules apart.
 pub fn flights(rule: &Fauna, seed: u64, stream: u64) -> Vec<Flight> {
+    if rule.kind == FaunaKind::FishRings {
+        return Vec::new();
+    }
     let mut rng = rule_rng(seed, 2_000 + stream);
     let (inner, outer) = (rule.inner_radius_m, rule.outer_radius_m);
     let (hlo, hhi) = rule.height_m;
@@ -50,11 +53,11 @@ pub fn flights(rule: &Fauna, seed: u64, stream: u64) -> Vec<Flight> {
             let reach = match rule.kind {
                 // Loops of up to 3 m, never wider than a third of the ring.
                 FaunaKind::Butterfly => ((outer - inner) / 3.0).clamp(0.3, 3.0),
-                FaunaKind::Bird => ((outer - inner) / 4.0).clamp(5.0, 80.0),
+                FaunaKind::Bird | FaunaKind::FishRings => ((outer - inner) / 4.0).clamp(5.0, 80.0),
             };
             let wingbeat_hz = match rule.kind {
                 FaunaKind::Butterfly => 5.0 + 4.0 * u(),
-                FaunaKind::Bird => 2.5 + u(),
+                FaunaKind::Bird | FaunaKind::FishRings => 2.5 + u(),
             };
             let r = inner + reach + (outer - inner - 2.0 * reach).max(0.0) * u().sqrt();
             let a = u() * TAU;
@@ -68,7 +71,7 @@ pub fn flights(rule: &Fauna, seed: u64, stream: u64) -> Vec<Flight> {
                     0.4 + 0.6 * u(),
                 ],
                 // Gliding: one steady circle, either way round.
-                FaunaKind::Bird => {
+                FaunaKind::Bird | FaunaKind::FishRings => {
                     let dir = if u() < 0.5 { -1.0 } else { 1.0 };
                     [dir * base, 0.0, 0.0, 0.0, 0.05 + 0.05 * u()]
                 }
@@ -84,7 +87,7 @@ pub fn flights(rule: &Fauna, seed: u64, stream: u64) -> Vec<Flight> {
                 height: hlo + (hhi - hlo) * u(),
                 bob: match rule.kind {
                     FaunaKind::Butterfly => 0.25,
-                    FaunaKind::Bird => 3.0,
+                    FaunaKind::Bird | FaunaKind::FishRings => 3.0,
                 },
                 wingbeat_hz,
             }
@@ -105,7 +108,7 @@ impl Flight {
                 self.reach * std::f32::consts::FRAC_1_SQRT_2 * (0.6 * s(0) + 0.4 * s(1)),
                 self.reach * std::f32::consts::FRAC_1_SQRT_2 * (0.6 * c(2) + 0.4 * s(3)),
             ),
-            FaunaKind::Bird => (self.reach * c(0), self.reach * s(0)),
+            FaunaKind::Bird | FaunaKind::FishRings => (self.reach * c(0), self.reach * s(0)),
         };
         [
             self.center[0] + dx,
@@ -128,13 +131,54 @@ impl Flight {
         match self.kind {
             // Wings held in a V and beating through it, so they show from the side too.
             FaunaKind::Butterfly => 0.6 + 0.55 * beat,
-            FaunaKind::Bird => {
+            FaunaKind::Bird | FaunaKind::FishRings => {
                 // A short bout of beats about every 12 s.
                 let bout = (TAU * t / 12.0 + self.phases[1]).sin().max(0.0).powi(8);
                 0.08 + 0.45 * bout * beat
             }
         }
     }
+}
+
+/// A spot on the water where a fish rises now and then.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rise {
+    pub x: f32,
+    pub z: f32,
+    /// Seconds between rises at this spot (6–14).
+    pub period: f32,
+    /// Offset of the first rise, 0–1 of a period.
+    pub phase: f32,
+}
+
+/// How long one set of rings spreads before it has faded, seconds.
+pub const RING_S: f32 = 4.0;
+/// How wide the rings spread, metres.
+pub const RING_M: f32 = 1.4;
+
+/// Where fish rise for a `FishRings` rule: on open water only (at least 1.5 m from the
+/// shore), within the rule's ring around the seat.
+pub fn rises(rule: &Fauna, water: &crate::scene::Water, seed: u64, stream: u64) -> Vec<Rise> {
+    let mut rng = rule_rng(seed, 3_000 + stream);
+    let mut out = Vec::new();
+    let mut tries = 0;
+    while out.len() < rule.count as usize && tries < rule.count * 200 {
+        tries += 1;
+        let r = rule.inner_radius_m
+            + (rule.outer_radius_m - rule.inner_radius_m) * unit(&mut rng).sqrt();
+        let a = unit(&mut rng) * TAU;
+        let (x, z) = (r * a.cos(), r * a.sin());
+        let (period, phase) = (6.0 + 8.0 * unit(&mut rng), unit(&mut rng));
+        if crate::water::reach(water, x, z) >= 1.5 + RING_M {
+            out.push(Rise {
+                x,
+                z,
+                period,
+                phase,
+            });
+        }
+    }
+    out
 }
 
 /// One cloud's size and place in its drifting field.

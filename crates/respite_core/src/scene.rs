@@ -36,6 +36,126 @@ pub struct SceneDef {
     /// What the place sounds like. A scene without one is silent.
     #[serde(default)]
     pub soundscape: Option<Soundscape>,
+    /// The sea, a lake or a stream: one body of water, carved into the ground.
+    #[serde(default)]
+    pub water: Option<Water>,
+    /// Small drifting things: pollen, fireflies, falling leaves, snow, mist.
+    #[serde(default)]
+    pub particles: Vec<Particles>,
+    /// The breeze that sways the plants.
+    #[serde(default)]
+    pub wind: Wind,
+    /// A small fire near the seat, with its warm light.
+    #[serde(default)]
+    pub campfire: Option<Campfire>,
+}
+
+/// One body of water. Its surface moves in slow swells drawn on the graphics card.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Water {
+    pub shape: WaterShape,
+    /// Height of the surface, metres (−20 to −0.1: below the seat's ground).
+    pub level_m: f32,
+    /// How far the bed sinks below the surface away from the shore, metres (0.3–60).
+    pub depth_m: f32,
+    /// Width of the sloping bank from dry ground to full depth, metres (0.5–80).
+    pub bank_m: f32,
+    /// Colour where the water is shallow, and where it is deep.
+    pub shallow: Rgb,
+    pub deep: Rgb,
+    /// Height of the swells, crest to trough, metres (0–1.5). 0 is a mirror-calm lake.
+    pub wave_height_m: f32,
+    /// Distance from crest to crest, metres (1–60).
+    pub wave_length_m: f32,
+    /// Where the swells travel towards: 0 = north, 90 = east, degrees.
+    #[serde(default)]
+    pub wave_toward_deg: f32,
+    /// How much of the land and sky the surface mirrors (0–1). Above 0 the shores are
+    /// drawn a second time upside down beneath it: real reflections in both eyes.
+    #[serde(default)]
+    pub mirror: f32,
+    /// White foam where the swells meet the shore.
+    #[serde(default)]
+    pub foam: bool,
+}
+
+/// Where the water lies.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub enum WaterShape {
+    /// The sea beyond a straight shore `shore_m` metres from the seat, towards `toward_deg`.
+    Ocean { toward_deg: f32, shore_m: f32 },
+    /// A round lake.
+    Lake { center: (f32, f32), radius_m: f32 },
+    /// A stream winding through the points (x, z), `width_m` wide.
+    Stream {
+        points: Vec<(f32, f32)>,
+        width_m: f32,
+    },
+}
+
+/// A field of small drifting things around the seat.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Particles {
+    pub kind: ParticleKind,
+    /// How many (1–20 000), all drawn in one call.
+    pub count: u32,
+    /// They keep beyond this distance from the viewer's head, and within the outer, metres.
+    pub inner_radius_m: f32,
+    pub outer_radius_m: f32,
+    /// Lowest and highest, metres above the seat's ground.
+    pub height_m: (f32, f32),
+    /// Size of one, metres (0.005–20).
+    pub size_m: f32,
+    /// How fast they drift or fall, metres per second (0–3).
+    pub speed_m_s: f32,
+    /// Colours, one picked per particle (1–8).
+    pub colors: Vec<Rgb>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ParticleKind {
+    /// Specks that float and wander slowly in the light.
+    Pollen,
+    /// Glow softly on and off, each on its own slow rhythm (4–8 s).
+    Fireflies,
+    /// Drift down turning, then start again high up.
+    Leaves,
+    /// Fall straight and soft, swaying a little.
+    Snow,
+    /// Wide, faint veils that drift along the ground.
+    Mist,
+}
+
+/// The breeze in the plants. Calm by default.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Wind {
+    /// 0 still air, 1 a fresh breeze (0–1).
+    pub strength: f32,
+    /// Where it blows towards: 0 = north, 90 = east, degrees.
+    pub toward_deg: f32,
+}
+
+impl Default for Wind {
+    fn default() -> Self {
+        Self {
+            strength: 0.3,
+            toward_deg: 90.0,
+        }
+    }
+}
+
+/// A campfire: logs in a ring of stones, low flames and the warm light they cast.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Campfire {
+    /// Where it burns (x, z), metres from the seat: at least 2.5 m away.
+    pub position: (f32, f32),
+    /// Light of the fire, lumens (0–100 000).
+    pub lumens: f32,
+    pub flame_color: Rgb,
 }
 
 /// Clouds: low-poly puffs at one altitude, drifting with the wind, fading in and out at the
@@ -85,6 +205,9 @@ pub enum FaunaKind {
     Butterfly,
     /// Glides in wide circles far off, a slow wingbeat now and then.
     Bird,
+    /// A fish rising: rings spreading slowly on the water, each spot every 6–14 s. Placed
+    /// on the water only; `height_m` and `speed_m_s` are unused.
+    FishRings,
 }
 
 /// The sound of a place: beds that fill the air, and emitters that sit somewhere in it.
@@ -231,6 +354,34 @@ pub struct Sky {
     #[serde(default = "Sky::default_ambient_color")]
     pub ambient_color: Rgb,
     pub fog: Fog,
+    /// A night sky: stars, the moon where the `sun_*` fields place the main light, and an
+    /// optional aurora. Without it, the sun shows in the sky.
+    #[serde(default)]
+    pub night: Option<Night>,
+}
+
+/// The night sky.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Night {
+    /// How many stars (0–8 000).
+    pub stars: u32,
+    pub moon_color: Rgb,
+    /// Curtains of light in the north that shift slowly (their bands take 20 s and more).
+    #[serde(default)]
+    pub aurora: Option<Aurora>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aurora {
+    /// Colour at the curtains' foot and at their top.
+    pub low: Rgb,
+    pub high: Rgb,
+    /// Where they hang: 0 = north, 90 = east, degrees.
+    pub toward_deg: f32,
+    /// How bright, 0–1.
+    pub brightness: f32,
 }
 
 impl Sky {
@@ -267,6 +418,12 @@ pub struct Terrain {
     pub flat_radius_m: f32,
     /// Ground colours, mixed in patches (1–8 colours).
     pub colors: Vec<Rgb>,
+    /// Ridged mountains rising towards the edge, metres (0–400).
+    #[serde(default)]
+    pub mountain_height_m: f32,
+    /// Ground above this height turns to snow, metres.
+    #[serde(default)]
+    pub snow_above_m: Option<f32>,
 }
 
 /// One seeded scatter rule: `count` items of one kind in a ring around the viewer.
@@ -586,6 +743,8 @@ impl SceneDef {
             c.count(&a.field("colors"), f.colors.len(), 1..=8, "colours");
         }
 
+        self.validate_blocks(&mut c, &root);
+
         if let Some(sound) = &self.soundscape {
             let a = root.field("soundscape");
             c.range(
@@ -619,6 +778,122 @@ impl SceneDef {
             Ok(())
         } else {
             Err(SpecErrors(c.errors))
+        }
+    }
+}
+
+impl SceneDef {
+    /// Water, particles, wind, fire, night sky and mountains.
+    fn validate_blocks(&self, c: &mut Checker, root: &FieldPath) {
+        let t = root.field("terrain");
+        c.range(
+            &t.field("mountain_height_m"),
+            self.terrain.mountain_height_m,
+            0.0..=400.0,
+            " m",
+        );
+        if let Some(snow) = self.terrain.snow_above_m {
+            c.range(&t.field("snow_above_m"), snow, -10.0..=500.0, " m");
+        }
+        if let Some(night) = &self.sky.night {
+            let n = root.field("sky").field("night");
+            c.count(&n.field("stars"), night.stars as usize, 0..=8_000, "stars");
+            if let Some(aurora) = &night.aurora {
+                c.range(
+                    &n.field("aurora").field("brightness"),
+                    aurora.brightness,
+                    0.0..=1.0,
+                    "",
+                );
+            }
+        }
+        if let Some(water) = &self.water {
+            let w = root.field("water");
+            c.range(&w.field("level_m"), water.level_m, -20.0..=-0.1, " m");
+            c.range(&w.field("depth_m"), water.depth_m, 0.3..=60.0, " m");
+            c.range(&w.field("bank_m"), water.bank_m, 0.5..=80.0, " m");
+            c.range(
+                &w.field("wave_height_m"),
+                water.wave_height_m,
+                0.0..=1.5,
+                " m",
+            );
+            c.range(
+                &w.field("wave_length_m"),
+                water.wave_length_m,
+                1.0..=60.0,
+                " m",
+            );
+            c.range(&w.field("mirror"), water.mirror, 0.0..=1.0, "");
+            let shape = w.field("shape");
+            match &water.shape {
+                WaterShape::Ocean { shore_m, .. } => {
+                    c.range(&shape.field("shore_m"), *shore_m, 3.0..=500.0, " m");
+                }
+                WaterShape::Lake { radius_m, .. } => {
+                    c.range(&shape.field("radius_m"), *radius_m, 2.0..=900.0, " m");
+                }
+                WaterShape::Stream { points, width_m } => {
+                    c.count(&shape.field("points"), points.len(), 2..=64, "points");
+                    c.range(&shape.field("width_m"), *width_m, 0.3..=40.0, " m");
+                }
+            }
+            // The seat stays on dry ground, with a margin for the bank.
+            let wet = crate::water::reach(water, 0.0, 0.0) + water.bank_m;
+            if wet > -1.0 {
+                c.fail(
+                    &shape,
+                    format!(
+                        "the water and its bank come within {:.1} m of the seat: keep them at least 1 m away",
+                        -wet
+                    ),
+                );
+            }
+        }
+        for (i, p) in self.particles.iter().enumerate() {
+            let a = root.field("particles").index(i);
+            c.count(&a.field("count"), p.count as usize, 1..=20_000, "particles");
+            c.range(
+                &a.field("inner_radius_m"),
+                p.inner_radius_m,
+                1.5..=500.0,
+                " m (nothing nearer the head than 1.5 m)",
+            );
+            c.range(
+                &a.field("outer_radius_m"),
+                p.outer_radius_m,
+                (p.inner_radius_m + 0.5)..=800.0,
+                " m",
+            );
+            c.pair(&a.field("height_m"), p.height_m, -5.0..=300.0, " m");
+            c.range(&a.field("size_m"), p.size_m, 0.005..=20.0, " m");
+            c.range(&a.field("speed_m_s"), p.speed_m_s, 0.0..=3.0, " m/s");
+            c.count(&a.field("colors"), p.colors.len(), 1..=8, "colours");
+        }
+        c.range(
+            &root.field("wind").field("strength"),
+            self.wind.strength,
+            0.0..=1.0,
+            "",
+        );
+        if let Some(fire) = &self.campfire {
+            let f = root.field("campfire");
+            let (x, z) = fire.position;
+            if !(x.is_finite() && z.is_finite()) || (x * x + z * z).sqrt() < 2.5 {
+                c.fail(
+                    &f.field("position"),
+                    format!("must be at least 2.5 m from the seat, found ({x}, {z})"),
+                );
+            }
+            c.range(&f.field("lumens"), fire.lumens, 0.0..=100_000.0, " lm");
+        }
+        for (i, f) in self.fauna.iter().enumerate() {
+            if f.kind == FaunaKind::FishRings && self.water.is_none() {
+                c.fail(
+                    &root.field("fauna").index(i).field("kind"),
+                    "FishRings need water in the scene".into(),
+                );
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 //! (OpenSimplex2 with fractal octaves), seeded from the scene.
 
 use crate::color::Rgb;
-use crate::scene::Terrain;
+use crate::scene::{SceneDef, Terrain, Water};
 use crate::smoothstep_between;
 use fastnoise_lite::{FastNoiseLite, FractalType, NoiseType};
 
@@ -11,12 +11,19 @@ use fastnoise_lite::{FastNoiseLite, FractalType, NoiseType};
 pub struct HeightField {
     hills: FastNoiseLite,
     patches: FastNoiseLite,
+    ridges: FastNoiseLite,
     hill_height: f32,
+    mountain_height: f32,
+    snow_above: Option<f32>,
+    water: Option<Water>,
     rim_height: f32,
     flat_radius: f32,
     half_size: f32,
     colors: Vec<Rgb>,
 }
+
+/// The colour of snow lying on high ground.
+const SNOW: Rgb = Rgb([0xf0, 0xf4, 0xf8]);
 
 /// Folds a 64-bit scene seed and a salt into the 32-bit seed the noise takes.
 fn noise_seed(seed: u64, salt: u64) -> i32 {
@@ -39,10 +46,20 @@ impl HeightField {
         // Colour patches a few metres across, smaller than hills.
         patches.set_frequency(Some(1.0 / 9.0));
 
+        let mut ridges = FastNoiseLite::with_seed(noise_seed(seed, 3));
+        ridges.set_noise_type(Some(NoiseType::OpenSimplex2));
+        ridges.set_fractal_type(Some(FractalType::FBm));
+        ridges.set_fractal_octaves(Some(5));
+        ridges.set_frequency(Some(1.0 / (t.size_m * 0.3)));
+
         Self {
             hills,
             patches,
+            ridges,
             hill_height: t.hill_height_m,
+            mountain_height: t.mountain_height_m,
+            snow_above: t.snow_above_m,
+            water: None,
             rim_height: t.rim_height_m,
             flat_radius: t.flat_radius_m,
             half_size: t.size_m / 2.0,
@@ -50,22 +67,79 @@ impl HeightField {
         }
     }
 
+    /// The ground of a whole scene: its terrain, carved for its water.
+    pub fn for_scene(def: &SceneDef) -> Self {
+        let mut field = Self::new(&def.terrain, def.seed);
+        field.water = def.water.clone();
+        field
+    }
+
+    /// The water this ground was carved for, if any.
+    pub fn water(&self) -> Option<&Water> {
+        self.water.as_ref()
+    }
+
     /// Ground height in metres at (x, z). Exactly 0 within the flat radius, where the viewer
-    /// sits; hills fade in beyond it and the rim rises towards the edge.
+    /// sits; hills fade in beyond it, the rim and mountains rise towards the edge, and the
+    /// ground slopes down under the water.
     pub fn height(&self, x: f32, z: f32) -> f32 {
+        let land = self.land_height(x, z);
+        let Some(water) = &self.water else {
+            return land;
+        };
+        let d = crate::water::reach(water, x, z);
+        if d <= -water.bank_m {
+            land
+        } else if d <= 0.0 {
+            // Down the bank to the waterline…
+            let t = smoothstep_between(-water.bank_m, 0.0, d);
+            land + (water.level_m - land) * t
+        } else {
+            // …and on down to the bed.
+            water.level_m - water.depth_m * smoothstep_between(0.0, water.bank_m, d)
+        }
+    }
+
+    /// Whether (x, z) is dry ground, half a metre or more from the water's edge.
+    pub fn dry(&self, x: f32, z: f32) -> bool {
+        self.water
+            .as_ref()
+            .is_none_or(|w| crate::water::reach(w, x, z) < -0.5)
+    }
+
+    fn land_height(&self, x: f32, z: f32) -> f32 {
         let r = (x * x + z * z).sqrt();
         if r <= self.flat_radius {
             return 0.0;
         }
         let fade_in = smoothstep_between(self.flat_radius, self.flat_radius * 2.5 + 10.0, r);
         let hills = self.hills.get_noise_2d(x, z) * self.hill_height * fade_in;
-        let rim =
-            self.rim_height * smoothstep_between(self.half_size * 0.3, self.half_size, r).powf(1.5);
-        hills + rim
+        let edge = smoothstep_between(self.half_size * 0.3, self.half_size, r);
+        let rim = self.rim_height * edge.powf(1.5);
+        let mountains = if self.mountain_height > 0.0 {
+            // Ridged noise: sharp crests, soft valleys, rising towards the edge.
+            let ridge = 1.0 - self.ridges.get_noise_2d(x, z).abs();
+            let rise = smoothstep_between(self.half_size * 0.25, self.half_size * 0.85, r);
+            self.mountain_height * ridge * ridge * rise
+        } else {
+            0.0
+        };
+        hills + rim + mountains
     }
 
     /// Ground colour at (x, z): seeded patches of the terrain's colours.
     pub fn color(&self, x: f32, z: f32) -> Rgb {
+        let base = self.patch_color(x, z);
+        match self.snow_above {
+            Some(line) => {
+                let h = self.height(x, z) + self.patches.get_noise_2d(x * 0.3, z * 0.3) * 6.0;
+                base.lerp(SNOW, smoothstep_between(line - 4.0, line + 4.0, h))
+            }
+            None => base,
+        }
+    }
+
+    fn patch_color(&self, x: f32, z: f32) -> Rgb {
         let n = self.colors.len();
         if n == 1 {
             return self.colors[0];
@@ -94,6 +168,8 @@ mod tests {
             rim_height_m: 20.0,
             flat_radius_m: 8.0,
             colors: vec![Rgb([10, 100, 10]), Rgb([200, 180, 60])],
+            mountain_height_m: 0.0,
+            snow_above_m: None,
         }
     }
 

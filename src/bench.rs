@@ -1,0 +1,329 @@
+//! `respite bench`: frame-time measurement of every scene next to Bevy's bare 3D scene.
+//!
+//! Each scene runs in a child process of its own (`respite bench-one`), so each measures its
+//! own start-up and none inherits another's caches. A child waits until every pipeline has
+//! compiled, runs the warm-up frames, then records `frames` frames: the main world's CPU
+//! time (First → Last: all of our systems and Bevy's), and the whole frame (First → next
+//! First: main world, render world and, in offscreen mode, the GPU finishing the frame).
+//! Head-pose and frame samples are written as in a real session meanwhile.
+
+use crate::display::RenderReadiness;
+use crate::environment::LivingMaterial;
+use bevy::prelude::*;
+use bevy::render::render_resource::PollType;
+use bevy::render::renderer::RenderDevice;
+use bevy::render::{Render, RenderApp, RenderSystems};
+use respite_core::bench::{Summary, fps, ratio};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// When the process started: `main` sets it first thing.
+pub static PROCESS_START: OnceLock<Instant> = OnceLock::new();
+
+/// The name that stands for Bevy's bare 3D scene.
+pub const BARE: &str = "bare";
+
+/// The bare scene's spec: only its viewpoint is used (the seated eye, 100° wide).
+pub const BARE_SPEC: &str = r##"(
+    description: "Bevy's bare 3D scene: one light, one plane, one cube.",
+    sky: (zenith: "#6080c0", horizon: "#c0d0e0", sun_elevation_deg: 40.0, sun_azimuth_deg: 180.0,
+          sun_color: "#ffffff", sun_lux: 10000.0, ambient: 500.0,
+          fog: (color: "#c0d0e0", visibility_m: 500.0)),
+    terrain: (size_m: 50.0, resolution: 8, hill_height_m: 0.0, hill_size_m: 50.0,
+              flat_radius_m: 0.0, colors: ["#808080"]),
+)"##;
+
+/// What one child measures.
+#[derive(Resource, Clone, Debug)]
+pub struct BenchJob {
+    pub frames: u32,
+    pub warmup: u32,
+    /// Where the child writes its figures (`key<TAB>value` lines).
+    pub report: PathBuf,
+    /// Per-eye size when rendering offscreen eye views instead of a window.
+    pub offscreen_eye: Option<(u32, u32)>,
+}
+
+#[derive(Resource, Default)]
+struct Clock {
+    frame: u64,
+    frame_start: Option<Instant>,
+    last_start: Option<Instant>,
+    first_frame_s: Option<f64>,
+    ready_s: Option<f64>,
+    warm: u32,
+    measuring: bool,
+    cpu_ms: Vec<f64>,
+    whole_ms: Vec<f64>,
+    written: bool,
+}
+
+pub(crate) fn plugin(app: &mut App) {
+    app.init_resource::<Clock>()
+        .add_systems(First, frame_start)
+        .add_systems(Last, (frame_end, finish).chain());
+    let offscreen = app.world().resource::<BenchJob>().offscreen_eye.is_some();
+    if offscreen && let Some(render_app) = app.get_sub_app_mut(RenderApp) {
+        // No swap chain holds the CPU back: wait for the GPU at the end of every frame, so
+        // the whole-frame time includes the GPU's work.
+        render_app.add_systems(Render, wait_for_gpu.in_set(RenderSystems::Cleanup));
+    }
+}
+
+fn wait_for_gpu(device: Res<RenderDevice>) {
+    let _ = device.poll(PollType::wait_indefinitely());
+}
+
+fn since_start() -> f64 {
+    PROCESS_START
+        .get()
+        .map_or(0.0, |s| s.elapsed().as_secs_f64())
+}
+
+fn frame_start(mut clock: ResMut<Clock>) {
+    let now = Instant::now();
+    clock.frame += 1;
+    // The first frame has been drawn when the second begins.
+    if clock.frame == 2 {
+        clock.first_frame_s = Some(since_start());
+    }
+    if let (true, Some(prev)) = (clock.measuring, clock.last_start) {
+        clock.whole_ms.push((now - prev).as_secs_f64() * 1000.0);
+    }
+    clock.last_start = Some(now);
+    clock.frame_start = Some(now);
+}
+
+fn frame_end(mut clock: ResMut<Clock>, job: Res<BenchJob>, readiness: Res<RenderReadiness>) {
+    let Some(start) = clock.frame_start else {
+        return;
+    };
+    let cpu = start.elapsed().as_secs_f64() * 1000.0;
+    if clock.measuring {
+        clock.cpu_ms.push(cpu);
+    } else if readiness.is_settled() {
+        if clock.ready_s.is_none() {
+            clock.ready_s = Some(since_start());
+        }
+        clock.warm += 1;
+        clock.measuring = clock.warm >= job.warmup;
+    }
+}
+
+/// What is drawn: triangles and distinct mesh × material pairs among visible meshes.
+fn drawn(
+    meshes: &Assets<Mesh>,
+    items: &Query<(
+        &Mesh3d,
+        &ViewVisibility,
+        Option<&MeshMaterial3d<StandardMaterial>>,
+        Option<&MeshMaterial3d<LivingMaterial>>,
+    )>,
+) -> (u64, usize) {
+    let mut triangles = 0u64;
+    let mut batches = HashSet::new();
+    for (mesh, visible, standard, living) in items {
+        if !visible.get() {
+            continue;
+        }
+        if let Some(m) = meshes.get(&mesh.0) {
+            let corners = m.indices().map_or(m.count_vertices(), |i| i.len());
+            triangles += corners as u64 / 3;
+        }
+        let material = standard
+            .map(|h| h.0.id().untyped())
+            .or(living.map(|h| h.0.id().untyped()));
+        batches.insert((mesh.0.id(), material));
+    }
+    (triangles, batches.len())
+}
+
+fn peak_memory_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+fn finish(
+    mut clock: ResMut<Clock>,
+    job: Res<BenchJob>,
+    meshes: Res<Assets<Mesh>>,
+    items: Query<(
+        &Mesh3d,
+        &ViewVisibility,
+        Option<&MeshMaterial3d<StandardMaterial>>,
+        Option<&MeshMaterial3d<LivingMaterial>>,
+    )>,
+    entities: Query<Entity>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    if clock.written || clock.cpu_ms.len() < job.frames as usize {
+        return;
+    }
+    clock.written = true;
+    let (triangles, batches) = drawn(&meshes, &items);
+    let cpu = Summary::of(&clock.cpu_ms);
+    let whole = Summary::of(&clock.whole_ms);
+    let mut out = String::new();
+    let mut put = |k: &str, v: String| out.push_str(&format!("{k}\t{v}\n"));
+    for (name, s) in [("cpu", cpu), ("frame", whole)] {
+        put(&format!("{name}_p50_ms"), format!("{:.3}", s.p50));
+        put(&format!("{name}_p95_ms"), format!("{:.3}", s.p95));
+        put(&format!("{name}_p99_ms"), format!("{:.3}", s.p99));
+        put(&format!("{name}_max_ms"), format!("{:.3}", s.max));
+        put(&format!("{name}_mean_ms"), format!("{:.3}", s.mean));
+    }
+    put("frames", format!("{}", cpu.n));
+    put("triangles", format!("{triangles}"));
+    put("batches", format!("{batches}"));
+    put("entities", format!("{}", entities.iter().count()));
+    put("peak_mib", format!("{:.0}", peak_memory_mib()));
+    put(
+        "first_frame_s",
+        format!("{:.3}", clock.first_frame_s.unwrap_or(f64::NAN)),
+    );
+    put(
+        "ready_s",
+        format!("{:.3}", clock.ready_s.unwrap_or(f64::NAN)),
+    );
+    let code = match std::fs::write(&job.report, out) {
+        Ok(()) => AppExit::Success,
+        Err(e) => {
+            error!("bench: cannot write {}: {e}", job.report.display());
+            AppExit::from_code(4)
+        }
+    };
+    exit.write(code);
+}
+
+/// Bevy's bare 3D scene, as in its `3d_scene` example: a plane, a cube, one light.
+pub(crate) fn bare_scene(app: &mut App) {
+    app.add_systems(
+        Startup,
+        |mut commands: Commands,
+         mut meshes: ResMut<Assets<Mesh>>,
+         mut materials: ResMut<Assets<StandardMaterial>>| {
+            commands.spawn((
+                Mesh3d(meshes.add(Circle::new(4.0))),
+                MeshMaterial3d(materials.add(Color::WHITE)),
+                Transform::from_rotation(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2)),
+            ));
+            commands.spawn((
+                Mesh3d(meshes.add(Cuboid::new(1.0, 1.0, 1.0))),
+                MeshMaterial3d(materials.add(Color::srgb_u8(124, 144, 255))),
+                Transform::from_xyz(0.0, 0.5, -3.0),
+            ));
+            commands.spawn((
+                PointLight {
+                    shadow_maps_enabled: true,
+                    ..default()
+                },
+                Transform::from_xyz(4.0, 8.0, 4.0),
+            ));
+        },
+    );
+}
+
+/// One scene's figures, as read back from its child.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub scene: String,
+    pub figures: BTreeMap<String, f64>,
+}
+
+impl Row {
+    pub fn get(&self, key: &str) -> f64 {
+        self.figures.get(key).copied().unwrap_or(f64::NAN)
+    }
+
+    /// Reads a child's report.
+    pub fn read(scene: &str, path: &Path) -> Result<Row, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut figures = BTreeMap::new();
+        for (n, line) in text.lines().enumerate() {
+            let (k, v) = line
+                .split_once('\t')
+                .ok_or_else(|| format!("{}:{}: not key<TAB>value", path.display(), n + 1))?;
+            let v = v
+                .parse::<f64>()
+                .map_err(|_| format!("{}:{}: '{v}' is not a number", path.display(), n + 1))?;
+            figures.insert(k.to_string(), v);
+        }
+        Ok(Row {
+            scene: scene.to_string(),
+            figures,
+        })
+    }
+}
+
+/// The columns of the table and the TSV, in order: (heading, value from a row and the bare
+/// scene's row).
+pub fn columns() -> Vec<(&'static str, Box<dyn Fn(&Row, &Row) -> f64>)> {
+    let key =
+        |k: &'static str| -> Box<dyn Fn(&Row, &Row) -> f64> { Box::new(move |r, _| r.get(k)) };
+    vec![
+        ("cpu_p50_ms", key("cpu_p50_ms")),
+        ("cpu_p95_ms", key("cpu_p95_ms")),
+        ("cpu_p99_ms", key("cpu_p99_ms")),
+        ("cpu_max_ms", key("cpu_max_ms")),
+        (
+            "cpu_p99_x_bare",
+            Box::new(|r, b| ratio(r.get("cpu_p99_ms"), b.get("cpu_p99_ms"))),
+        ),
+        ("frame_p50_ms", key("frame_p50_ms")),
+        ("frame_p95_ms", key("frame_p95_ms")),
+        ("frame_p99_ms", key("frame_p99_ms")),
+        ("frame_max_ms", key("frame_max_ms")),
+        ("fps", Box::new(|r, _| fps(r.get("frame_mean_ms")))),
+        (
+            "fps_x_bare",
+            Box::new(|r, b| ratio(fps(r.get("frame_mean_ms")), fps(b.get("frame_mean_ms")))),
+        ),
+        ("triangles", key("triangles")),
+        ("batches", key("batches")),
+        ("entities", key("entities")),
+        ("peak_mib", key("peak_mib")),
+        ("first_frame_s", key("first_frame_s")),
+        ("ready_s", key("ready_s")),
+    ]
+}
+
+/// The results as a TSV: a header, then one row per scene, the bare scene first.
+pub fn tsv(rows: &[Row]) -> String {
+    let cols = columns();
+    let bare = rows
+        .iter()
+        .find(|r| r.scene == BARE)
+        .cloned()
+        .unwrap_or(Row {
+            scene: BARE.into(),
+            figures: BTreeMap::new(),
+        });
+    let mut out = String::from("scene");
+    for (h, _) in &cols {
+        out.push('\t');
+        out.push_str(h);
+    }
+    out.push('\n');
+    for r in rows {
+        out.push_str(&r.scene);
+        for (_, f) in &cols {
+            let v = f(r, &bare);
+            out.push('\t');
+            out.push_str(&if v.fract() == 0.0 && v.abs() < 1e12 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.3}")
+            });
+        }
+        out.push('\n');
+    }
+    out
+}
