@@ -73,7 +73,8 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
     if opts.bare {
         app.add_plugins(bench::bare_scene);
     } else {
-        app.add_plugins(environment::plugin);
+        app.add_plugins(environment::plugin)
+            .add_systems(Last, bench::log_budget);
     }
     if let Some(plan) = opts.sound {
         app.insert_resource(plan);
