@@ -45,6 +45,30 @@ fn wobble_at(p: Vec3, seed: u32) -> Vec3 {
     Vec3::new(next(), next(), next())
 }
 
+/// A mesh from corner lists built by hand (particle quads, rings, curtains, the water
+/// grid): every corner faces `normal`; `uvs` may be empty.
+pub fn indexed(
+    positions: Vec<[f32; 3]>,
+    uvs: Vec<[f32; 2]>,
+    colors: Vec<[f32; 4]>,
+    indices: Vec<u32>,
+    normal: [f32; 3],
+) -> Mesh {
+    let normals = vec![normal; positions.len()];
+    let mut mesh = Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::default(),
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+    .with_inserted_indices(Indices::U32(indices));
+    if !uvs.is_empty() {
+        mesh.insert_attribute(Mesh::ATTRIBUTE_UV_0, uvs);
+    }
+    mesh
+}
+
 /// A growing list of coloured triangles.
 #[derive(Default)]
 pub struct LowPoly {

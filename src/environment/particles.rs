@@ -4,12 +4,10 @@
 //! nothing per frame.
 
 use super::living::{Living, LivingMaterial, Mode};
-use super::meshkit::color;
+use super::meshkit::{color, indexed};
 use crate::ActiveScene;
-use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
-use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use respite_core::Rgb;
 use respite_core::particles::{Home, Motion, homes};
@@ -109,14 +107,5 @@ pub(super) fn quads(field: &[Home], colors: &[Rgb]) -> Mesh {
         let b = (n * 4) as u32;
         indices.extend([b, b + 1, b + 2, b, b + 2, b + 3]);
     }
-    let normals = vec![[0.0, 1.0, 0.0]; positions.len()];
-    Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::default(),
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uvs)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, paint)
-    .with_inserted_indices(Indices::U32(indices))
+    indexed(positions, uvs, paint, indices, [0.0, 1.0, 0.0])
 }

@@ -5,9 +5,7 @@
 use super::living::{Living, LivingMaterial, Mode};
 use super::meshkit::{color, ico};
 use crate::ActiveScene;
-use bevy::asset::RenderAssetUsages;
 use bevy::light::{CascadeShadowConfigBuilder, NotShadowCaster, NotShadowReceiver};
-use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::pbr::{DistanceFog, FogFalloff};
 use bevy::prelude::*;
 use respite_core::Rgb;
@@ -287,16 +285,7 @@ fn spawn_aurora(
             let (a, b, c, d) = (2 * i, 2 * i + 1, 2 * i + 3, 2 * i + 2);
             indices.extend([a, b, c, a, c, d]);
         }
-        let normals = vec![[0.0, 0.0, 1.0]; positions.len()];
-        let mesh = Mesh::new(
-            PrimitiveTopology::TriangleList,
-            RenderAssetUsages::default(),
-        )
-        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uvs)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
-        .with_inserted_indices(Indices::U32(indices));
+        let mesh = super::meshkit::indexed(positions, uvs, colors, indices, [0.0, 0.0, 1.0]);
         let az = (aurora.toward_deg + offset_deg).to_radians();
         let out = Vec3::new(az.sin(), 0.0, -az.cos());
         commands.spawn((

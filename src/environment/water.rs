@@ -4,12 +4,10 @@
 
 use super::Ground;
 use super::living::{Living, LivingMaterial, Mode, linear, toward};
-use super::meshkit::color;
+use super::meshkit::{color, indexed};
 use crate::ActiveScene;
-use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
-use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use respite_core::life::{RING_M, RING_S, rises};
 use respite_core::scene::{FaunaKind, Water, WaterShape};
@@ -116,15 +114,7 @@ fn surface(water: &Water, field: &HeightField, half_terrain: f32) -> Mesh {
             }
         }
     }
-    let normals = vec![[0.0, 1.0, 0.0]; positions.len()];
-    Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::default(),
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
-    .with_inserted_indices(Indices::U32(indices))
+    indexed(positions, Vec::new(), colors, indices, [0.0, 1.0, 0.0])
 }
 
 /// Whether a plant at (x, z) of this height could show in mirror-calm water: near enough
@@ -189,16 +179,7 @@ fn spawn_rises(
                 }
             }
         }
-        let normals = vec![[0.0, 1.0, 0.0]; positions.len()];
-        let mesh = Mesh::new(
-            PrimitiveTopology::TriangleList,
-            RenderAssetUsages::default(),
-        )
-        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, uvs)
-        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
-        .with_inserted_indices(Indices::U32(indices));
+        let mesh = indexed(positions, uvs, colors, indices, [0.0, 1.0, 0.0]);
         let mut living = Living::new(Mode::Ripple);
         living.params.b = Vec4::new(RING_S, RING_M, 0.0, 0.0);
         commands.spawn((
