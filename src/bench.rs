@@ -50,7 +50,6 @@ pub struct BenchJob {
 struct Clock {
     frame: u64,
     frame_start: Option<Instant>,
-    last_start: Option<Instant>,
     first_frame_s: Option<f64>,
     ready_s: Option<f64>,
     warm: u32,
@@ -94,10 +93,9 @@ fn frame_start(mut clock: ResMut<Clock>, placed: Query<&GlobalTransform, With<Me
     if clock.frame == 2 {
         clock.first_frame_s = Some(since_start());
     }
-    if let (true, Some(prev)) = (clock.measuring, clock.last_start) {
+    if let (true, Some(prev)) = (clock.measuring, clock.frame_start) {
         clock.whole_ms.push((now - prev).as_secs_f64() * 1000.0);
     }
-    clock.last_start = Some(now);
     clock.frame_start = Some(now);
 }
 

@@ -92,11 +92,12 @@ fn spawn_campfire(
             k as u32,
         );
     }
-    let mut flame_paint = StandardMaterial {
+    // Brighter than white: flames glow above everything lit around them.
+    let flame_paint = StandardMaterial {
+        base_color: Color::srgb(1.6, 1.6, 1.6),
         unlit: true,
         ..default()
     };
-    flame_paint.base_color = Color::srgb(1.6, 1.6, 1.6);
     commands.spawn((
         Name::new("Flames"),
         Mesh3d(meshes.add(flames.build())),

@@ -141,7 +141,7 @@ fn vertex(vertex: Vertex) -> VertexOutput {
 #endif
 
     switch living.mode {
-        case 0u: {
+        case SWAY: {
             // Sway: the higher up the plant, the further it leans; slow, with slow gusts.
             let root = world_from_local[3].xyz;
             let tall = length(world_from_local[1].xyz);
@@ -156,7 +156,7 @@ fn vertex(vertex: Vertex) -> VertexOutput {
                 normal.y = -normal.y;
             }
         }
-        case 1u: {
+        case PARTICLES: {
             // Particles: the vertex holds its particle's home, the UV its corner.
             let p = color.a;
             let centre = particle_position(world, p, t);
@@ -174,13 +174,13 @@ fn vertex(vertex: Vertex) -> VertexOutput {
             normal = -view.world_from_view[2].xyz;
             color = vec4(color.rgb, glow);
         }
-        case 2u: {
+        case AURORA: {
             // Aurora: curtains ripple slowly along their length.
             let along = uv.x;
             let fold = 14.0 * sin(along * 5.0 + t * 0.035) + 6.0 * sin(along * 13.0 - t * 0.05);
             world += normalize(world_from_local[2].xyz) * fold;
         }
-        case 3u: {
+        case WATER: {
             let w = swell(world.xz, t);
             // Swells die away in the last half metre of depth (`color.a` holds the depth) and
             // far out, where the sea's grid grows coarse: there the fragment shades them.
@@ -188,7 +188,7 @@ fn vertex(vertex: Vertex) -> VertexOutput {
             world.y += w.x * keep;
             normal = normalize(vec3(-w.y * keep, 1.0, -w.z * keep));
         }
-        case 4u: {
+        case RIPPLE: {
             // Rings spread from their spot (the vertex), fading as they go. The UV is the
             // corner's place on a unit ring; `color` holds (period, phase, edge).
             let period = color.r;
@@ -237,7 +237,7 @@ fn fragment(in: VertexOutput, @builtin(front_facing) is_front: bool) -> Fragment
     var alpha_override = -1.0;
 
     switch living.mode {
-        case 1u: {
+        case PARTICLES: {
             // A soft round dot (or veil), or a leaf's oval. b = (opacity, brightness).
             var soft = 1.0 - smoothstep(0.35, 1.0, length(uv));
             if living.flutter == 1u {
@@ -245,7 +245,7 @@ fn fragment(in: VertexOutput, @builtin(front_facing) is_front: bool) -> Fragment
             }
             pbr_input.material.base_color = vec4(vc.rgb * living.b.y, soft * vc.a * living.b.x);
         }
-        case 2u: {
+        case AURORA: {
             // Bands that shift over tens of seconds; fading at the top and the foot.
             let bands = 0.55 + 0.45 * sin(uv.x * 22.0 + t * 0.12 + 3.0 * sin(uv.x * 3.0 + t * 0.04));
             let foot = smoothstep(0.0, 0.12, uv.y);
@@ -253,7 +253,7 @@ fn fragment(in: VertexOutput, @builtin(front_facing) is_front: bool) -> Fragment
             let ends = smoothstep(0.0, 0.1, uv.x) * (1.0 - smoothstep(0.9, 1.0, uv.x));
             pbr_input.material.base_color = vec4(vc.rgb * bands * foot * top * ends, 1.0);
         }
-        case 3u: {
+        case WATER: {
             let depth = vc.a;
             var base = mix(living.shallow.rgb, living.deep.rgb, smoothstep(0.0, 4.0, depth));
             if living.b.y > 0.5 {
@@ -270,12 +270,12 @@ fn fragment(in: VertexOutput, @builtin(front_facing) is_front: bool) -> Fragment
             pbr_input.N = normalize(vec3(-w.y * keep, 1.0, -w.z * keep));
             pbr_input.world_normal = pbr_input.N;
         }
-        case 4u: {
+        case RIPPLE: {
             // Thin bright rings, soft at both edges.
             let edge = 1.0 - abs(vc.r * 2.0 - 1.0);
             pbr_input.material.base_color = vec4(vec3(0.85, 0.9, 0.92), vc.a * edge);
         }
-        case 5u: {
+        case FLAME: {
             let flicker = 0.94 + 0.06 * sin(t * 3.1 + in.world_position.x * 7.0);
             pbr_input.material.base_color = vec4(pbr_input.material.base_color.rgb * flicker, 1.0);
         }
