@@ -13,6 +13,7 @@ pub mod scatter;
 pub mod scene;
 pub mod sound;
 pub mod terrain;
+pub mod walk;
 pub mod water;
 
 pub use catalog::{Catalog, SceneEntry};

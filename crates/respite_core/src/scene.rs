@@ -48,6 +48,9 @@ pub struct SceneDef {
     /// A small fire near the seat, with its warm light.
     #[serde(default)]
     pub campfire: Option<Campfire>,
+    /// A path to walk along, seeing one's own legs walk (a walking scene).
+    #[serde(default)]
+    pub walk: Option<crate::walk::WalkDef>,
 }
 
 /// One body of water. Its surface moves in slow swells drawn on the graphics card.
@@ -315,8 +318,9 @@ pub struct Viewpoint {
     pub eye_height_m: f32,
     /// Which way the viewer faces: 0 = north (−Z), 90 = east (+X), degrees.
     pub yaw_deg: f32,
-    /// Gaze tilt of the screen camera, degrees (−30–15; negative looks down). A headset
-    /// ignores this: the patient's head decides.
+    /// Gaze tilt of the screen camera, degrees (−70–15; negative looks down: walking
+    /// scenes look down far enough to see the legs). A headset ignores this: the
+    /// patient's head decides.
     pub pitch_deg: f32,
     /// Horizontal field of view of the screen camera, degrees (60–120; default 100, a
     /// headset's). The vertical follows from the window's shape.
@@ -473,14 +477,14 @@ pub enum PlantKind {
 }
 
 /// Checks a value against its allowed range and records the problem where it is written.
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     file: &'a Path,
     src: &'a str,
     errors: Vec<SpecError>,
 }
 
 impl Checker<'_> {
-    fn fail(&mut self, path: &FieldPath, message: String) {
+    pub(crate) fn fail(&mut self, path: &FieldPath, message: String) {
         let (line, col) = locate(self.src, path);
         self.errors.push(SpecError::new(
             self.file,
@@ -490,7 +494,13 @@ impl Checker<'_> {
         ));
     }
 
-    fn range(&mut self, path: &FieldPath, value: f32, allowed: RangeInclusive<f32>, unit: &str) {
+    pub(crate) fn range(
+        &mut self,
+        path: &FieldPath,
+        value: f32,
+        allowed: RangeInclusive<f32>,
+        unit: &str,
+    ) {
         if !value.is_finite() || !allowed.contains(&value) {
             self.fail(
                 path,
@@ -521,7 +531,7 @@ impl Checker<'_> {
         }
     }
 
-    fn count(
+    pub(crate) fn count(
         &mut self,
         path: &FieldPath,
         value: usize,
@@ -598,7 +608,7 @@ impl SceneDef {
         c.range(
             &v.field("pitch_deg"),
             self.viewpoint.pitch_deg,
-            -30.0..=15.0,
+            -70.0..=15.0,
             "°",
         );
         c.range(
@@ -744,6 +754,29 @@ impl SceneDef {
         }
 
         self.validate_blocks(&mut c, &root);
+        if let Some(walk) = &self.walk {
+            let w = root.field("walk");
+            walk.validate(&mut c, &w);
+            if let (Some(water), true) = (&self.water, c.errors.is_empty()) {
+                let spline = walk.spline();
+                let dry = walk.width_m / 2.0 + 1.0;
+                let wet = (0..=(spline.length() / 2.0) as usize)
+                    .map(|k| k as f32 * 2.0)
+                    .find(|&s| {
+                        let p = spline.at(s);
+                        crate::water::reach(water, p.x, p.z) > -dry
+                    });
+                if let Some(s) = wet {
+                    c.fail(
+                        &w.field("path").field("points"),
+                        format!(
+                            "the path runs within {dry} m of the water {s:.0} m along; \
+                             keep it on dry ground"
+                        ),
+                    );
+                }
+            }
+        }
 
         if let Some(sound) = &self.soundscape {
             let a = root.field("soundscape");

@@ -5,6 +5,8 @@
 use crate::color::Rgb;
 use crate::scene::{SceneDef, Terrain, Water};
 use crate::smoothstep_between;
+use crate::walk::path::corridor_weight;
+use crate::walk::{P2, Polyline, Route};
 use fastnoise_lite::{FastNoiseLite, FractalType, NoiseType};
 
 /// Height and colour of the ground anywhere in a scene.
@@ -20,6 +22,21 @@ pub struct HeightField {
     flat_radius: f32,
     half_size: f32,
     colors: Vec<Rgb>,
+    corridor: Option<Corridor>,
+}
+
+/// The ground levelled along a walking path: the path itself, a shoulder each side, then
+/// an easing back to the natural ground.
+struct Corridor {
+    route: Route,
+    polyline: Polyline,
+    half_width: f32,
+    /// Fully levelled out to here from the centre line, metres.
+    core: f32,
+    /// Then eased back to the natural ground over this many metres.
+    blend: f32,
+    lo: P2,
+    hi: P2,
 }
 
 /// The colour of snow lying on high ground.
@@ -64,6 +81,7 @@ impl HeightField {
             flat_radius: t.flat_radius_m,
             half_size: t.size_m / 2.0,
             colors: t.colors.clone(),
+            corridor: None,
         }
     }
 
@@ -71,7 +89,50 @@ impl HeightField {
     pub fn for_scene(def: &SceneDef) -> Self {
         let mut field = Self::new(&def.terrain, def.seed);
         field.water = def.water.clone();
+        if let Some(walk) = &def.walk {
+            let route = Route::new(walk, |x, z| field.height(x, z));
+            let polyline = route.spline.polyline(1.0);
+            let (lo, hi) = polyline.bounds();
+            let half_width = walk.width_m / 2.0;
+            // Wider than two terrain cells, so the drawn ground matches the level exactly.
+            let cell = def.terrain.size_m / def.terrain.resolution.max(1) as f32;
+            let core = half_width + (2.0 * cell).max(2.5);
+            let blend = 8.0;
+            let margin = P2::new(core + blend, core + blend);
+            field.corridor = Some(Corridor {
+                route,
+                polyline,
+                half_width,
+                core,
+                blend,
+                lo: lo - margin,
+                hi: hi + margin,
+            });
+        }
         field
+    }
+
+    /// The walking path over this ground, if the scene has one.
+    pub fn route(&self) -> Option<&Route> {
+        self.corridor.as_ref().map(|c| &c.route)
+    }
+
+    /// (distance along, distance from) the walking path's centre line, when (x, z) is near it.
+    fn near_path(&self, x: f32, z: f32) -> Option<(&Corridor, f32, f32)> {
+        let c = self.corridor.as_ref()?;
+        if x < c.lo.x || x > c.hi.x || z < c.lo.z || z > c.hi.z {
+            return None;
+        }
+        let (s, d) = c.polyline.nearest(P2::new(x, z));
+        (d < c.core + c.blend).then_some((c, s, d))
+    }
+
+    /// Whether (x, z) is at least `margin` metres clear of the walking path's edge.
+    pub fn clear_of_path(&self, x: f32, z: f32, margin: f32) -> bool {
+        match self.near_path(x, z) {
+            Some((c, _, d)) => d > c.half_width + margin,
+            None => true,
+        }
     }
 
     /// The water this ground was carved for, if any.
@@ -80,9 +141,21 @@ impl HeightField {
     }
 
     /// Ground height in metres at (x, z). Exactly 0 within the flat radius, where the viewer
-    /// sits; hills fade in beyond it, the rim and mountains rise towards the edge, and the
-    /// ground slopes down under the water.
+    /// sits; hills fade in beyond it, the rim and mountains rise towards the edge, the
+    /// ground slopes down under the water, and a walking path levels it along its way.
     pub fn height(&self, x: f32, z: f32) -> f32 {
+        let natural = self.natural_height(x, z);
+        match self.near_path(x, z) {
+            Some((c, s, d)) => {
+                let w = corridor_weight(d, c.core, c.blend);
+                natural + (c.route.profile.height(s) - natural) * w
+            }
+            None => natural,
+        }
+    }
+
+    /// The ground before any path levels it.
+    fn natural_height(&self, x: f32, z: f32) -> f32 {
         let land = self.land_height(x, z);
         let Some(water) = &self.water else {
             return land;

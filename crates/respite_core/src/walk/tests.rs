@@ -1,0 +1,464 @@
+//! Whole walks simulated with manual time steps: what a patient would feel and see.
+
+use super::*;
+use crate::SceneDef;
+use crate::terrain::HeightField;
+use std::path::Path;
+
+const DT: f32 = 1.0 / 90.0;
+
+fn scene(name: &str) -> SceneDef {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../scenes/{name}.ron"));
+    SceneDef::load(&file).unwrap_or_else(|e| panic!("{e}"))
+}
+
+const WALKS: [&str; 3] = [
+    "forest_trail_walk",
+    "beach_shore_walk",
+    "lakeside_path_walk",
+];
+
+/// The walk of a scene on its own ground, for session `session`.
+fn walk_of(def: &SceneDef, session: u32) -> (HeightField, Route, Walker, Gait) {
+    let field = HeightField::for_scene(def);
+    let walk = def.walk.as_ref().expect("a walking scene");
+    let route = field.route().expect("the ground knows the path").clone();
+    let gait = Gait::new(&BodyProfile::default());
+    let walker = Walker::new(walk, &route, gait, session);
+    (field, route, walker, gait)
+}
+
+fn world(walker: &Walker, route: &Route) -> [f32; 3] {
+    walker.ground(route).0
+}
+
+#[test]
+fn every_walking_scene_parses_and_its_path_stays_on_dry_level_ground() {
+    for name in WALKS {
+        let def = scene(name);
+        let (field, route, ..) = walk_of(&def, 1);
+        assert!(route.length() > 140.0, "{name}: {} m", route.length());
+        let mut steepest = (0.0f32, 0.0);
+        for k in 0..(route.length() as usize) {
+            let s = k as f32;
+            let [x, y, z] = route.ground_at(s);
+            assert!(field.dry(x, z), "{name}: wet {s} m along");
+            // The drawn ground meets the walking surface under the path.
+            assert!((field.height(x, z) - y).abs() < 0.01, "{name}: {s} m along");
+            let slope = (route.profile.height(s + 1.0) - y).abs();
+            if slope > steepest.0 {
+                steepest = (slope, s);
+            }
+        }
+        eprintln!("{name}: steepest {:.3} at {}", steepest.0, steepest.1);
+        assert!(
+            steepest.0 < 0.1,
+            "{name}: a {:.0} % slope {} m along",
+            steepest.0 * 100.0,
+            steepest.1
+        );
+        assert!(!field.clear_of_path(route.ground_at(10.0)[0], route.ground_at(10.0)[2], 0.5));
+    }
+}
+
+/// Speeds and accelerations from world positions 0.1 s apart, over a whole walk.
+#[test]
+fn speed_and_acceleration_stay_within_limits_over_whole_walks() {
+    for name in WALKS {
+        let def = scene(name);
+        // Session 3 walks furthest: the lighthouse and back, the longest goals.
+        let (_, route, mut walker, _) = walk_of(&def, 3);
+        let cruise = walker.cruise();
+        let mut samples = vec![world(&walker, &route)];
+        let mut frames = 0;
+        while !walker.finished() && frames < 90 * 60 * 20 {
+            walker.step(DT, &route);
+            frames += 1;
+            if frames % 9 == 0 {
+                samples.push(world(&walker, &route));
+            }
+        }
+        assert!(walker.finished(), "{name}: still walking after 20 min");
+        let v: Vec<[f32; 3]> = samples
+            .windows(2)
+            .map(|w| std::array::from_fn(|i| (w[1][i] - w[0][i]) / 0.1))
+            .collect();
+        let mut top_speed: f32 = 0.0;
+        let mut top_accel: f32 = 0.0;
+        for (i, w) in v.windows(2).enumerate() {
+            let speed = w[0].iter().map(|c| c * c).sum::<f32>().sqrt();
+            let accel = (0..3)
+                .map(|k| ((w[1][k] - w[0][k]) / 0.1).powi(2))
+                .sum::<f32>()
+                .sqrt();
+            top_speed = top_speed.max(speed);
+            top_accel = top_accel.max(accel);
+            assert!(
+                accel <= MAX_ACCEL,
+                "{name}: {accel:.3} m/s² at {:.1} s",
+                i as f32 * 0.1
+            );
+        }
+        assert!(top_speed <= cruise * 1.02, "{name}: {top_speed} m/s");
+        assert!(
+            top_speed >= cruise * 0.95,
+            "{name}: never reached its pace: {top_speed}"
+        );
+        assert!(
+            top_accel > 0.05,
+            "{name}: the measurement saw no acceleration at all"
+        );
+    }
+}
+
+#[test]
+fn starts_and_stops_take_at_least_two_seconds() {
+    let def = scene("beach_shore_walk");
+    let (_, route, mut walker, _) = walk_of(&def, 1);
+    let mut reached = None;
+    let mut slowing = None;
+    let mut stopped = None;
+    while !walker.finished() {
+        let before = walker.speed;
+        walker.step(DT, &route);
+        if reached.is_none() && walker.speed >= walker.cruise() * 0.99 {
+            reached = Some(walker.time);
+        }
+        if reached.is_some() && slowing.is_none() && walker.speed < before {
+            slowing = Some(walker.time);
+        }
+        if walker.finished() {
+            stopped = Some(walker.time);
+        }
+    }
+    let reached = reached.unwrap();
+    assert!(reached >= MIN_EASE_S, "at pace after {reached} s");
+    let stop = stopped.unwrap() - slowing.unwrap();
+    assert!(stop >= MIN_EASE_S, "stopped over {stop} s");
+}
+
+#[test]
+fn an_out_and_back_walk_stops_at_the_end_turns_gently_and_comes_back() {
+    let mut def = scene("beach_shore_walk");
+    def.walk.as_mut().unwrap().mode = WalkMode::TimeMarked {
+        minutes: 5.0,
+        mark_s: 60.0,
+    };
+    let (_, route, mut walker, _) = walk_of(&def, 1);
+    let end = route.length() as f64;
+    let mut turned_at = None;
+    let mut last_heading = walker.heading;
+    let mut fastest_turn: f32 = 0.0;
+    while !walker.finished() {
+        walker.step(DT, &route);
+        assert!(
+            walker.odometer <= end + 1e-3 || turned_at.is_some(),
+            "ran past the end"
+        );
+        let rate = walker::wrap_angle(walker.heading - last_heading).abs() / DT;
+        fastest_turn = fastest_turn.max(rate);
+        last_heading = walker.heading;
+        for log in walker.drain_log() {
+            if log.event == WalkEvent::TurnedBack {
+                // At the far end, then back at the start.
+                let expect = if turned_at.is_none() { end } else { 2.0 * end };
+                assert!(
+                    (log.distance_m as f64 - expect).abs() < 0.01,
+                    "{log:?} vs {expect}"
+                );
+                turned_at.get_or_insert(log.at_s);
+            }
+        }
+    }
+    assert!(turned_at.is_some(), "never turned back");
+    assert!(
+        walker.odometer > end + 20.0,
+        "did not walk back: {}",
+        walker.odometer
+    );
+    let (s, dir) = route.place(walker.odometer);
+    assert!(dir < 0.0 && s < route.length() - 20.0);
+    assert!(
+        fastest_turn <= 12f32.to_radians() * 1.01,
+        "{} °/s",
+        fastest_turn.to_degrees()
+    );
+}
+
+#[test]
+fn a_time_marked_walk_marks_every_minute_and_ends_on_time() {
+    let def = scene("forest_trail_walk");
+    let (_, route, mut walker, _) = walk_of(&def, 1);
+    let mut log = walker.drain_log();
+    while !walker.finished() {
+        walker.step(DT, &route);
+        log.extend(walker.drain_log());
+    }
+    let marks: Vec<(u32, f32)> = log
+        .iter()
+        .filter_map(|l| match l.event {
+            WalkEvent::Mark(n) => Some((n, l.at_s)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(marks.len(), 10, "{marks:?}");
+    for (i, (n, at)) in marks.iter().enumerate() {
+        assert_eq!(*n as usize, i + 1);
+        assert!(
+            (at - 60.0 * (i + 1) as f32).abs() <= DT * 1.5,
+            "mark {n} at {at}"
+        );
+    }
+    assert!(matches!(log[0].event, WalkEvent::Started(_)));
+    let end = log.last().unwrap();
+    assert_eq!(end.event, WalkEvent::Finished);
+    // Eased to a stop after the tenth minute; 10 min at 0.8 m/s, less the eases.
+    assert!(end.at_s > 600.0 && end.at_s < 606.0, "{}", end.at_s);
+    assert!(
+        end.distance_m > 470.0 && end.distance_m < 482.0,
+        "{}",
+        end.distance_m
+    );
+    // Steps: about 91 a minute at 0.8 m/s.
+    let per_min = end.steps as f32 / 10.0;
+    assert!((85.0..95.0).contains(&per_min), "{per_min} steps a minute");
+    // Landmarks passed on the loop are logged each time round.
+    let benches = log
+        .iter()
+        .filter(|l| matches!(&l.event, WalkEvent::Landmark(_, n) if n.contains("bench")))
+        .count();
+    assert_eq!(benches, (470.0 / route.length() + 0.7) as usize);
+}
+
+#[test]
+fn a_goal_directed_walk_stops_at_its_landmark_and_the_goal_grows_by_session() {
+    let def = scene("beach_shore_walk");
+    for (session, at, name) in [
+        (1, 60.0, "bench"),
+        (2, 140.0, "lighthouse"),
+        (5, 140.0, "lighthouse"),
+    ] {
+        let (_, route, mut walker, _) = walk_of(&def, session);
+        let mut log = walker.drain_log();
+        while !walker.finished() {
+            walker.step(DT, &route);
+            log.extend(walker.drain_log());
+        }
+        let goal = log
+            .iter()
+            .find(|l| l.event == WalkEvent::GoalReached)
+            .expect("goal reached");
+        assert!(
+            (goal.distance_m - at).abs() < 0.01,
+            "session {session}: stopped at {}",
+            goal.distance_m
+        );
+        let reached = log
+            .iter()
+            .filter_map(|l| match &l.event {
+                WalkEvent::Landmark(_, n) => Some(n.as_str()),
+                _ => None,
+            })
+            .next_back()
+            .unwrap();
+        assert!(reached.contains(name), "session {session}: {reached}");
+        assert!(matches!(&log[0].event, WalkEvent::Started(g) if g.contains(name)));
+    }
+    let lake = scene("lakeside_path_walk");
+    let WalkMode::GoalDirected(goal) = lake.walk.as_ref().unwrap().mode else {
+        panic!()
+    };
+    assert_eq!(
+        goal.for_session(4),
+        Goal::Minutes {
+            first: 11.0,
+            grow: 2.0,
+            most: 15.0
+        }
+    );
+    assert_eq!(
+        goal.for_session(40),
+        Goal::Minutes {
+            first: 15.0,
+            grow: 2.0,
+            most: 15.0
+        }
+    );
+}
+
+#[test]
+fn gait_cadence_and_step_length_follow_speed() {
+    let def = scene("forest_trail_walk");
+    let (_, route, _, gait) = walk_of(&def, 1);
+    let mut last = (0.0, 0.0);
+    for speed in [0.4, 0.8, 1.2] {
+        let mut walk = def.walk.clone().unwrap();
+        walk.speed_m_s = speed;
+        let mut walker = Walker::new(&walk, &route, gait, 1);
+        // At pace after the ease; then count steps over 30 s.
+        for _ in 0..(90 * 10) {
+            walker.step(DT, &route);
+        }
+        let (p0, d0) = (walker.phase, walker.odometer);
+        for _ in 0..(90 * 30) {
+            walker.step(DT, &route);
+        }
+        let cadence = ((walker.phase - p0) * 2.0 / 30.0) as f32;
+        let step = ((walker.odometer - d0) / ((walker.phase - p0) * 2.0)) as f32;
+        assert!(
+            (cadence - gait.cadence(speed)).abs() < 0.01,
+            "{speed}: {cadence}/s"
+        );
+        assert!(
+            (step - gait.step_m(speed)).abs() < 0.005,
+            "{speed}: {step} m"
+        );
+        assert!(
+            cadence > last.0 && step > last.1,
+            "{speed}: {cadence} {step} vs {last:?}"
+        );
+        last = (cadence, step);
+    }
+    // Standing still, the legs stand still.
+    let walk = def.walk.clone().unwrap();
+    let mut walker = Walker::new(&walk, &route, gait, 1);
+    walker.halt();
+    for _ in 0..(90 * 10) {
+        walker.step(DT, &route);
+    }
+    let phase = walker.phase;
+    walker.step(DT, &route);
+    assert_eq!(walker.phase, phase);
+}
+
+#[test]
+fn feet_touch_the_ground_while_they_carry_the_body_and_clear_it_while_they_swing() {
+    for name in WALKS {
+        let def = scene(name);
+        let (field, route, mut walker, gait) = walk_of(&def, 3);
+        let ground = |x: f32, z: f32| field.height(x, z);
+        let d = gait.dims;
+        let mut stance = 0;
+        let mut swing = 0;
+        let mut highest: f32 = 0.0;
+        for frame in 0..(90 * 120) {
+            walker.step(DT, &route);
+            if frame % 7 != 0 {
+                continue;
+            }
+            let (at, heading) = walker.ground(&route);
+            let pose = gait.pose(walker.phase, walker.speed, at, heading, &ground);
+            for (i, foot) in pose.feet.iter().enumerate() {
+                for p in [foot.heel, foot.toe] {
+                    let gap = p[1] - ground(p[0], p[2]);
+                    if foot.swing {
+                        assert!(
+                            gap > -0.03,
+                            "{name}: swinging foot {i} {gap} m into the ground"
+                        );
+                        highest = highest.max(gap);
+                    } else {
+                        assert!(gap.abs() <= 0.03, "{name}: planted foot {i} off by {gap} m");
+                    }
+                }
+                if foot.swing {
+                    swing += 1;
+                } else {
+                    stance += 1;
+                }
+                // The legs are the body's own length, however they bend.
+                let thigh = dist(pose.hips[i], pose.knees[i]);
+                let shin = dist(pose.knees[i], foot.ankle);
+                assert!((thigh - d.thigh).abs() < 1e-3, "{name}: thigh {thigh}");
+                assert!((shin - d.shin).abs() < 1e-3, "{name}: shin {shin}");
+                // Knees bend forward, never backward.
+                let ahead = (pose.knees[i][0] - (pose.hips[i][0] + foot.ankle[0]) / 2.0)
+                    * heading.x
+                    + (pose.knees[i][2] - (pose.hips[i][2] + foot.ankle[2]) / 2.0) * heading.z;
+                assert!(ahead >= -1e-3, "{name}: knee bent backwards by {ahead}");
+            }
+            // The hips stay under the eyes, at most a stoop below standing height.
+            let standing = at[1] + d.ankle_height + d.thigh + d.shin;
+            assert!(pose.pelvis[1] <= standing + 0.01 && pose.pelvis[1] > standing - 0.15);
+        }
+        // 60 % of a stride on the ground, 40 % in the air.
+        let share = stance as f32 / (stance + swing) as f32;
+        assert!((share - 0.6).abs() < 0.05, "{name}: {share}");
+        assert!(highest > 0.05, "{name}: feet never lift ({highest} m)");
+    }
+}
+
+fn dist(a: [f32; 3], b: [f32; 3]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+#[test]
+fn following_a_path_is_seeded_and_deterministic() {
+    let def = scene("lakeside_path_walk");
+    let run = |def: &SceneDef| {
+        let (_, route, mut walker, _) = walk_of(def, 2);
+        let mut trace = Vec::new();
+        for frame in 0..(90 * 90) {
+            walker.step(DT, &route);
+            if frame % 45 == 0 {
+                trace.push((world(&walker, &route), walker.heading, walker.phase));
+            }
+        }
+        trace
+    };
+    let a = run(&def);
+    assert_eq!(a, run(&def), "two walks of one file differ");
+    // The ground (and so the walk's rise and fall) comes from the scene's seed.
+    let mut other = def.clone();
+    other.seed += 1;
+    let b = run(&other);
+    assert!(
+        a.iter()
+            .zip(&b)
+            .any(|(p, q)| (p.0[1] - q.0[1]).abs() > 0.01)
+    );
+}
+
+#[test]
+fn bad_walks_are_refused_at_their_line() {
+    let good = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenes/forest_trail_walk.ron"),
+    )
+    .unwrap();
+    let parse = |src: &str| {
+        SceneDef::parse(Path::new("t.ron"), src)
+            .unwrap_err()
+            .to_string()
+    };
+    let fast = good.replace("speed_m_s: 0.8", "speed_m_s: 2.5");
+    let e = parse(&fast);
+    assert!(
+        e.contains("walk.speed_m_s: must be between 0.3 and 1.4 m/s, found 2.5"),
+        "{e}"
+    );
+    let line = fast
+        .lines()
+        .position(|l| l.contains("speed_m_s: 2.5"))
+        .unwrap()
+        + 1;
+    assert!(e.starts_with(&format!("t.ron:{line}:")), "{e}");
+    // A hairpin.
+    let tight = good.replace(
+        "(18.0, -30.0), (14.0, -68.0)",
+        "(18.0, -30.0), (19.0, -30.5), (14.0, -68.0)",
+    );
+    let e = parse(&tight);
+    assert!(e.contains("the path turns too tightly"), "{e}");
+    // Into the stream.
+    let wet = good.replace("(18.0, -30.0)", "(44.0, -45.0)");
+    let e = parse(&wet);
+    assert!(e.contains("of the water"), "{e}");
+    let goal = scene("beach_shore_walk");
+    assert_eq!(goal.walk.as_ref().unwrap().landmarks.len(), 2);
+    let src = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenes/beach_shore_walk.ron"),
+    )
+    .unwrap();
+    let e = parse(&src.replace("most: 2", "most: 3"));
+    assert!(e.contains("the landmarks in this file"), "{e}");
+}
