@@ -9,6 +9,7 @@ pub mod display;
 mod environment;
 pub mod screenshot;
 pub mod session;
+pub mod walking;
 
 use bevy::prelude::*;
 use display::{DisplayChoice, DisplayError, DisplayReport, WindowSpec};
@@ -41,6 +42,10 @@ pub struct RunOptions {
     pub bare: bool,
     /// The soundscape's level for this room; `None` plays no sound (screenshots, silent scenes).
     pub sound: Option<audio::SoundPlan>,
+    /// How a walking scene walks (its body, session number, pace).
+    pub walk: walking::WalkSettings,
+    /// Where the session's record goes (events, head pose, frame times).
+    pub record: Option<std::path::PathBuf>,
 }
 
 /// Builds the App for a run, or says why the demanded display cannot run.
@@ -66,8 +71,11 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         limit: opts.minutes.map(|m| Duration::from_secs_f32(m * 60.0)),
         fade_in: opts.screenshot.is_none() && opts.bench.is_none(),
     });
-    if let Some(folder) = opts.samples {
+    if let Some(folder) = opts.samples.clone().or(opts.record.clone()) {
         app.insert_resource(session::samples::SampleFolder(folder));
+    }
+    if let Some(folder) = opts.record.clone() {
+        app.insert_resource(session::record::RecordFolder(folder));
     }
     app.add_plugins((session::plugin, audio::plugin));
     if opts.bare {
@@ -75,6 +83,10 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
     } else {
         app.add_plugins(environment::plugin)
             .add_systems(Last, bench::log_budget);
+        if app.world().resource::<ActiveScene>().def.walk.is_some() {
+            app.insert_resource(opts.walk.clone())
+                .add_plugins(walking::plugin);
+        }
     }
     if let Some(plan) = opts.sound {
         app.insert_resource(plan);

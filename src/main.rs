@@ -8,9 +8,11 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use respite::audio::SoundPlan;
 use respite::display::DisplayChoice;
 use respite::screenshot::ScreenshotJob;
+use respite::walking::WalkSettings;
 use respite::{RunOptions, build_app};
 use respite_core::sound::mixer::render;
 use respite_core::sound::{Mixer, Pose, ResolvedLevel, Room, SAMPLE_RATE, rms_dbfs, wav};
+use respite_core::walk::{BodyProfile, WalkView};
 use respite_core::{Catalog, SceneDef};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -230,6 +232,54 @@ struct RunArgs {
     size: (u32, u32),
     #[command(flatten)]
     room: RoomArgs,
+    #[command(flatten)]
+    walk: WalkArgs,
+    /// Keep this session's record here: events.tsv (every phase, walk mark, landmark and
+    /// goal, written as it happens), motion.tsv (head pose) and frames.tsv.
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
+}
+
+/// How a walking scene walks. Ignored, with a warning, by scenes without a path.
+#[derive(Args, Clone, Default)]
+struct WalkArgs {
+    /// The patient's body profile (RON: height_m, build, skin, shirt, trousers, shoes,
+    /// legwear) [default: 1.70 m, neutral build]
+    #[arg(long, value_name = "FILE.ron")]
+    body: Option<PathBuf>,
+    /// Which session of a course this is: graded walking goals grow with it.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    walk_session: u32,
+    /// Walking pace in m/s, 0.3–1.4 [default: the scene's]
+    #[arg(long, value_name = "M_S", value_parser = parse_speed)]
+    speed: Option<f32>,
+    /// Strength of the comfort vignette while walking, 0–1 [default: the scene's]
+    #[arg(long, value_parser = parse_unit)]
+    vignette: Option<f32>,
+    /// See the walk from one's own eyes or from behind the walker [default: the scene's]
+    #[arg(long, value_enum)]
+    view: Option<ViewArg>,
+    /// Tilt of the screen camera in degrees, −70–15; negative looks down [default: the scene's]
+    #[arg(long, value_name = "DEG", allow_hyphen_values = true, value_parser = parse_pitch)]
+    pitch: Option<f32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ViewArg {
+    FirstPerson,
+    ThirdPerson,
+}
+
+fn parse_speed(s: &str) -> Result<f32, String> {
+    parse_in(s, 0.3, 1.4, "m/s")
+}
+
+fn parse_unit(s: &str) -> Result<f32, String> {
+    parse_in(s, 0.0, 1.0, "")
+}
+
+fn parse_pitch(s: &str) -> Result<f32, String> {
+    parse_in(s, -70.0, 15.0, "degrees")
 }
 
 #[derive(Args)]
@@ -249,6 +299,15 @@ struct ScreenshotArgs {
     /// Display to picture through; `auto` shows what a run without a headset shows.
     #[arg(long, value_enum, default_value_t = DisplayChoice::Flat)]
     display: DisplayChoice,
+    #[command(flatten)]
+    walk: WalkArgs,
+    /// In a walking scene, picture the walk this many seconds under way.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_walk_at)]
+    walk_at: f32,
+}
+
+fn parse_walk_at(s: &str) -> Result<f32, String> {
+    parse_in(s, 0.0, 7200.0, "seconds")
 }
 
 fn parse_minutes(s: &str) -> Result<f32, String> {
@@ -320,6 +379,13 @@ fn run_flags_with_other_command(matches: &clap::ArgMatches) -> Option<String> {
         "size",
         "ambient_db",
         "headphones_db",
+        "body",
+        "walk_session",
+        "speed",
+        "vignette",
+        "view",
+        "pitch",
+        "record",
     ]
     .into_iter()
     .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
@@ -360,10 +426,13 @@ fn main() -> ExitCode {
                 minutes: None,
                 size: s.size,
                 room: RoomArgs::default(),
+                walk: s.walk,
+                record: None,
             },
             Some(ScreenshotJob {
                 out: s.out,
                 frames: s.frames,
+                walk_at: s.walk_at,
             }),
         ),
     }
@@ -386,9 +455,77 @@ fn load_scene(dir: &Path, name: &str) -> Result<SceneDef, ExitCode> {
     })
 }
 
+/// The walk settings for this run, with the scene's viewpoint fitted to the body (its eye
+/// height, and behind the walker for a third-person view), or the exit code after saying
+/// what is wrong with the body file.
+fn resolve_walk(
+    scene_name: &str,
+    scene: &mut SceneDef,
+    args: &WalkArgs,
+    start_at_s: f32,
+) -> Result<WalkSettings, ExitCode> {
+    let profile = match &args.body {
+        None => BodyProfile::default(),
+        Some(file) => {
+            let parsed = std::fs::read_to_string(file)
+                .map_err(|e| {
+                    respite_core::SpecErrors::from(respite_core::SpecError::new(
+                        file,
+                        0,
+                        0,
+                        format!("cannot read the body profile: {e}"),
+                    ))
+                })
+                .and_then(|src| BodyProfile::parse(file, &src));
+            match parsed {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Err(ExitCode::from(BAD_INPUT));
+                }
+            }
+        }
+    };
+    if let Some(pitch) = args.pitch {
+        scene.viewpoint.pitch_deg = pitch;
+    }
+    let Some(walk) = scene.walk.as_mut() else {
+        if args.body.is_some() || args.speed.is_some() || args.view.is_some() {
+            eprintln!("warning: '{scene_name}' has no path to walk; walking flags are ignored");
+        }
+        return Ok(WalkSettings::default());
+    };
+    match args.view {
+        Some(ViewArg::FirstPerson) => walk.view = WalkView::FirstPerson,
+        Some(ViewArg::ThirdPerson) if walk.view == WalkView::FirstPerson => {
+            walk.view = WalkView::ThirdPerson(3.5, 0.6);
+        }
+        _ => {}
+    }
+    let eye = profile.dimensions().eye_height;
+    let (behind, above) = match walk.view {
+        WalkView::FirstPerson => (0.0, 0.0),
+        WalkView::ThirdPerson(behind, above) => (behind, above),
+    };
+    scene.viewpoint.eye_height_m = eye + above;
+    scene.viewpoint.behind_m = behind;
+    Ok(WalkSettings {
+        profile,
+        session: args.walk_session,
+        speed: args.speed,
+        vignette: args.vignette,
+        start_at_s,
+    })
+}
+
 fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode {
-    let scene = match load_scene(dir, &args.scene) {
+    let mut scene = match load_scene(dir, &args.scene) {
         Ok(def) => def,
+        Err(code) => return code,
+    };
+    let start_at = screenshot.as_ref().map_or(0.0, |j| j.walk_at);
+    let walk = match resolve_walk(&args.scene, &mut scene, &args.walk, start_at) {
+        Ok(w) => w,
         Err(code) => return code,
     };
     if let Some(job) = &screenshot
@@ -428,6 +565,8 @@ fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode
         samples: None,
         bare: false,
         sound,
+        walk,
+        record: args.record,
     };
     run_app(opts)
 }
@@ -723,6 +862,11 @@ fn bench_one(dir: &Path, args: BenchOneArgs) -> ExitCode {
             Err(code) => return code,
         }
     };
+    let mut scene = scene;
+    let walk = match resolve_walk(&args.scene, &mut scene, &WalkArgs::default(), 0.0) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
     let how = args.how;
     let offscreen = how.display == BenchDisplay::OffscreenXr;
     if !offscreen && let Err(e) = window_system_present() {
@@ -745,5 +889,7 @@ fn bench_one(dir: &Path, args: BenchOneArgs) -> ExitCode {
         samples: Some(args.samples),
         bare,
         sound: None,
+        walk,
+        record: None,
     })
 }

@@ -14,6 +14,8 @@ pub struct ScreenshotJob {
     pub out: PathBuf,
     /// Frames to render before capturing.
     pub frames: u32,
+    /// In a walking scene, how many seconds the walk is under way when it starts.
+    pub walk_at: f32,
 }
 
 pub(crate) fn plugin(app: &mut App) {

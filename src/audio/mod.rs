@@ -54,7 +54,13 @@ struct Control {
 struct ControlState {
     listener: Pose,
     command: Option<FadeCommand>,
+    /// Chimes asked for since the sound thread last looked.
+    chimes: u32,
 }
+
+/// Ring one soft chime over the soundscape (a walk's minute mark, a goal reached).
+#[derive(Message, Clone, Copy, Debug, Default)]
+pub struct Chime;
 
 /// The soundscape as a Bevy audio asset.
 #[derive(Asset, TypePath)]
@@ -97,6 +103,9 @@ impl Iterator for MixerSource {
                     Some(FadeCommand::Emergency) => self.mixer.emergency_fade_out(),
                     None => {}
                 }
+                for _ in 0..std::mem::take(&mut state.chimes) {
+                    self.mixer.chime();
+                }
             }
             self.buf.resize(BLOCK_FRAMES * 2, 0.0);
             self.mixer.fill(&mut self.buf);
@@ -133,12 +142,18 @@ struct LiveSound {
 
 pub(crate) fn plugin(app: &mut App) {
     app.add_audio_source::<SoundscapeSource>()
+        .add_message::<Chime>()
         .init_resource::<SoundReport>()
         .add_systems(Startup, start_soundscape)
         .add_systems(OnEnter(Phase::Closing), fade_out_sound)
         .add_systems(
             Update,
-            (follow_head, fade_in_with_picture, notice_when_no_device)
+            (
+                follow_head,
+                fade_in_with_picture,
+                notice_when_no_device,
+                ring_chimes,
+            )
                 .run_if(resource_exists::<LiveSound>),
         );
 }
@@ -170,6 +185,7 @@ fn start_soundscape(
         state: Mutex::new(ControlState {
             listener: seat,
             command: None,
+            chimes: 0,
         }),
         frames: AtomicU64::new(0),
     });
@@ -188,6 +204,13 @@ fn start_soundscape(
 fn send(live: &LiveSound, f: impl FnOnce(&mut ControlState)) {
     if let Ok(mut state) = live.control.state.lock() {
         f(&mut state);
+    }
+}
+
+fn ring_chimes(live: Res<LiveSound>, mut chimes: MessageReader<Chime>) {
+    let n = chimes.read().count() as u32;
+    if n > 0 {
+        send(&live, |state| state.chimes += n);
     }
 }
 

@@ -1,12 +1,12 @@
 //! The screen rig: one camera at the seated eye, with a headset's horizontal field of view.
 
-use super::{Head, ViewpointSpec, eye_transform, vertical_fov};
+use super::{Head, Rig, ViewpointSpec, head_in_rig, rig_transform, vertical_fov};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_screen_head)
-        .add_systems(Update, keep_fov_on_resize);
+        .add_systems(Update, (keep_fov_on_resize, tilt_with_keys));
 }
 
 fn spawn_screen_head(
@@ -18,6 +18,13 @@ fn spawn_screen_head(
         .single()
         .map(|w| w.width() / w.height().max(1.0))
         .unwrap_or(16.0 / 9.0);
+    let rig = commands
+        .spawn((
+            Name::new("Rig"),
+            Rig::default(),
+            rig_transform(&viewpoint.0),
+        ))
+        .id();
     commands.spawn((
         Name::new("Head (screen camera)"),
         Head,
@@ -26,8 +33,9 @@ fn spawn_screen_head(
             fov: vertical_fov(viewpoint.0.fov_deg, aspect),
             ..default()
         }),
-        eye_transform(&viewpoint.0),
+        head_in_rig(&viewpoint.0),
         IsDefaultUiCamera,
+        ChildOf(rig),
     ));
 }
 
@@ -45,5 +53,31 @@ fn keep_fov_on_resize(
         if let Projection::Perspective(p) = projection.as_mut() {
             p.fov = vertical_fov(viewpoint.0.fov_deg, aspect);
         }
+    }
+}
+
+/// Page Up and Page Down tilt the screen camera 5° at a time (−70° to 15°): on a screen this
+/// is how the patient looks down at their walking legs or up at the view. Eased over half a
+/// second, never a jump.
+fn tilt_with_keys(
+    keys: Res<ButtonInput<KeyCode>>,
+    time: Res<Time<Real>>,
+    mut target: Local<Option<f32>>,
+    mut heads: Query<&mut Transform, With<Head>>,
+) {
+    let Ok(mut head) = heads.single_mut() else {
+        return;
+    };
+    let (_, current, _) = head.rotation.to_euler(EulerRot::YXZ);
+    let goal = target.get_or_insert(current);
+    if keys.just_pressed(KeyCode::PageUp) {
+        *goal = (*goal + 5f32.to_radians()).min(15f32.to_radians());
+    }
+    if keys.just_pressed(KeyCode::PageDown) {
+        *goal = (*goal - 5f32.to_radians()).max(-70f32.to_radians());
+    }
+    let step = (*goal - current) * (time.delta_secs() / 0.5).min(1.0);
+    if step.abs() > 1e-5 {
+        head.rotation = Quat::from_rotation_x(current + step);
     }
 }

@@ -82,6 +82,17 @@ impl DisplayReport {
 #[require(Transform, Visibility)]
 pub struct Head;
 
+/// What carries the viewer through the place: it stands on the ground under the viewer,
+/// facing their way, and walking moves it; the [`Head`] moves within it (tracked in a
+/// headset, fixed at the eyes on a screen). `lift` is where the rig's own origin sits
+/// above that ground point, in the rig's frame: the eyes for a headset (its tracking space
+/// starts at the head), nothing on a screen (the camera is lifted as a child).
+#[derive(Component, Default, Clone, Copy)]
+#[require(Transform, Visibility)]
+pub struct Rig {
+    pub lift: Vec3,
+}
+
 /// The scene's viewpoint, kept for rigs that are built after start-up.
 #[derive(Resource, Clone, Debug)]
 pub struct ViewpointSpec(pub Viewpoint);
@@ -231,13 +242,20 @@ pub fn vertical_fov(horizontal_deg: f32, aspect: f32) -> f32 {
 
 /// The seated viewer's eye position and facing, from the scene's viewpoint.
 pub fn eye_transform(v: &Viewpoint) -> Transform {
+    rig_transform(v) * head_in_rig(v)
+}
+
+/// The rig on the ground at the origin, facing the viewpoint's way.
+pub fn rig_transform(v: &Viewpoint) -> Transform {
     // Yaw 0 faces north (−Z); positive yaw turns east (+X), i.e. clockwise seen from above.
-    Transform::from_xyz(0.0, v.eye_height_m, 0.0).with_rotation(Quat::from_euler(
-        EulerRot::YXZ,
-        -v.yaw_deg.to_radians(),
-        v.pitch_deg.to_radians(),
-        0.0,
-    ))
+    Transform::from_rotation(Quat::from_rotation_y(-v.yaw_deg.to_radians()))
+}
+
+/// The eyes within the rig: at eye height (and behind the body in a third-person view),
+/// tilted by the screen camera's pitch.
+pub fn head_in_rig(v: &Viewpoint) -> Transform {
+    Transform::from_xyz(0.0, v.eye_height_m, v.behind_m)
+        .with_rotation(Quat::from_rotation_x(v.pitch_deg.to_radians()))
 }
 
 #[cfg(test)]
@@ -284,6 +302,7 @@ mod tests {
             yaw_deg: 90.0,
             pitch_deg: 0.0,
             fov_deg: 100.0,
+            behind_m: 0.0,
         });
         assert_eq!(t.translation, Vec3::new(0.0, 1.2, 0.0));
         let fwd = t.forward();

@@ -1,7 +1,7 @@
 //! The headset rig (bevy_mod_openxr): plugin set-up, the seated reference space, why a
 //! runtime did not answer, and what to do when the headset session stops mid-run.
 
-use super::{Head, Notice, ViewpointSpec, eye_transform, vertical_fov};
+use super::{Head, Notice, Rig, ViewpointSpec, eye_transform, vertical_fov};
 use bevy::app::PluginGroupBuilder;
 use bevy::prelude::*;
 use bevy_mod_openxr::add_xr_plugins;
@@ -130,7 +130,13 @@ fn spawn_headset_rig(
         .spawn((Name::new("Head (headset view)"), Head))
         .id();
     if let Ok(root) = roots.single() {
-        commands.entity(root).insert(root_transform).add_child(head);
+        // The tracking space starts at the seated head: lift it to the eyes (and behind
+        // the body in a third-person walk). This is the seated calibration.
+        let lift = Vec3::new(0.0, viewpoint.0.eye_height_m, viewpoint.0.behind_m);
+        commands
+            .entity(root)
+            .insert((root_transform, Rig { lift }))
+            .add_child(head);
     } else {
         commands.entity(head).insert(root_transform);
     }

@@ -4,7 +4,7 @@
 mod campfire;
 mod life;
 mod living;
-mod meshkit;
+pub(crate) mod meshkit;
 pub(crate) use meshkit::ico;
 mod particles;
 mod sky;

@@ -73,8 +73,15 @@ fn spawn_vegetation(
                 Visibility::default(),
             ))
             .id();
+        // Off a walking path: trees keep well back, grass grows to its edge.
+        let path_margin = match rule.kind {
+            PlantKind::Conifer | PlantKind::Broadleaf => 2.0,
+            PlantKind::Bush => 1.0,
+            PlantKind::Rock => 0.6,
+            _ => 0.05,
+        };
         for p in scatter(rule, def.seed, index as u64) {
-            if !field.dry(p.x, p.z) {
+            if !field.dry(p.x, p.z) || !field.clear_of_path(p.x, p.z, path_margin) {
                 continue;
             }
             let mesh = variants[p.color][(p.variant % SHAPES) as usize].clone();

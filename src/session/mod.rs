@@ -8,7 +8,10 @@ use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 use std::time::Duration;
 
+pub mod record;
 pub mod samples;
+
+pub use record::Record;
 
 pub use respite_core::FADE_S;
 pub use respite_core::sound::mixer::EMERGENCY_FADE_S;
@@ -60,10 +63,12 @@ struct Fade {
 
 pub(crate) fn plugin(app: &mut App) {
     samples::plugin(app);
+    record::plugin(app);
     app.init_state::<Phase>()
         .init_resource::<Closing>()
         .add_observer(wrap_head_in_fade_shell)
         .add_systems(OnEnter(Phase::Opening), begin_opening)
+        .add_systems(Update, record_phase_changes)
         .add_systems(OnEnter(Phase::Closing), begin_closing)
         .add_systems(
             Update,
@@ -124,6 +129,23 @@ fn begin_opening(mut commands: Commands, settings: Res<RunSettings>, time: Res<T
         started: time.elapsed_secs(),
         seconds: FADE_S,
     });
+}
+
+/// Every change of phase goes to the session record.
+fn record_phase_changes(
+    mut changes: MessageReader<StateTransitionEvent<Phase>>,
+    closing: Res<Closing>,
+    mut records: MessageWriter<Record>,
+) {
+    for change in changes.read() {
+        if let Some(to) = change.entered {
+            let detail = match to {
+                Phase::Closing => format!("phase={to:?} how={:?}", *closing),
+                _ => format!("phase={to:?}"),
+            };
+            records.write(Record::new("phase", detail));
+        }
+    }
 }
 
 /// Esc or Space, at any moment: the session ends now, gently but within a second.

@@ -1,4 +1,5 @@
-//! Comfort rules measured on the real binary: the view never moves or tilts by itself, and
+//! Comfort rules measured on the real binary: the view never moves or tilts by itself (a
+//! walking scene moves it along its path, within its pace), and
 //! the same scene file builds the same place on every run. Runs through the bench's
 //! windowless eye views (tiny, so lavapipe draws them quickly), which write head-pose
 //! samples as a session does.
@@ -48,6 +49,31 @@ fn measure(scene: &str, dir: &Path) -> (BTreeMap<String, f64>, Vec<Vec<f64>>) {
     (figures, rows)
 }
 
+/// A walking scene moves the view along its path, never faster than the walk's pace
+/// (0.8 m/s in every shipped walk), at a standing eye height, and it does move.
+fn walked_within_limits(scene: &str, rows: &[Vec<f64>]) {
+    let mut travelled = 0.0;
+    for w in rows.windows(2) {
+        let d = ((w[1][2] - w[0][2]).powi(2) + (w[1][4] - w[0][4]).powi(2)).sqrt();
+        let dt = w[1][1] - w[0][1];
+        travelled += d;
+        // Scene time never runs ahead of real time, so real time bounds the pace.
+        assert!(
+            d <= 0.8 * dt * 1.02 + 1e-4,
+            "{scene}: {d:.3} m in {dt:.3} s"
+        );
+        // Eyes of a 1.70 m walker above a path that rises and falls gently.
+        assert!(
+            (w[1][3] - w[0][3]).abs() <= 0.12 * d + 1e-3,
+            "{scene}: the view lurched up or down"
+        );
+    }
+    assert!(
+        travelled > 0.02,
+        "{scene}: the walk never moved ({travelled} m)"
+    );
+}
+
 #[test]
 fn the_view_holds_still_and_level_and_the_place_is_built_the_same_every_run() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -56,7 +82,10 @@ fn the_view_holds_still_and_level_and_the_place_is_built_the_same_every_run() {
         // Every frame of the run was written, warm-up and measured alike.
         assert!(rows.len() >= 22, "{scene}: only {} pose rows", rows.len());
         let first = &rows[0];
-        for r in &rows {
+        if scene.ends_with("_walk") {
+            walked_within_limits(&scene, &rows);
+        }
+        for r in rows.iter().filter(|_| !scene.ends_with("_walk")) {
             // Seated at the eye height the scene gives (1.2 m in every shipped scene), never
             // moving: the camera does not move or turn by itself.
             assert!(
@@ -72,7 +101,10 @@ fn the_view_holds_still_and_level_and_the_place_is_built_the_same_every_run() {
                     "{scene}: the view turned: {r:?}"
                 );
             }
-            // The horizon is level: the view's right-hand direction stays horizontal.
+        }
+        for r in &rows {
+            // The horizon is level, walking or not: the view's right-hand direction stays
+            // horizontal.
             let (x, y, z, w) = (r[5], r[6], r[7], r[8]);
             let right_y = 2.0 * (x * y + w * z);
             assert!(right_y.abs() < 1e-4, "{scene}: horizon tilted ({right_y})");

@@ -12,3 +12,4 @@ mod places;
 mod session;
 mod sound;
 mod support;
+mod walking;

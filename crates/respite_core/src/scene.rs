@@ -325,6 +325,10 @@ pub struct Viewpoint {
     /// Horizontal field of view of the screen camera, degrees (60–120; default 100, a
     /// headset's). The vertical follows from the window's shape.
     pub fov_deg: f32,
+    /// How far behind the body the eyes are, metres: 0 for the patient's own eyes; set by
+    /// a walk's third-person view, never by the file.
+    #[serde(skip)]
+    pub behind_m: f32,
 }
 
 impl Default for Viewpoint {
@@ -334,6 +338,7 @@ impl Default for Viewpoint {
             yaw_deg: 0.0,
             pitch_deg: 0.0,
             fov_deg: 100.0,
+            behind_m: 0.0,
         }
     }
 }

@@ -192,6 +192,9 @@ impl Limiter {
 #[derive(Clone, Debug)]
 pub struct Mixer {
     sources: Vec<Source>,
+    /// Soft bells now ringing (a walk's time marks and goals).
+    chimes: Vec<Chime>,
+    chime_gain: f32,
     master: f32,
     fader: Fader,
     limiter: Limiter,
@@ -264,6 +267,9 @@ impl Mixer {
         }
         let mut mixer = Mixer {
             sources,
+            chimes: Vec::new(),
+            // A chime peaks about 6 dB over the soundscape's average: heard, never startling.
+            chime_gain: db_to_gain(target_dbfs) * 2.0,
             master: 1.0,
             fader: Fader {
                 from: 0.0,
@@ -318,6 +324,12 @@ impl Mixer {
         self.fader.start(0.0, EMERGENCY_FADE_S);
     }
 
+    /// Rings one soft chime: a bell of a few partials that swells in over 15 ms and dies
+    /// away over about three seconds.
+    pub fn chime(&mut self) {
+        self.chimes.push(Chime { t: 0 });
+    }
+
     /// The current fade level, 0 (silent) to 1: the level of the last frame given out.
     pub fn fade_level(&self) -> f32 {
         self.fader.last
@@ -331,8 +343,17 @@ impl Mixer {
             frame[0] += l;
             frame[1] += r;
         }
-        let g = self.master * self.fader.step();
-        let [l, r] = self.limiter.process([frame[0] * g, frame[1] * g]);
+        let mut bell = 0.0;
+        for c in &mut self.chimes {
+            bell += c.sample();
+        }
+        self.chimes.retain(|c| !c.done());
+        let fade = self.fader.step();
+        let g = self.master * fade;
+        let bell = bell * self.chime_gain * fade;
+        let [l, r] = self
+            .limiter
+            .process([frame[0] * g + bell, frame[1] * g + bell]);
         // The limiter already holds the ceiling; the clamp only absorbs float rounding.
         [l.clamp(-CEILING, CEILING), r.clamp(-CEILING, CEILING)]
     }
@@ -344,6 +365,38 @@ impl Mixer {
             frame[0] = l;
             frame[1] = r;
         }
+    }
+}
+
+/// A struck bell: E5 with its bell-like partials, each dying away at its own rate.
+#[derive(Clone, Debug)]
+struct Chime {
+    t: u32,
+}
+
+/// (frequency Hz, level, seconds to fall by 1/e)
+const CHIME_PARTIALS: [(f32, f32, f32); 4] = [
+    (659.3, 1.0, 1.2),
+    (1318.5, 0.35, 0.6),
+    (1977.8, 0.15, 0.35),
+    (329.6, 0.25, 1.6),
+];
+const CHIME_ATTACK_S: f32 = 0.015;
+const CHIME_S: f32 = 6.0;
+
+impl Chime {
+    fn sample(&mut self) -> f32 {
+        let t = self.t as f32 / SAMPLE_RATE as f32;
+        self.t += 1;
+        let attack = smoothstep(t / CHIME_ATTACK_S);
+        let sum: f32 = CHIME_PARTIALS
+            .iter()
+            .map(|&(f, a, tau)| a * (-t / tau).exp() * (std::f32::consts::TAU * f * t).sin())
+            .sum();
+        0.5 * attack * sum
+    }
+    fn done(&self) -> bool {
+        self.t as f32 >= CHIME_S * SAMPLE_RATE as f32
     }
 }
 
@@ -366,6 +419,41 @@ mod tests {
     use super::*;
     use crate::scene::{Bed, Emitter, LevelMode};
     use crate::sound::{ResolvedLevel, Room, rms_dbfs, wav};
+
+    #[test]
+    fn a_chime_rings_softly_over_the_scene_and_dies_away_without_a_click() {
+        let sound = glade_like(-24.0, LevelMode::Fixed);
+        let mut mixer = Mixer::new(&sound, -24.0, 7, Pose::seated(1.2, 0.0));
+        mixer.fade_in(2.0);
+        let sr = SAMPLE_RATE as usize;
+        let mut plain = vec![0.0f32; sr * 2 * 3];
+        mixer.fill(&mut plain);
+        let mut twin = mixer.clone();
+        mixer.chime();
+        let mut rung = vec![0.0f32; sr * 2 * 8];
+        let mut quiet = rung.clone();
+        mixer.fill(&mut rung);
+        twin.fill(&mut quiet);
+        let bell: Vec<f32> = rung.iter().zip(&quiet).map(|(a, b)| a - b).collect();
+        let peak = bell.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        let scene = rms_dbfs(&quiet);
+        let peak_db = crate::sound::gain_to_db(peak);
+        // Heard over the place (a few dB above its level), far below the ceiling.
+        assert!(
+            peak_db > scene && peak_db < scene + 12.0,
+            "bell {peak_db} dB, scene {scene} dB"
+        );
+        // No click: the first millisecond stays under a tenth of the peak.
+        let first_ms = bell[..sr / 1000 * 2]
+            .iter()
+            .fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!(first_ms < peak * 0.1, "{first_ms} vs {peak}");
+        // Gone after six seconds.
+        let tail = bell[sr * 2 * 6..]
+            .iter()
+            .fold(0.0f32, |m, x| m.max(x.abs()));
+        assert!(tail < 1e-6, "{tail}");
+    }
 
     fn glade_like(master_db: f32, mode: LevelMode) -> Soundscape {
         Soundscape {

@@ -31,9 +31,9 @@ impl Default for BodyProfile {
             height_m: 1.70,
             build: Build::Neutral,
             skin: Rgb([0xc6, 0x8e, 0x6c]),
-            shirt: Rgb([0x5b, 0x74, 0x8c]),
-            trousers: Rgb([0x3b, 0x4a, 0x5e]),
-            shoes: Rgb([0x4a, 0x3a, 0x2e]),
+            shirt: Rgb([0x8c, 0x9e, 0x7a]),
+            trousers: Rgb([0x5a, 0x78, 0x9c]),
+            shoes: Rgb([0x6e, 0x52, 0x3c]),
             legwear: Legwear::Trousers,
         }
     }
@@ -92,6 +92,7 @@ impl BodyProfile {
             Build::Neutral => (0.056, 0.125, 1.02),
         };
         Dimensions {
+            height: h,
             eye_height: 0.936 * h,
             thigh: 0.245 * h,
             shin: 0.246 * h,
@@ -113,6 +114,7 @@ impl BodyProfile {
 /// Lengths of the body, metres.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Dimensions {
+    pub height: f32,
     pub eye_height: f32,
     pub thigh: f32,
     pub shin: f32,

@@ -165,6 +165,8 @@ enum Why {
     PathEnd,
     Goal,
     Over,
+    /// The session closed: the end was logged when it did; the walker only coasts to rest.
+    Closed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -315,11 +317,13 @@ impl Walker {
         }
     }
 
-    /// Ease to a stop where the walker is: the session is closing.
+    /// The session is closing: the walk ends now (logged at once, since the app may exit
+    /// before the walker is at rest) and the walker eases to a stop where it is.
     pub fn halt(&mut self) {
         if !matches!(self.state, State::Done | State::Halting(_)) {
-            self.state = State::Halting(Why::Over);
+            self.state = State::Halting(Why::Closed);
             self.change_speed(0.0);
+            self.record(WalkEvent::Finished);
         }
     }
 
@@ -439,6 +443,7 @@ impl Walker {
                 self.state = State::Done;
                 self.record(WalkEvent::Finished);
             }
+            Why::Closed => self.state = State::Done,
         }
     }
 

@@ -1,0 +1,216 @@
+//! Virtual walking: the rig carried along the scene's path by the core's walker, the
+//! patient's own body walking beneath the eyes, the path and its landmarks in the world,
+//! soft chimes at marks and goals, and a comfort vignette while moving. Only walking
+//! scenes add this plugin.
+
+mod body;
+mod vignette;
+mod world;
+
+use crate::ActiveScene;
+use crate::audio::Chime;
+use crate::display::Rig;
+use crate::environment::Ground;
+use crate::session::{Phase, Record};
+use bevy::prelude::*;
+use respite_core::walk::{BodyProfile, Gait, Route, WalkDef, WalkEvent, Walker};
+
+/// How this run walks: from the command line (and later the immersion level).
+#[derive(Resource, Clone, Debug)]
+pub struct WalkSettings {
+    pub profile: BodyProfile,
+    /// Which session of a course this is (1-based): it sets a graded goal.
+    pub session: u32,
+    /// Override of the file's pace, m/s.
+    pub speed: Option<f32>,
+    /// Override of the file's comfort vignette, 0–1.
+    pub vignette: Option<f32>,
+    /// Begin this many seconds into the walk (pictures of the walk under way).
+    pub start_at_s: f32,
+}
+
+impl Default for WalkSettings {
+    fn default() -> Self {
+        Self {
+            profile: BodyProfile::default(),
+            session: 1,
+            speed: None,
+            vignette: None,
+            start_at_s: 0.0,
+        }
+    }
+}
+
+/// The walk under way.
+#[derive(Resource)]
+pub struct Walk {
+    pub def: WalkDef,
+    pub route: Route,
+    pub walker: Walker,
+    pub gait: Gait,
+    pub vignette: f32,
+}
+
+/// Steps the walk is simulated in when it starts part-way (as a frame would step it).
+const WARP_STEP_S: f32 = 1.0 / 60.0;
+
+pub(crate) fn plugin(app: &mut App) {
+    app.init_resource::<WalkSettings>()
+        .add_systems(PreStartup, start_walk)
+        .add_plugins((body::plugin, world::plugin, vignette::plugin))
+        .add_systems(OnEnter(Phase::Closing), halt_walk)
+        .add_systems(
+            Update,
+            (
+                change_pace,
+                follow_path.run_if(not(in_state(Phase::Opening))),
+                record_walk_events,
+                carry_rig,
+            )
+                .chain()
+                .in_set(WalkSystems),
+        );
+}
+
+/// The walk's systems: everything that reads where the walker is runs after these.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WalkSystems;
+
+fn start_walk(
+    mut commands: Commands,
+    scene: Res<ActiveScene>,
+    ground: Res<Ground>,
+    settings: Res<WalkSettings>,
+    mut records: MessageWriter<Record>,
+) {
+    let Some(def) = scene.def.walk.clone() else {
+        return;
+    };
+    let Some(route) = ground.0.route().cloned() else {
+        return;
+    };
+    let gait = Gait::new(&settings.profile);
+    let mut def = def;
+    if let Some(speed) = settings.speed {
+        def.speed_m_s = speed;
+    }
+    let mut walker = Walker::new(&def, &route, gait, settings.session);
+    let mut warp = settings.start_at_s;
+    while warp > 0.0 {
+        walker.step(WARP_STEP_S.min(warp), &route);
+        warp -= WARP_STEP_S;
+    }
+    let p = &settings.profile;
+    records.write(Record::new(
+        "body",
+        format!(
+            "height_m={:.2} build={:?} legwear={:?} skin={} shirt={} trousers={} shoes={} \
+             eye_height_m={:.2}",
+            p.height_m,
+            p.build,
+            p.legwear,
+            p.skin,
+            p.shirt,
+            p.trousers,
+            p.shoes,
+            gait.dims.eye_height
+        ),
+    ));
+    records.write(Record::new(
+        "walk_settings",
+        format!(
+            "path_m={:.1} kind={:?} speed_m_s={:.2} turning={:?} view={:?} session={} \
+             vignette={:.2} head_bob={}",
+            route.length(),
+            def.path.kind,
+            def.speed_m_s,
+            def.turning,
+            def.view,
+            settings.session,
+            settings.vignette.unwrap_or(def.vignette),
+            def.head_bob,
+        ),
+    ));
+    let vignette = settings.vignette.unwrap_or(def.vignette);
+    commands.insert_resource(Walk {
+        def,
+        route,
+        walker,
+        gait,
+        vignette,
+    });
+}
+
+/// Scene time moves the walker: it pauses with the scene (a headset taken off).
+fn follow_path(walk: Option<ResMut<Walk>>, time: Res<Time<Virtual>>) {
+    let Some(mut walk) = walk else { return };
+    let Walk { walker, route, .. } = &mut *walk;
+    walker.step(time.delta_secs(), route);
+}
+
+fn halt_walk(walk: Option<ResMut<Walk>>) {
+    if let Some(mut walk) = walk {
+        walk.walker.halt();
+    }
+}
+
+/// Up and down arrows: a little faster or slower, eased in (0.1 m/s a press, 0.3–1.4).
+fn change_pace(
+    keys: Res<ButtonInput<KeyCode>>,
+    walk: Option<ResMut<Walk>>,
+    mut records: MessageWriter<Record>,
+) {
+    let Some(mut walk) = walk else { return };
+    let step = if keys.just_pressed(KeyCode::ArrowUp) {
+        0.1
+    } else if keys.just_pressed(KeyCode::ArrowDown) {
+        -0.1
+    } else {
+        return;
+    };
+    let pace = walk.walker.cruise() + step;
+    walk.walker.set_cruise(pace);
+    records.write(Record::new(
+        "walk_pace",
+        format!("speed_m_s={:.2}", walk.walker.cruise()),
+    ));
+}
+
+/// The walker's events go to the session record; marks and goals ring a soft chime.
+fn record_walk_events(
+    walk: Option<ResMut<Walk>>,
+    mut records: MessageWriter<Record>,
+    mut chimes: MessageWriter<Chime>,
+) {
+    let Some(mut walk) = walk else { return };
+    for log in walk.walker.drain_log() {
+        if log.event.chimes() {
+            chimes.write(Chime);
+        }
+        if matches!(log.event, WalkEvent::GoalReached) {
+            info!("walk: goal reached after {:.0} m", log.distance_m);
+        }
+        records.write(Record::new(log.event.label(), log.detail()));
+    }
+}
+
+/// The rig stands where the walker is, facing the view's way.
+fn carry_rig(walk: Option<Res<Walk>>, mut rigs: Query<(&Rig, &mut Transform)>) {
+    let Some(walk) = walk else { return };
+    let (at, _) = walk.walker.ground(&walk.route);
+    let rotation = Quat::from_rotation_y(-walk.walker.view_yaw);
+    let bob = if walk.def.head_bob {
+        // 1.5 cm at each step, only when asked for.
+        0.015
+            * (walk.walker.phase as f32 * std::f32::consts::TAU * 2.0)
+                .cos()
+                .abs()
+            * (walk.walker.speed / walk.walker.cruise()).min(1.0)
+    } else {
+        0.0
+    };
+    for (rig, mut t) in &mut rigs {
+        t.translation = Vec3::from(at) + Vec3::Y * bob + rotation * rig.lift;
+        t.rotation = rotation;
+    }
+}
