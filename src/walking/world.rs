@@ -103,13 +103,13 @@ fn spawn_landmarks(
             Some(w) if !field.dry(p.x, p.z) => field.height(p.x, p.z).max(w.level_m - 1.0),
             _ => field.height(p.x, p.z),
         };
-        // Facing away from the path (a bench looks out; its back is to the walker).
-        let away = if l.side_m >= 0.0 {
-            dir.right()
-        } else {
+        // Facing the path: a bench invites the walker, a waterfall falls towards them.
+        let toward = if l.side_m >= 0.0 {
             dir.right() * -1.0
+        } else {
+            dir.right()
         };
-        let turn = Quat::from_rotation_y(-away.heading());
+        let turn = Quat::from_rotation_y(-toward.heading());
         let place = Transform::from_xyz(p.x, y, p.z).with_rotation(turn);
         let mut lp = LowPoly::default();
         let mut glow = None;

