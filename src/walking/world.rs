@@ -118,7 +118,7 @@ fn spawn_landmarks(
             LandmarkKind::Signpost => signpost(&mut lp),
             LandmarkKind::Lighthouse => glow = Some(lighthouse(&mut lp)),
             LandmarkKind::Waterfall => {
-                waterfall(&mut lp, &mut commands, &mut meshes, &mut materials, place)
+                waterfall(&mut lp, &mut commands, &mut meshes, &mut materials, place);
             }
         }
         let entity = commands
@@ -407,7 +407,7 @@ fn spawn_progress_posts(
     for (k, odometer) in post_odometers(&walk, &settings).into_iter().enumerate() {
         let (s, _) = walk.route.place(odometer);
         // Alternate sides on a loop walked more than once, so posts do not stack.
-        let side = if (odometer / walk.route.length() as f64) as usize % 2 == 0 {
+        let side = if ((odometer / walk.route.length() as f64) as usize).is_multiple_of(2) {
             half
         } else {
             -half
