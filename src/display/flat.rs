@@ -1,6 +1,6 @@
 //! The screen rig: one camera at the seated eye, with a headset's horizontal field of view.
 
-use super::{Head, Rig, ViewpointSpec, head_in_rig, rig_transform, vertical_fov};
+use super::{Head, ViewpointSpec, head_in_rig, spawn_rig, vertical_fov};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
@@ -18,13 +18,7 @@ fn spawn_screen_head(
         .single()
         .map(|w| w.width() / w.height().max(1.0))
         .unwrap_or(16.0 / 9.0);
-    let rig = commands
-        .spawn((
-            Name::new("Rig"),
-            Rig::default(),
-            rig_transform(&viewpoint.0),
-        ))
-        .id();
+    let rig = spawn_rig(&mut commands, &viewpoint.0);
     commands.spawn((
         Name::new("Head (screen camera)"),
         Head,

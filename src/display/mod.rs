@@ -234,6 +234,27 @@ pub fn add_offscreen(app: &mut App, viewpoint: &Viewpoint, eye: (u32, u32)) {
     info!("display: offscreen eyes {}x{} each", eye.0, eye.1);
 }
 
+/// A veil worn before the eyes (the fade shell, the comfort vignette): unlit, unfogged,
+/// blended over the place, seen from inside.
+pub fn veil(color: Color) -> StandardMaterial {
+    StandardMaterial {
+        base_color: color,
+        unlit: true,
+        fog_enabled: false,
+        alpha_mode: AlphaMode::Blend,
+        cull_mode: None,
+        double_sided: true,
+        ..default()
+    }
+}
+
+/// A screen or offscreen rig on the ground at the origin, facing the viewpoint's way.
+fn spawn_rig(commands: &mut Commands, v: &Viewpoint) -> Entity {
+    commands
+        .spawn((Name::new("Rig"), Rig::default(), rig_transform(v)))
+        .id()
+}
+
 /// Horizontal field of view → Bevy's vertical one for a given aspect (width / height).
 pub fn vertical_fov(horizontal_deg: f32, aspect: f32) -> f32 {
     let h = horizontal_deg.to_radians();

@@ -2,7 +2,7 @@
 //! textures, with no window and no OpenXR. `respite bench --display offscreen-xr` uses it to
 //! measure what the GPU would do in XR, on machines with no display at all.
 
-use super::{Head, Rig, ViewpointSpec, head_in_rig, rig_transform};
+use super::{Head, ViewpointSpec, head_in_rig, spawn_rig};
 use bevy::app::ScheduleRunnerPlugin;
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::RenderTarget;
@@ -50,13 +50,7 @@ fn spawn_eyes(
     mut images: ResMut<Assets<Image>>,
 ) {
     let EyeSize(w, h) = *size;
-    let rig = commands
-        .spawn((
-            Name::new("Rig"),
-            Rig::default(),
-            rig_transform(&viewpoint.0),
-        ))
-        .id();
+    let rig = spawn_rig(&mut commands, &viewpoint.0);
     let head = commands
         .spawn((
             Name::new("Head (offscreen eyes)"),

@@ -2,7 +2,7 @@
 //! the place, and a gentle closing (it fades out) before the app ends. Fades happen on a
 //! shell around the [`Head`], so the headset and the screen fade alike.
 
-use crate::display::{Head, RenderReadiness};
+use crate::display::{Head, RenderReadiness, veil};
 use crate::environment::ico;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
@@ -94,15 +94,7 @@ fn wrap_head_in_fade_shell(
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     let start = if settings.fade_in { 1.0 } else { 0.0 };
-    let material = materials.add(StandardMaterial {
-        base_color: NEUTRAL.with_alpha(start),
-        unlit: true,
-        fog_enabled: false,
-        alpha_mode: AlphaMode::Blend,
-        cull_mode: None,
-        double_sided: true,
-        ..default()
-    });
+    let material = materials.add(veil(NEUTRAL.with_alpha(start)));
     // 0.3 m: inside every object in the place, outside the camera's 0.1 m near plane.
     commands.entity(add.entity).with_child((
         Name::new("Fade shell"),

@@ -26,7 +26,7 @@ pub enum Part {
     Head,
 }
 
-/// The body's root, for tests and the record.
+/// The root entity the body parts hang from.
 #[derive(Component)]
 pub struct Body;
 

@@ -4,7 +4,7 @@
 //! comes and goes with the same ease as the walking.
 
 use super::{Walk, WalkSystems};
-use crate::display::Head;
+use crate::display::{Head, veil};
 use bevy::asset::RenderAssetUsages;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::mesh::{Indices, PrimitiveTopology};
@@ -78,16 +78,8 @@ fn fit_vignette(
     if walk.is_none() {
         return;
     }
-    let material = materials.add(StandardMaterial {
-        // A deep, slightly warm grey: dim, never a black frame.
-        base_color: Color::srgba(0.05, 0.05, 0.045, 0.0),
-        unlit: true,
-        fog_enabled: false,
-        alpha_mode: AlphaMode::Blend,
-        cull_mode: None,
-        double_sided: true,
-        ..default()
-    });
+    // A deep, slightly warm grey: dim, never a black frame.
+    let material = materials.add(veil(Color::srgba(0.05, 0.05, 0.045, 0.0)));
     commands.entity(add.entity).with_child((
         Name::new("Comfort vignette"),
         Vignette(material.clone()),
