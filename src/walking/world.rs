@@ -10,7 +10,7 @@ use bevy::light::NotShadowCaster;
 use bevy::mesh::{ConeMeshBuilder, CylinderMeshBuilder};
 use bevy::prelude::*;
 use respite_core::Rgb;
-use respite_core::walk::{Goal, LandmarkKind, P2, WalkMode, Walker};
+use respite_core::walk::{LandmarkKind, P2, Walker};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, (spawn_path, spawn_landmarks, spawn_progress_posts))
@@ -345,21 +345,8 @@ struct ProgressPost {
 /// every minute of a timed walk (found by walking it ahead of time: the walk is
 /// deterministic).
 fn post_odometers(walk: &Walk, settings: &super::WalkSettings) -> Vec<f64> {
-    let goal_m = match &walk.def.mode {
-        WalkMode::GoalDirected(g) => match g.for_session(settings.session) {
-            Goal::Distance { first, .. } => Some(first as f64),
-            Goal::Landmarks { first, .. } => {
-                let mut at: Vec<f32> = walk.def.landmarks.iter().map(|l| l.at_m).collect();
-                at.sort_by(f32::total_cmp);
-                at.get(first as usize - 1).map(|a| *a as f64)
-            }
-            Goal::Minutes { .. } => None,
-        },
-        WalkMode::TimeMarked { .. } => None,
-    };
-    if let Some(goal) = goal_m {
-        let n = (goal / 12.0).clamp(3.0, 10.0) as usize;
-        return (1..n).map(|k| goal * k as f64 / n as f64).collect();
+    if let Some(goal) = walk.walker.goal_distance() {
+        return (1..10).map(|k| goal * k as f64 / 10.0).collect();
     }
     let mut ghost: Walker = Walker::new(&walk.def, &walk.route, walk.gait, settings.session);
     let mut out = Vec::new();

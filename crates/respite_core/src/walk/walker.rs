@@ -271,6 +271,12 @@ impl Walker {
         walker
     }
 
+    /// How far this session's goal lies along the walk, metres, when it is a place (a
+    /// landmark or a distance) rather than a time.
+    pub fn goal_distance(&self) -> Option<f64> {
+        self.goal_odometer
+    }
+
     /// The pace the walker eases towards.
     pub fn cruise(&self) -> f32 {
         self.cruise
