@@ -11,6 +11,7 @@ pub mod locate;
 pub mod particles;
 pub mod scatter;
 pub mod scene;
+pub mod session;
 pub mod sound;
 pub mod terrain;
 pub mod walk;

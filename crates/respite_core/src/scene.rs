@@ -488,7 +488,24 @@ pub(crate) struct Checker<'a> {
     errors: Vec<SpecError>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    pub(crate) fn new(file: &'a Path, src: &'a str) -> Self {
+        Self {
+            file,
+            src,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Every problem found, or nothing.
+    pub(crate) fn finish(self) -> Result<(), SpecErrors> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(SpecErrors(self.errors))
+        }
+    }
+
     pub(crate) fn fail(&mut self, path: &FieldPath, message: String) {
         let (line, col) = locate(self.src, path);
         self.errors.push(SpecError::new(

@@ -1,0 +1,103 @@
+//! A supervised session as plain values: its plan (minutes in the place, when ratings and
+//! sickness checks are asked, the longest it may run), the immersion levels, the rating
+//! scales and how they are answered, and the breathing pacer's rhythm.
+
+pub mod gaze;
+pub mod immersion;
+pub mod rating;
+
+pub use gaze::Dwell;
+pub use immersion::{AudioStage, ImmersionLevel, ImmersionLevels, Stereo};
+pub use rating::{KeyEntry, Rating, Scale, Timepoint, Via, Who};
+
+/// When a session asks what, and how long it may last.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionPlan {
+    /// Minutes in the place (scene time; it stops while paused).
+    pub minutes: f32,
+    /// A pain rating every this many minutes in the place (none when `None`).
+    pub rate_every_min: Option<f32>,
+    /// An FMS sickness check every this many minutes (none when `None`).
+    pub fms_every_min: Option<f32>,
+    /// An FMS answer at or above this pauses the session and asks the therapist.
+    pub fms_pause_at: u8,
+    /// The most the time in the place may last in real minutes, pauses included: then the
+    /// closing fade begins whatever else is happening.
+    pub max_minutes: f32,
+}
+
+impl Default for SessionPlan {
+    fn default() -> Self {
+        Self::for_minutes(10.0)
+    }
+}
+
+/// A scheduled question during the time in the place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    pub at_min: f32,
+    pub timepoint: Timepoint,
+    pub scale: Scale,
+}
+
+impl SessionPlan {
+    /// The sensible plan for a session of `minutes`: pain every 5 minutes, no sickness
+    /// checks, at most 10 minutes over.
+    pub fn for_minutes(minutes: f32) -> Self {
+        Self {
+            minutes,
+            rate_every_min: Some(5.0),
+            fms_every_min: None,
+            fms_pause_at: 10,
+            max_minutes: minutes + 10.0,
+        }
+    }
+
+    /// Every question asked during the time in the place, in order: strictly inside it (the
+    /// post rating follows the closing), pain before sickness at the same minute.
+    pub fn prompts(&self) -> Vec<Prompt> {
+        let mut out = Vec::new();
+        let mut add = |every: Option<f32>, scale: Scale| {
+            let Some(every) = every.filter(|e| *e > 0.0) else {
+                return;
+            };
+            let mut k = 1;
+            while (k as f32) * every < self.minutes - 1e-3 {
+                let at_min = k as f32 * every;
+                out.push(Prompt {
+                    at_min,
+                    timepoint: Timepoint::Minute(at_min.round() as u32),
+                    scale: scale.clone(),
+                });
+                k += 1;
+            }
+        };
+        add(self.rate_every_min, Scale::Nrs);
+        add(self.fms_every_min, Scale::Fms);
+        out.sort_by(|a, b| a.at_min.total_cmp(&b.at_min));
+        out
+    }
+
+    /// Whether an FMS answer should pause the session for the therapist.
+    pub fn too_sick(&self, fms: u8) -> bool {
+        fms >= self.fms_pause_at
+    }
+}
+
+/// Breaths per minute the pacer defaults to: slow breathing at about 0.1 Hz.
+pub const PACER_BREATHS_PER_MIN: f32 = 6.0;
+
+/// The pacer's swell, 0 (breathed out) to 1 (breathed in), `t` seconds into it: in for
+/// 40 % of each breath, out for 60 %, easing at both turns so it never blinks.
+pub fn breath(t: f32, breaths_per_min: f32) -> f32 {
+    let period = 60.0 / breaths_per_min.clamp(2.0, 20.0);
+    let phase = (t / period).rem_euclid(1.0);
+    if phase < 0.4 {
+        crate::smoothstep(phase / 0.4)
+    } else {
+        1.0 - crate::smoothstep((phase - 0.4) / 0.6)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,186 @@
+//! Ratings: the scales a session asks (pain NRS 0–10, yes/no, the FMS 0–20 sickness check),
+//! where each sits in the session (its timepoint), how an answer was given and by whom, and
+//! the number keys' way of entering a value.
+
+use std::fmt;
+use std::ops::RangeInclusive;
+
+/// What is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scale {
+    /// Pain intensity, 0 no pain to 10 worst pain imaginable.
+    Nrs,
+    /// A yes/no question in the therapist's words.
+    YesNo(String),
+    /// Fast Motion sickness Scale, 0 no sickness at all to 20 frank sickness.
+    Fms,
+}
+
+impl Scale {
+    pub fn values(&self) -> RangeInclusive<u8> {
+        match self {
+            Scale::Nrs => 0..=10,
+            Scale::YesNo(_) => 0..=1,
+            Scale::Fms => 0..=20,
+        }
+    }
+
+    /// The short name used in records.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Scale::Nrs => "nrs",
+            Scale::YesNo(_) => "yes_no",
+            Scale::Fms => "fms",
+        }
+    }
+
+    pub fn question(&self) -> String {
+        match self {
+            Scale::Nrs => "How strong is your pain right now?".into(),
+            Scale::YesNo(q) => q.clone(),
+            Scale::Fms => "How sick do you feel right now?".into(),
+        }
+    }
+
+    /// The words at the two ends of the scale.
+    pub fn anchors(&self) -> (&'static str, &'static str) {
+        match self {
+            Scale::Nrs => ("0  no pain", "worst pain imaginable  10"),
+            Scale::YesNo(_) => ("", ""),
+            Scale::Fms => ("0  no sickness at all", "frank sickness  20"),
+        }
+    }
+
+    /// A value as the panel shows it.
+    pub fn label(&self, value: u8) -> String {
+        match (self, value) {
+            (Scale::YesNo(_), 0) => "No".into(),
+            (Scale::YesNo(_), _) => "Yes".into(),
+            _ => value.to_string(),
+        }
+    }
+
+    /// The buttons, row by row: large enough to choose by gaze at arm's length (the FMS's
+    /// 21 values in three rows of seven).
+    pub fn rows(&self) -> Vec<Vec<u8>> {
+        match self {
+            Scale::Nrs => vec![(0..=10).collect()],
+            Scale::YesNo(_) => vec![vec![0, 1]],
+            Scale::Fms => vec![(0..=6).collect(), (7..=13).collect(), (14..=20).collect()],
+        }
+    }
+}
+
+/// Where in the session a rating sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timepoint {
+    Baseline,
+    /// Scheduled at this minute of the time in the place.
+    Minute(u32),
+    Post,
+    /// Asked by the therapist; the n-th such rating of the session.
+    Asked(u32),
+}
+
+impl fmt::Display for Timepoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Timepoint::Baseline => f.write_str("baseline"),
+            Timepoint::Minute(m) => write!(f, "minute_{m}"),
+            Timepoint::Post => f.write_str("post"),
+            Timepoint::Asked(n) => write!(f, "asked_{n}"),
+        }
+    }
+}
+
+/// Who entered an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Patient,
+    /// The therapist typed what the patient said.
+    Therapist,
+}
+
+/// How it was entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Gaze,
+    Keys,
+    Mouse,
+    Controller,
+    Console,
+}
+
+/// One answered (or skipped) rating, as the session record keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rating {
+    pub timepoint: Timepoint,
+    pub scale: Scale,
+    /// `None` when the therapist skipped it.
+    pub value: Option<u8>,
+    pub who: Who,
+    pub via: Via,
+    /// Seconds from the question appearing to the answer.
+    pub latency_s: f32,
+}
+
+impl Rating {
+    /// `key=value` pairs for the record.
+    pub fn detail(&self) -> String {
+        let value = self.value.map_or("n/a".to_string(), |v| v.to_string());
+        let question = match &self.scale {
+            Scale::YesNo(q) => format!(" question=\"{}\"", q.replace('"', "'")),
+            _ => String::new(),
+        };
+        format!(
+            "timepoint={} scale={} value={value} by={} via={} latency_s={:.2}{question}",
+            self.timepoint,
+            self.scale.code(),
+            match self.who {
+                Who::Patient => "patient",
+                Who::Therapist => "therapist",
+            },
+            format!("{:?}", self.via).to_lowercase(),
+            self.latency_s,
+        )
+    }
+}
+
+/// Seconds within which a second digit joins the first (1 then 0 is 10).
+pub const DIGIT_JOIN_S: f32 = 1.2;
+
+/// Entering a value with the number keys: digits pick it (two quick digits make 10–20),
+/// the arrows move it, Enter confirms. Nothing is chosen by a single stray key.
+#[derive(Debug, Clone, Default)]
+pub struct KeyEntry {
+    pub highlight: Option<u8>,
+    last_digit_at: Option<f32>,
+}
+
+impl KeyEntry {
+    pub fn digit(&mut self, d: u8, now: f32, values: &RangeInclusive<u8>) {
+        let joined = match (self.highlight, self.last_digit_at) {
+            (Some(h), Some(t)) if now - t <= DIGIT_JOIN_S && h < 10 => Some(h * 10 + d),
+            _ => None,
+        };
+        self.highlight = match joined.filter(|v| values.contains(v)) {
+            Some(v) => Some(v),
+            None if values.contains(&d) => Some(d),
+            None => self.highlight,
+        };
+        // After two digits the next starts afresh.
+        self.last_digit_at = if joined.is_some_and(|v| values.contains(&v)) {
+            None
+        } else {
+            Some(now)
+        };
+    }
+
+    /// Left (−1) or right (+1), staying on the scale; the first press lights the middle.
+    pub fn step(&mut self, by: i32, values: &RangeInclusive<u8>) {
+        let (lo, hi) = (*values.start() as i32, *values.end() as i32);
+        let to = self.highlight.map_or((lo + hi) / 2, |h| i32::from(h) + by);
+        self.highlight = Some(to.clamp(lo, hi) as u8);
+        self.last_digit_at = None;
+    }
+}
