@@ -196,9 +196,17 @@ pub struct Mixer {
     chimes: Vec<Chime>,
     chime_gain: f32,
     master: f32,
+    /// The therapist's volume: the gain asked for and the gain now, eased between.
+    trim_to: f32,
+    trim: f32,
+    /// Plain stereo: every source centred as heard from the seat, whatever the head does.
+    plain: bool,
     fader: Fader,
     limiter: Limiter,
 }
+
+/// Range of the therapist's volume control, dB around the soundscape's level.
+pub const VOLUME_DB: std::ops::RangeInclusive<f32> = -30.0..=6.0;
 
 /// Noise-like sounds get a separate voice per ear, so a bed sounds wide; tonal ones (birds,
 /// a chord) play one voice in both ears, or two would sing different songs at once.
@@ -271,6 +279,9 @@ impl Mixer {
             // A chime peaks about 6 dB over the soundscape's average: heard, never startling.
             chime_gain: db_to_gain(target_dbfs) * 2.0,
             master: 1.0,
+            trim_to: 1.0,
+            trim: 1.0,
+            plain: false,
             fader: Fader {
                 from: 0.0,
                 to: 0.0,
@@ -305,8 +316,25 @@ impl Mixer {
     /// The head moved: re-place every emitter.
     pub fn set_listener(&mut self, pose: &Pose) {
         for s in &mut self.sources {
-            s.place_for(pose);
+            if self.plain {
+                s.ears = [1.0, 1.0];
+            } else {
+                s.place_for(pose);
+            }
         }
+    }
+
+    /// Plain stereo (`true`: sources centred at their seat level, not following the head)
+    /// or spatial sound.
+    pub fn set_plain(&mut self, plain: bool, pose: &Pose) {
+        self.plain = plain;
+        self.set_listener(pose);
+    }
+
+    /// The therapist's volume, dB around the soundscape's level (clamped to [`VOLUME_DB`]),
+    /// eased over about 50 ms so a change never clicks.
+    pub fn set_volume_db(&mut self, db: f32) {
+        self.trim_to = db_to_gain(db.clamp(*VOLUME_DB.start(), *VOLUME_DB.end()));
     }
 
     /// Fades the sound in; never faster than `FADE_MIN_S`.
@@ -349,6 +377,9 @@ impl Mixer {
         }
         self.chimes.retain(|c| !c.done());
         let fade = self.fader.step();
+        // A one-pole ease with a time constant of about 50 ms.
+        self.trim += (self.trim_to - self.trim) * (1.0 / (0.05 * SAMPLE_RATE as f32));
+        let fade = fade * self.trim;
         let g = self.master * fade;
         let bell = bell * self.chime_gain * fade;
         let [l, r] = self
@@ -657,5 +688,67 @@ mod tests {
             (l - r).abs() < 0.5,
             "facing east: left {l:.1}, right {r:.1}"
         );
+    }
+
+    /// Left and right RMS (dBFS) of seconds 2–3 of `m` after a quick fade-in.
+    fn ears_of(m: &mut Mixer) -> (f32, f32) {
+        m.fade_in(0.0);
+        let mut block = vec![0.0f32; 2 * SAMPLE_RATE as usize * 3];
+        m.fill(&mut block);
+        let tail = &block[4 * SAMPLE_RATE as usize..];
+        let left: Vec<f32> = tail.iter().step_by(2).copied().collect();
+        let right: Vec<f32> = tail.iter().skip(1).step_by(2).copied().collect();
+        (rms_dbfs(&left), rms_dbfs(&right))
+    }
+
+    #[test]
+    fn plain_sound_stays_centred_whatever_the_head_does() {
+        let sound = Soundscape {
+            master_db: -20.0,
+            level_mode: LevelMode::Fixed,
+            beds: vec![],
+            emitters: vec![Emitter {
+                sound: SoundKind::Stream,
+                level_db: 0.0,
+                position: (10.0, 1.2, 0.0),
+                character: 0.5,
+            }],
+        };
+        for yaw in [0.0, 180.0] {
+            let mut m = Mixer::new(&sound, -20.0, 1, seat());
+            m.set_plain(true, &Pose::seated(1.2, yaw));
+            let (l, r) = ears_of(&mut m);
+            assert!((l - r).abs() < 0.01, "yaw {yaw}: left {l:.2}, right {r:.2}");
+            m.set_plain(false, &Pose::seated(1.2, yaw));
+            let (l, r) = ears_of(&mut m);
+            assert!((l - r).abs() > 20.0, "spatial again at yaw {yaw}: {l:.1} {r:.1}");
+        }
+    }
+
+    #[test]
+    fn the_volume_control_moves_the_level_by_its_decibels_without_a_click() {
+        let sound = glade_like(-24.0, LevelMode::Fixed);
+        let mut m = Mixer::new(&sound, -24.0, 3, seat());
+        let (l0, _) = ears_of(&mut m.clone());
+        let mut quieter = m.clone();
+        quieter.set_volume_db(-10.0);
+        let (l1, _) = ears_of(&mut quieter);
+        assert!((l0 - l1 - 10.0).abs() < 0.3, "{l0:.2} → {l1:.2}");
+        m.set_volume_db(-60.0);
+        assert!((ears_of(&mut m.clone()).0 - (l0 - 30.0)).abs() < 0.3, "clamped at −30 dB");
+        // A change mid-play eases: no step between samples larger than the sound's own.
+        m.fade_in(0.0);
+        m.set_volume_db(0.0);
+        let mut block = vec![0.0f32; 2 * SAMPLE_RATE as usize];
+        m.fill(&mut block);
+        m.set_volume_db(6.0);
+        let mut after = vec![0.0f32; 2 * 4800];
+        m.fill(&mut after);
+        let step = after
+            .chunks(2)
+            .zip(after.chunks(2).skip(1))
+            .map(|(a, b)| (b[0] - a[0]).abs())
+            .fold(0.0f32, f32::max);
+        assert!(step < 0.1, "largest step {step}");
     }
 }
