@@ -5,6 +5,7 @@
 
 pub mod audio;
 pub mod bench;
+pub mod console;
 pub mod display;
 mod environment;
 pub mod screenshot;
@@ -14,7 +15,8 @@ pub mod walking;
 use bevy::prelude::*;
 use display::{DisplayChoice, DisplayError, DisplayReport, WindowSpec};
 use respite_core::SceneDef;
-use std::time::Duration;
+use respite_core::session::ImmersionLevel;
+use respite_core::session::script::Step;
 
 /// The scene this run shows.
 #[derive(Resource, Clone, Debug)]
@@ -29,8 +31,17 @@ pub struct RunOptions {
     pub scene_name: String,
     pub scene: SceneDef,
     pub display: DisplayChoice,
-    /// Minutes in the place before the closing fade; `None` runs until the window closes.
-    pub minutes: Option<f32>,
+    /// The session's plan and shape (or straight into the place, for pictures and the bench).
+    pub session: session::RunSettings,
+    /// The immersion level, with any overrides applied (the scene is already fitted to it).
+    pub level: ImmersionLevel,
+    /// The participant's ID (letters and digits), for the record and the console.
+    pub participant: Option<String>,
+    /// A scripted patient and therapist (tests, demonstrations).
+    pub autopilot: Option<Vec<Step>>,
+    /// Scene time runs this many times faster than real time (tests, demonstrations); fades,
+    /// gaze dwell and the emergency stop keep real time.
+    pub time_scale: f32,
     pub window_size: (u32, u32),
     pub screenshot: Option<screenshot::ScreenshotJob>,
     /// Measure frames instead of showing them to a person (`respite bench`).
@@ -51,6 +62,11 @@ pub struct RunOptions {
 /// Builds the App for a run, or says why the demanded display cannot run.
 pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError> {
     let mut app = App::new();
+    // Read by the display's plugins as they are added.
+    app.insert_resource(display::ViewSettings {
+        stereo: opts.level.stereo,
+        fov_deg: opts.level.fov_deg,
+    });
     let window = WindowSpec {
         title: format!("Respite: {}", opts.scene_name),
         size: opts.window_size,
@@ -67,17 +83,62 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         name: opts.scene_name.clone(),
         def: opts.scene,
     })
-    .insert_resource(session::RunSettings {
-        limit: opts.minutes.map(|m| Duration::from_secs_f32(m * 60.0)),
-        fade_in: opts.screenshot.is_none() && opts.bench.is_none(),
-    });
+    .insert_resource(opts.session.clone());
     if let Some(folder) = opts.samples.clone().or(opts.record.clone()) {
         app.insert_resource(session::samples::SampleFolder(folder));
     }
     if let Some(folder) = opts.record.clone() {
         app.insert_resource(session::record::RecordFolder(folder));
     }
+    if let Some(steps) = opts.autopilot.clone() {
+        app.insert_resource(session::autopilot::Autopilot::new(steps));
+    }
     app.add_plugins((session::plugin, audio::plugin));
+    if !opts.session.show_only {
+        app.insert_resource(console::ConsoleInfo {
+            participant: opts.participant.clone(),
+            level: opts.level.clone(),
+        })
+        .add_plugins(console::plugin);
+        let start = format!(
+            "participant={} scene={} minutes={} ratings={} rate_every_min={} fms_every_min={} fms_pause_at={} max_minutes={} time_scale={}",
+            opts.participant.as_deref().unwrap_or("n/a"),
+            opts.scene_name,
+            opts.session.plan.minutes,
+            opts.session.ratings,
+            opts.session.plan.rate_every_min.map_or("n/a".into(), |m| m.to_string()),
+            opts.session.plan.fms_every_min.map_or("n/a".into(), |m| m.to_string()),
+            opts.session.plan.fms_pause_at,
+            opts.session.plan.max_minutes,
+            opts.time_scale,
+        );
+        let level = opts.level.to_string();
+        app.add_systems(
+            Startup,
+            move |mut records: MessageWriter<session::Record>, report: Option<Res<DisplayReport>>| {
+                records.write(session::Record::new("session_start", start.clone()));
+                records.write(session::Record::new("immersion", level.clone()));
+                if let Some(r) = report {
+                    records.write(session::Record::new(
+                        "display",
+                        format!(
+                            "requested={} active={:?} runtime={} fallback=\"{}\"",
+                            r.requested,
+                            r.active,
+                            r.runtime.as_deref().unwrap_or("n/a"),
+                            r.fallback_reason.as_deref().unwrap_or("")
+                        ),
+                    ));
+                }
+            },
+        );
+    }
+    if opts.time_scale != 1.0 {
+        let scale = opts.time_scale;
+        app.add_systems(Startup, move |mut time: ResMut<Time<Virtual>>| {
+            time.set_relative_speed(scale);
+        });
+    }
     if opts.bare {
         app.add_plugins(bench::bare_scene);
     } else {
@@ -99,7 +160,7 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         // advances scene time by exactly 1/60 s.
         app.insert_resource(job)
             .insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
-                Duration::from_secs_f64(1.0 / 60.0),
+                std::time::Duration::from_secs_f64(1.0 / 60.0),
             ))
             .add_plugins(screenshot::plugin);
     }

@@ -12,6 +12,8 @@ use respite::walking::WalkSettings;
 use respite::{RunOptions, build_app};
 use respite_core::sound::mixer::render;
 use respite_core::sound::{Mixer, Pose, ResolvedLevel, Room, SAMPLE_RATE, rms_dbfs, wav};
+use respite::session::RunSettings;
+use respite_core::session::{AudioStage, ImmersionLevel, ImmersionLevels, SessionPlan};
 use respite_core::walk::{BodyProfile, WalkView};
 use respite_core::{Catalog, SceneDef};
 use std::path::{Path, PathBuf};
@@ -37,6 +39,9 @@ struct Cli {
     /// Folder of scene files [default: ./scenes, else the one shipped with the source]
     #[arg(long, global = true, env = "RESPITE_SCENES", value_name = "DIR")]
     scenes_dir: Option<PathBuf>,
+    /// The immersion levels file [default: ./immersion.ron, else the one shipped with the source]
+    #[arg(long, global = true, env = "RESPITE_LEVELS", value_name = "FILE.ron")]
+    levels: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -50,6 +55,8 @@ enum Command {
         /// Scene files to check.
         files: Vec<PathBuf>,
     },
+    /// List the immersion levels and their parameters.
+    Levels,
     /// Open a scene in a window, let it settle, save one PNG and exit.
     Screenshot(ScreenshotArgs),
     /// Render a scene's soundscape, as heard from the seat, to a WAV file.
@@ -224,12 +231,39 @@ struct RunArgs {
     /// Where to show it: the headset (xr), a window (flat), or the headset if one answers (auto).
     #[arg(long, value_enum, default_value_t = DisplayChoice::Auto)]
     display: DisplayChoice,
-    /// Minutes in the place before a gentle fade-out ends the run [default: until closed].
-    #[arg(long, value_parser = parse_minutes)]
-    minutes: Option<f32>,
+    /// Minutes in the place, between the baseline and the post rating.
+    #[arg(long, default_value_t = 10.0, value_parser = parse_minutes)]
+    minutes: f32,
     /// Window size, WIDTHxHEIGHT.
     #[arg(long, default_value = "1280x720", value_parser = parse_size)]
     size: (u32, u32),
+    #[command(flatten)]
+    level: LevelArgs,
+    /// The participant's ID, letters and digits only (no names): it goes into the record,
+    /// which is kept under data/<ID>/session-<n>/ unless --record says where.
+    #[arg(long, value_name = "ID", value_parser = parse_participant)]
+    participant: Option<String>,
+    /// A pain rating every this many minutes in the place (0: none between baseline and post).
+    #[arg(long, value_name = "MIN", default_value_t = 5.0, value_parser = parse_every)]
+    rate_every: f32,
+    /// A sickness check (FMS 0–20) every this many minutes [default: none].
+    #[arg(long, value_name = "MIN", value_parser = parse_every)]
+    fms_every: Option<f32>,
+    /// An FMS answer at or above this pauses the session and asks the therapist.
+    #[arg(long, value_name = "0-20", default_value_t = 10, value_parser = clap::value_parser!(u8).range(1..=20))]
+    fms_limit: u8,
+    /// The most the time in the place may last, pauses included [default: --minutes + 10].
+    #[arg(long, value_name = "MIN", value_parser = parse_minutes)]
+    max_minutes: Option<f32>,
+    /// No ratings: calibrate, the place, the closing, done.
+    #[arg(long)]
+    no_ratings: bool,
+    /// Drive the session from a script (tests and demonstrations).
+    #[arg(long, value_name = "FILE.ron", hide = true)]
+    autopilot: Option<PathBuf>,
+    /// Run scene time this many times faster (tests and demonstrations).
+    #[arg(long, default_value_t = 1.0, hide = true, value_parser = parse_time_scale)]
+    time_scale: f32,
     #[command(flatten)]
     room: RoomArgs,
     #[command(flatten)]
@@ -238,6 +272,36 @@ struct RunArgs {
     /// goal, written as it happens), motion.tsv (head pose) and frames.tsv.
     #[arg(long, value_name = "DIR")]
     record: Option<PathBuf>,
+}
+
+/// Which immersion level, and any of its fields changed for this run.
+#[derive(Args, Clone, Default)]
+struct LevelArgs {
+    /// Immersion level (see `respite levels`) [default: the levels file's default]
+    #[arg(long, value_name = "LEVEL")]
+    immersion: Option<String>,
+    /// Change one field of the level for this run, KEY=VALUE (e.g. fov_deg=80, stereo=mono,
+    /// motion=0.5, audio=plain, interactive=on, body=off, walk_vignette=0.3); repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    level_set: Vec<String>,
+}
+
+fn parse_participant(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.len() <= 32 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "'{s}' is not an ID: use 1 to 32 letters and digits only (no names, spaces or dashes)"
+        ))
+    }
+}
+
+fn parse_every(s: &str) -> Result<f32, String> {
+    parse_in(s, 0.0, 120.0, "minutes")
+}
+
+fn parse_time_scale(s: &str) -> Result<f32, String> {
+    parse_in(s, 0.1, 100.0, "")
 }
 
 /// How a walking scene walks. Ignored, with a warning, by scenes without a path.
@@ -301,6 +365,8 @@ struct ScreenshotArgs {
     display: DisplayChoice,
     #[command(flatten)]
     walk: WalkArgs,
+    #[command(flatten)]
+    level: LevelArgs,
     /// In a walking scene, picture the walk this many seconds under way.
     #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_walk_at)]
     walk_at: f32,
@@ -386,6 +452,16 @@ fn run_flags_with_other_command(matches: &clap::ArgMatches) -> Option<String> {
         "view",
         "pitch",
         "record",
+        "immersion",
+        "level_set",
+        "participant",
+        "rate_every",
+        "fms_every",
+        "fms_limit",
+        "max_minutes",
+        "no_ratings",
+        "autopilot",
+        "time_scale",
     ]
     .into_iter()
     .find(|id| matches.value_source(id) == Some(ValueSource::CommandLine))
@@ -410,21 +486,33 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     let dir = scenes_dir(cli.scenes_dir);
+    let levels = levels_file(cli.levels);
+    let dir = (dir.as_path(), levels.as_path());
     match cli.command {
-        None => run(&dir, cli.run, None),
-        Some(Command::Run(args)) => run(&dir, args, None),
-        Some(Command::Scenes) => list_scenes(&dir),
-        Some(Command::Check { files }) => check(&dir, files),
-        Some(Command::Soundscape(s)) => render_soundscape(&dir, s),
-        Some(Command::Bench(b)) => bench(&dir, b),
-        Some(Command::BenchOne(b)) => bench_one(&dir, b),
+        None => run(dir, cli.run, None),
+        Some(Command::Run(args)) => run(dir, args, None),
+        Some(Command::Levels) => list_levels(dir.1),
+        Some(Command::Scenes) => list_scenes(dir.0),
+        Some(Command::Check { files }) => check(dir.0, files),
+        Some(Command::Soundscape(s)) => render_soundscape(dir.0, s),
+        Some(Command::Bench(b)) => bench(dir.0, b),
+        Some(Command::BenchOne(b)) => bench_one(dir, b),
         Some(Command::Screenshot(s)) => run(
-            &dir,
+            dir,
             RunArgs {
                 scene: s.scene,
                 display: s.display,
-                minutes: None,
+                minutes: 10.0,
                 size: s.size,
+                level: s.level,
+                participant: None,
+                rate_every: 0.0,
+                fms_every: None,
+                fms_limit: 10,
+                max_minutes: None,
+                no_ratings: true,
+                autopilot: None,
+                time_scale: 1.0,
                 room: RoomArgs::default(),
                 walk: s.walk,
                 record: None,
@@ -436,6 +524,77 @@ fn main() -> ExitCode {
             }),
         ),
     }
+}
+
+/// `--levels`, else `./immersion.ron`, else the file shipped beside the source.
+fn levels_file(flag: Option<PathBuf>) -> PathBuf {
+    flag.unwrap_or_else(|| {
+        let here = PathBuf::from("immersion.ron");
+        if here.is_file() {
+            here
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("immersion.ron")
+        }
+    })
+}
+
+/// The immersion level asked for, with its overrides, or the exit code after saying why not.
+fn resolve_immersion(file: &Path, args: &LevelArgs) -> Result<ImmersionLevel, ExitCode> {
+    let levels = ImmersionLevels::load(file).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(BAD_INPUT)
+    })?;
+    let mut level = levels.get(args.immersion.as_deref()).map_err(|e| {
+        eprintln!("error: --immersion: {e}");
+        ExitCode::from(BAD_INPUT)
+    })?;
+    for o in &args.level_set {
+        level.set(o).map_err(|e| {
+            eprintln!("error: --level-set {o}: {e}");
+            ExitCode::from(BAD_INPUT)
+        })?;
+    }
+    Ok(level)
+}
+
+fn list_levels(file: &Path) -> ExitCode {
+    let levels = match ImmersionLevels::load(file) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let mut tsv = String::from(
+        "level\tfov_deg\tstereo\tmotion\taudio\tinteractive\tbody\twalk_vignette\tdescription\n",
+    );
+    for l in &levels.levels {
+        tsv += &format!(
+            "{}{}\t{}\t{:?}\t{}\t{:?}\t{}\t{}\t{}\t{}\n",
+            l.name,
+            if l.name == levels.default { "*" } else { "" },
+            l.fov_deg,
+            l.stereo,
+            l.motion,
+            l.audio,
+            l.interactive,
+            l.body,
+            l.walk_vignette,
+            l.description
+        );
+    }
+    print_table(&tsv);
+    println!("* the default; change a field for one run with --level-set KEY=VALUE");
+    ExitCode::SUCCESS
+}
+
+/// The next free `data/<ID>/session-<n>` folder.
+fn participant_folder(id: &str) -> PathBuf {
+    let base = Path::new("data").join(id);
+    (1..)
+        .map(|n| base.join(format!("session-{n}")))
+        .find(|p| !p.exists())
+        .unwrap_or(base)
 }
 
 fn open_catalog(dir: &Path) -> Result<Catalog, ExitCode> {
@@ -515,19 +674,64 @@ fn resolve_walk(
         speed: args.speed,
         vignette: args.vignette,
         start_at_s,
+        body: true,
     })
 }
 
-fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode {
+fn run((dir, levels): (&Path, &Path), args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode {
     let mut scene = match load_scene(dir, &args.scene) {
         Ok(def) => def,
         Err(code) => return code,
     };
+    let level = match resolve_immersion(levels, &args.level) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    level.shape_scene(&mut scene);
     let start_at = screenshot.as_ref().map_or(0.0, |j| j.walk_at);
-    let walk = match resolve_walk(&args.scene, &mut scene, &args.walk, start_at) {
+    let mut walk = match resolve_walk(&args.scene, &mut scene, &args.walk, start_at) {
         Ok(w) => w,
         Err(code) => return code,
     };
+    walk.body = level.body;
+    let autopilot = match &args.autopilot {
+        None => None,
+        Some(file) => match respite_core::session::script::load(file) {
+            Ok(steps) => Some(steps),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(BAD_INPUT);
+            }
+        },
+    };
+    let session = if screenshot.is_some() {
+        RunSettings::show_only()
+    } else {
+        RunSettings {
+            plan: SessionPlan {
+                minutes: args.minutes,
+                rate_every_min: Some(args.rate_every).filter(|m| *m > 0.0),
+                fms_every_min: args.fms_every.filter(|m| *m > 0.0),
+                fms_pause_at: args.fms_limit,
+                max_minutes: args.max_minutes.unwrap_or(args.minutes + 10.0),
+            },
+            ratings: !args.no_ratings,
+            show_only: false,
+        }
+    };
+    if session.plan.max_minutes < session.plan.minutes {
+        eprintln!(
+            "error: --max-minutes {} is shorter than --minutes {}",
+            session.plan.max_minutes, session.plan.minutes
+        );
+        return ExitCode::from(BAD_INPUT);
+    }
+    let record = args.record.clone().or_else(|| {
+        args.participant
+            .as_deref()
+            .filter(|_| screenshot.is_none())
+            .map(participant_folder)
+    });
     if let Some(job) = &screenshot
         && let Some(parent) = job.out.parent().filter(|p| !p.as_os_str().is_empty())
         && !parent.is_dir()
@@ -546,9 +750,10 @@ fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode
     // Pictures need no sound; a run plays the scene's soundscape at the level for this room.
     let sound = match (&scene.soundscape, &screenshot) {
         (Some(sound), None) => match resolve_level(&args.scene, sound, &args.room) {
-            Ok(level) => Some(SoundPlan {
-                level,
+            Ok(resolved) => Some(SoundPlan {
+                level: resolved,
                 seed: scene.seed,
+                plain: level.audio == AudioStage::Plain,
             }),
             Err(code) => return code,
         },
@@ -558,7 +763,11 @@ fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode
         scene_name: args.scene,
         scene,
         display: args.display,
-        minutes: args.minutes,
+        session,
+        level,
+        participant: args.participant,
+        autopilot,
+        time_scale: args.time_scale,
         window_size: args.size,
         screenshot,
         bench: None,
@@ -566,7 +775,7 @@ fn run(dir: &Path, args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode
         bare: false,
         sound,
         walk,
-        record: args.record,
+        record,
     };
     run_app(opts)
 }
@@ -846,7 +1055,7 @@ fn print_table(tsv: &str) {
     }
 }
 
-fn bench_one(dir: &Path, args: BenchOneArgs) -> ExitCode {
+fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> ExitCode {
     let bare = args.scene == respite::bench::BARE;
     let scene = if bare {
         match SceneDef::parse(Path::new("bare"), respite::bench::BARE_SPEC) {
@@ -863,6 +1072,13 @@ fn bench_one(dir: &Path, args: BenchOneArgs) -> ExitCode {
         }
     };
     let mut scene = scene;
+    let level = match resolve_immersion(levels, &LevelArgs::default()) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    if !bare {
+        level.shape_scene(&mut scene);
+    }
     let walk = match resolve_walk(&args.scene, &mut scene, &WalkArgs::default(), 0.0) {
         Ok(w) => w,
         Err(code) => return code,
@@ -877,7 +1093,11 @@ fn bench_one(dir: &Path, args: BenchOneArgs) -> ExitCode {
         scene_name: args.scene,
         scene,
         display: DisplayChoice::Flat,
-        minutes: None,
+        session: RunSettings::show_only(),
+        level,
+        participant: None,
+        autopilot: None,
+        time_scale: 1.0,
         window_size: how.size,
         screenshot: None,
         bench: Some(respite::bench::BenchJob {

@@ -53,7 +53,7 @@ fn capture_when_settled(
     );
 }
 
-fn save_png(image: &Image, out: &std::path::Path) -> Result<(), String> {
+pub(crate) fn save_png(image: &Image, out: &std::path::Path) -> Result<(), String> {
     let rgb = image
         .clone()
         .try_into_dynamic()

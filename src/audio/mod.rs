@@ -6,7 +6,7 @@ pub mod room;
 
 use crate::ActiveScene;
 use crate::display::{Head, Notice, RenderReadiness};
-use crate::session::{Closing, Phase};
+use crate::session::{Closing, EmergencyStop, Phase};
 use bevy::audio::{AddAudioSource, Decodable};
 use bevy::prelude::*;
 use respite_core::FADE_S;
@@ -21,7 +21,13 @@ use std::time::Duration;
 pub struct SoundPlan {
     pub level: ResolvedLevel,
     pub seed: u64,
+    /// Plain stereo (centred, not following the head) instead of spatial sound.
+    pub plain: bool,
 }
+
+/// The therapist's volume, dB around the soundscape's level (0 = as planned).
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq)]
+pub struct Volume(pub f32);
 
 /// What the sound actually did, for session records.
 #[derive(Resource, Clone, Debug, Default)]
@@ -56,6 +62,7 @@ struct ControlState {
     command: Option<FadeCommand>,
     /// Chimes asked for since the sound thread last looked.
     chimes: u32,
+    volume_db: f32,
 }
 
 /// Ring one soft chime over the soundscape (a walk's minute mark, a goal reached).
@@ -106,6 +113,7 @@ impl Iterator for MixerSource {
                 for _ in 0..std::mem::take(&mut state.chimes) {
                     self.mixer.chime();
                 }
+                self.mixer.set_volume_db(state.volume_db);
             }
             self.buf.resize(BLOCK_FRAMES * 2, 0.0);
             self.mixer.fill(&mut self.buf);
@@ -144,15 +152,18 @@ pub(crate) fn plugin(app: &mut App) {
     app.add_audio_source::<SoundscapeSource>()
         .add_message::<Chime>()
         .init_resource::<SoundReport>()
+        .init_resource::<Volume>()
         .add_systems(Startup, start_soundscape)
+        .add_systems(OnEnter(Phase::Immersion), fade_in_with_picture)
         .add_systems(OnEnter(Phase::Closing), fade_out_sound)
         .add_systems(
             Update,
             (
                 follow_head,
-                fade_in_with_picture,
                 notice_when_no_device,
                 ring_chimes,
+                stop_at_once,
+                set_volume,
             )
                 .run_if(resource_exists::<LiveSound>),
         );
@@ -178,7 +189,8 @@ fn start_soundscape(
     };
     let v = &scene.def.viewpoint;
     let seat = Pose::seated(v.eye_height_m, v.yaw_deg);
-    let mixer = Mixer::new(sound, plan.level.dbfs, plan.seed, seat);
+    let mut mixer = Mixer::new(sound, plan.level.dbfs, plan.seed, seat);
+    mixer.set_plain(plan.plain, &seat);
     info!("sound: {}", plan.level.describe());
     report.level = Some(plan.level);
     let control = Arc::new(Control {
@@ -186,6 +198,7 @@ fn start_soundscape(
             listener: seat,
             command: None,
             chimes: 0,
+            volume_db: 0.0,
         }),
         frames: AtomicU64::new(0),
     });
@@ -230,22 +243,31 @@ fn follow_head(
     }
 }
 
-/// Sound and picture arrive together: the fade-in starts when the picture's does.
-fn fade_in_with_picture(
-    live: Res<LiveSound>,
-    readiness: Res<RenderReadiness>,
-    mut started: Local<bool>,
-) {
-    if !*started && readiness.is_settled() {
-        *started = true;
+/// Sound and picture arrive together: the place's sound fades in as it does.
+fn fade_in_with_picture(live: Option<Res<LiveSound>>) {
+    if let Some(live) = live {
         send(&live, |s| s.command = Some(FadeCommand::In));
+    }
+}
+
+/// The emergency stop: out within a second, from whatever the sound was doing.
+fn stop_at_once(live: Res<LiveSound>, mut stops: MessageReader<EmergencyStop>) {
+    if stops.read().count() > 0 {
+        send(&live, |s| s.command = Some(FadeCommand::Emergency));
+    }
+}
+
+fn set_volume(live: Res<LiveSound>, volume: Res<Volume>) {
+    if volume.is_changed() {
+        let db = volume.0;
+        send(&live, |s| s.volume_db = db);
     }
 }
 
 fn fade_out_sound(live: Option<Res<LiveSound>>, closing: Res<Closing>) {
     let command = match *closing {
-        Closing::Planned => FadeCommand::Out,
         Closing::Emergency => FadeCommand::Emergency,
+        _ => FadeCommand::Out,
     };
     if let Some(live) = live {
         send(&live, |s| s.command = Some(command));

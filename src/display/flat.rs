@@ -1,12 +1,30 @@
 //! The screen rig: one camera at the seated eye, with a headset's horizontal field of view.
 
-use super::{Head, ViewpointSpec, head_in_rig, spawn_rig, vertical_fov};
+use super::{Head, Pointer, PointerKind, ViewpointSpec, head_in_rig, spawn_rig, vertical_fov};
+use bevy::transform::TransformSystems;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_screen_head)
-        .add_systems(Update, (keep_fov_on_resize, tilt_with_keys));
+        .add_systems(Update, (keep_fov_on_resize, tilt_with_keys))
+        .add_systems(PostUpdate, point_with_the_mouse.after(TransformSystems::Propagate));
+}
+
+/// On a screen the patient points with the mouse: the ray from the eye through the cursor
+/// (none while the cursor is outside the window).
+fn point_with_the_mouse(
+    windows: Query<&Window, With<PrimaryWindow>>,
+    heads: Query<(&Camera, &GlobalTransform), With<Head>>,
+    mut pointer: ResMut<Pointer>,
+) {
+    pointer.kind = PointerKind::Mouse;
+    pointer.ray = match (windows.single(), heads.single()) {
+        (Ok(window), Ok((camera, at))) => window
+            .cursor_position()
+            .and_then(|c| camera.viewport_to_world(at, c).ok()),
+        _ => None,
+    };
 }
 
 fn spawn_screen_head(

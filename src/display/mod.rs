@@ -9,6 +9,8 @@ mod readiness;
 mod xr;
 
 use bevy::app::PluginGroupBuilder;
+use bevy::asset::RenderAssetUsages;
+use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::RenderPlugin;
 use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
@@ -91,7 +93,43 @@ pub struct Head;
 #[require(Transform, Visibility)]
 pub struct Rig {
     pub lift: Vec3,
+    /// Turn added by recentring (radians about +Y): it brings the patient's straight-ahead
+    /// back to the place's.
+    pub recentred: f32,
 }
+
+impl Rig {
+    /// The rig's turn for a facing `yaw` (radians, clockwise from north as the specs count).
+    pub fn turn(&self, yaw: f32) -> Quat {
+        Quat::from_rotation_y(-yaw + self.recentred)
+    }
+}
+
+/// Where the patient points: the gaze (the head's forward) in a headset, the mouse on a
+/// screen (a screen has no gaze; the picture's centre is not a choice).
+#[derive(Resource, Default, Clone, Copy, Debug)]
+pub struct Pointer {
+    pub ray: Option<Ray3d>,
+    pub kind: PointerKind,
+}
+
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PointerKind {
+    #[default]
+    Gaze,
+    Mouse,
+}
+
+/// How the level wants the eyes served: stereo or mono, and the visible field of view.
+#[derive(Resource, Clone, Debug)]
+pub struct ViewSettings {
+    pub stereo: respite_core::session::Stereo,
+    pub fov_deg: f32,
+}
+
+/// Recentre the view: the way the head faces now becomes the place's straight ahead.
+#[derive(Message, Clone, Copy, Debug, Default)]
+pub struct Recenter;
 
 /// The scene's viewpoint, kept for rigs that are built after start-up.
 #[derive(Resource, Clone, Debug)]
@@ -198,7 +236,7 @@ pub fn add_display(
     // A headset must never be capped by the desktop window losing focus (Bevy throttles an
     // unfocused window); the window itself keeps drawing for the therapist.
     app.insert_resource(WinitSettings::continuous());
-    app.add_plugins((notice::plugin, readiness::plugin));
+    app.add_plugins((notice::plugin, readiness::plugin, shared));
     match report.active {
         ActiveDisplay::Xr => app.add_plugins(xr::plugin),
         _ => app.add_plugins(flat::plugin),
@@ -230,8 +268,89 @@ pub fn add_offscreen(app: &mut App, viewpoint: &Viewpoint, eye: (u32, u32)) {
         .insert_resource(ViewpointSpec(viewpoint.clone()))
         .insert_resource(offscreen::EyeSize(eye.0, eye.1))
         .init_resource::<Notice>()
-        .add_plugins((readiness::plugin, offscreen::plugin));
+        .add_plugins((readiness::plugin, offscreen::plugin, shared));
     info!("display: offscreen eyes {}x{} each", eye.0, eye.1);
+}
+
+/// What every display has: the pointer and recentring.
+fn shared(app: &mut App) {
+    app.init_resource::<Pointer>()
+        .add_message::<Recenter>()
+        .add_systems(Update, recenter);
+}
+
+/// Turns the rig so the head's current facing becomes the viewpoint's yaw.
+fn recenter(
+    mut asked: MessageReader<Recenter>,
+    viewpoint: Res<ViewpointSpec>,
+    heads: Query<&Transform, (With<Head>, Without<Rig>)>,
+    mut rigs: Query<(&mut Rig, &mut Transform)>,
+) {
+    if asked.read().count() == 0 {
+        return;
+    }
+    let Ok(head) = heads.single() else { return };
+    // The head's own turn within the rig (tracked in a headset; none on a screen).
+    let (head_yaw, _, _) = head.rotation.to_euler(EulerRot::YXZ);
+    for (mut rig, mut t) in &mut rigs {
+        let before = t.rotation;
+        rig.recentred = -head_yaw;
+        let facing = viewpoint.0.yaw_deg.to_radians();
+        t.rotation = rig.turn(facing);
+        // Turn about the head, so it does not swing through the place.
+        let head_world = t.translation + before * head.translation;
+        t.translation = head_world - t.rotation * head.translation;
+        info!(
+            "display: recentred by {:.1}° (the head faced {:.1}° off straight ahead)",
+            (-head_yaw).to_degrees(),
+            head_yaw.to_degrees()
+        );
+    }
+}
+
+/// A flat ring `depth` before the eyes: clear within `clear_deg` of the centre of view,
+/// fully dim beyond `dim_deg`, easing between (vertex colours carry the alpha).
+pub fn field_ring(depth: f32, clear_deg: f32, dim_deg: f32) -> Mesh {
+    let seg = 48;
+    let radii = [
+        depth * clear_deg.to_radians().tan(),
+        depth * ((clear_deg + dim_deg) / 2.0).to_radians().tan(),
+        depth * dim_deg.to_radians().tan(),
+        depth * 80f32.to_radians().tan(),
+    ];
+    let alpha = [0.0, 0.45, 1.0, 1.0];
+    let mut positions = Vec::new();
+    let mut colors = Vec::new();
+    for k in 0..seg {
+        let a = k as f32 / seg as f32 * std::f32::consts::TAU;
+        for (r, al) in radii.iter().zip(alpha) {
+            positions.push([r * a.cos(), r * a.sin(), -depth]);
+            colors.push([1.0, 1.0, 1.0, al]);
+        }
+    }
+    let mut indices = Vec::new();
+    let rings = radii.len() as u32;
+    for k in 0..seg as u32 {
+        let n = (k + 1) % seg as u32;
+        for j in 0..rings - 1 {
+            let (a, b, c, d) = (
+                k * rings + j,
+                k * rings + j + 1,
+                n * rings + j,
+                n * rings + j + 1,
+            );
+            indices.extend([a, c, b, b, c, d]);
+        }
+    }
+    let normals = vec![[0.0, 0.0, 1.0]; positions.len()];
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::default(),
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
+    .with_inserted_indices(Indices::U32(indices))
 }
 
 /// A veil worn before the eyes (the fade shell, the comfort vignette): unlit, unfogged,

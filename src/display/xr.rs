@@ -1,7 +1,15 @@
 //! The headset rig (bevy_mod_openxr): plugin set-up, the seated reference space, why a
 //! runtime did not answer, and what to do when the headset session stops mid-run.
 
-use super::{Head, Notice, Rig, ViewpointSpec, eye_transform, vertical_fov};
+use super::{
+    Head, Notice, Pointer, PointerKind, Rig, ViewSettings, ViewpointSpec, eye_transform,
+    field_ring, vertical_fov, veil,
+};
+use bevy::light::{NotShadowCaster, NotShadowReceiver};
+use bevy::render::{Render, RenderApp};
+use bevy_mod_openxr::render::{locate_views, update_views, update_views_render_world};
+use bevy_mod_openxr::resources::OxrViews;
+use respite_core::session::Stereo;
 use bevy::app::PluginGroupBuilder;
 use bevy::prelude::*;
 use bevy_mod_openxr::add_xr_plugins;
@@ -110,9 +118,84 @@ fn active_runtime_manifests() -> Vec<PathBuf> {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_headset_rig)
-        .add_systems(PostUpdate, follow_views.before(TransformSystems::Propagate))
+    app.add_systems(Startup, (spawn_headset_rig, narrow_the_field).chain())
+        .add_systems(
+            PostUpdate,
+            centre_the_eyes.after(locate_views).before(update_views),
+        )
+        .add_systems(
+            PostUpdate,
+            (follow_views, point_with_the_head)
+                .chain()
+                .after(update_views)
+                .before(TransformSystems::Propagate),
+        )
         .add_systems(Update, pause_when_headset_stops);
+    let settings = app.world().get_resource::<ViewSettings>().cloned();
+    if let Some(render_app) = app.get_sub_app_mut(RenderApp)
+        && let Some(settings) = settings
+    {
+        // The runtime's eye poses are read again just before drawing: centre them there too.
+        render_app.insert_resource(settings).add_systems(
+            Render,
+            centre_the_eyes
+                .after(locate_views)
+                .before(update_views_render_world),
+        );
+    }
+}
+
+/// Mono: both eyes drawn from the centre of the head (no disparity), the same picture the
+/// compositor is told was drawn from there.
+fn centre_the_eyes(settings: Option<Res<ViewSettings>>, mut views: ResMut<OxrViews>) {
+    if settings.is_none_or(|s| s.stereo == Stereo::Stereo) || views.0.len() < 2 {
+        return;
+    }
+    let n = views.0.len() as f32;
+    let mut mid = [0.0f32; 3];
+    for v in &views.0 {
+        mid[0] += v.pose.position.x / n;
+        mid[1] += v.pose.position.y / n;
+        mid[2] += v.pose.position.z / n;
+    }
+    for v in &mut views.0 {
+        v.pose.position.x = mid[0];
+        v.pose.position.y = mid[1];
+        v.pose.position.z = mid[2];
+    }
+}
+
+/// In a headset the gaze is where the head faces.
+fn point_with_the_head(heads: Query<&GlobalTransform, With<Head>>, mut pointer: ResMut<Pointer>) {
+    if let Ok(head) = heads.single() {
+        pointer.ray = Some(Ray3d::new(head.translation(), head.forward()));
+        pointer.kind = PointerKind::Gaze;
+    }
+}
+
+/// A narrower level's field of view: a soft dark ring that leaves the level's field clear
+/// and closes the headset's own beyond it (none at 105° and wider).
+fn narrow_the_field(
+    mut commands: Commands,
+    settings: Option<Res<ViewSettings>>,
+    heads: Query<Entity, With<Head>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let (Some(settings), Ok(head)) = (settings, heads.single()) else {
+        return;
+    };
+    if settings.fov_deg >= 105.0 {
+        return;
+    }
+    let half = settings.fov_deg / 2.0;
+    commands.entity(head).with_child((
+        Name::new("Field of view"),
+        Mesh3d(meshes.add(field_ring(0.25, half - 6.0, half + 2.0))),
+        MeshMaterial3d(materials.add(veil(Color::srgba(0.02, 0.02, 0.02, 1.0)))),
+        NotShadowCaster,
+        NotShadowReceiver,
+    ));
 }
 
 /// Puts the tracking origin at the seated eye and the [`Head`] under it. A window camera
@@ -135,7 +218,13 @@ fn spawn_headset_rig(
         let lift = Vec3::new(0.0, viewpoint.0.eye_height_m, viewpoint.0.behind_m);
         commands
             .entity(root)
-            .insert((root_transform, Rig { lift }))
+            .insert((
+                root_transform,
+                Rig {
+                    lift,
+                    recentred: 0.0,
+                },
+            ))
             .add_child(head);
     } else {
         commands.entity(head).insert(root_transform);

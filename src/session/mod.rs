@@ -1,50 +1,134 @@
-//! The run's phases: a gentle opening (the picture fades in from a calm neutral), the time in
-//! the place, and a gentle closing (it fades out) before the app ends. Fades happen on a
-//! shell around the [`Head`], so the headset and the screen fade alike.
+//! A supervised session as Bevy states: calibrate (seated height, view recentred) →
+//! baseline rating → immersion (the place fades in; ratings at scheduled minutes) → closing
+//! (picture and sound fade out) → post rating → done. The emergency stop works from every
+//! state: picture and sound go to a calm neutral within a second and the session ends,
+//! logged as stopped. Fades happen on a shell around the [`Head`], so headset and screen
+//! fade alike; while the picture is wholly neutral the cameras draw only the rating panel.
+//!
+//! Screenshots and the bench skip the flow: they start in the place with nothing veiled.
 
-use crate::display::{Head, RenderReadiness, veil};
+use crate::display::{Head, Recenter, RenderReadiness, veil};
 use crate::environment::ico;
+use bevy::camera::visibility::RenderLayers;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
+use respite_core::session::{Scale, SessionPlan, Timepoint};
 use std::time::Duration;
 
+pub mod autopilot;
+pub mod markers;
+pub mod panel;
 pub mod record;
 pub mod samples;
 
+pub use panel::{Answered, AskRating, TherapistAnswer};
 pub use record::Record;
 
 pub use respite_core::FADE_S;
 pub use respite_core::sound::mixer::EMERGENCY_FADE_S;
 /// The neutral the picture fades from and to: a dim, slightly warm grey, never black.
-const NEUTRAL: Color = Color::srgb(0.16, 0.17, 0.17);
+pub const NEUTRAL: Color = Color::srgb(0.16, 0.17, 0.17);
+/// The render layer of what is shown over the neutral (the rating panel); the place is on
+/// layer 0.
+pub const PANEL_LAYER: usize = 1;
+/// Seconds of a steady head that complete the calibration.
+pub const CALIBRATE_S: f32 = 3.0;
+/// A head turning slower than this (°/s) counts as steady.
+const STEADY_DEG_S: f32 = 10.0;
 
 #[derive(States, Default, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Phase {
-    /// Fading in from the neutral.
+    /// Seated and still: the eye height is taken and the view recentred.
     #[default]
-    Opening,
-    /// In the place.
-    Immersed,
-    /// Fading out to the neutral; the app ends when the fade completes.
+    Calibrate,
+    /// The pain rating before the place.
+    Baseline,
+    /// In the place: it fades in, ratings come at their minutes.
+    Immersion,
+    /// The picture and sound fade out.
     Closing,
+    /// The pain rating after the place.
+    Post,
+    /// Finished; the app ends.
+    Done,
 }
 
-/// How the run begins and ends.
+/// How this run is shaped.
 #[derive(Resource, Clone, Debug)]
 pub struct RunSettings {
-    /// End after this long in the place (scene time: it stops while a headset is off).
-    pub limit: Option<Duration>,
-    /// Fade in at the start. Off for screenshots, which must show the place itself.
-    pub fade_in: bool,
+    pub plan: SessionPlan,
+    /// Ask pain at baseline, during and after; off, the flow skips those steps.
+    pub ratings: bool,
+    /// Straight into the place with no fade, ratings or end: screenshots and the bench.
+    pub show_only: bool,
 }
 
-/// How the closing came about: the end of the planned time, or the emergency stop.
+impl RunSettings {
+    pub fn show_only() -> Self {
+        Self {
+            plan: SessionPlan::default(),
+            ratings: false,
+            show_only: true,
+        }
+    }
+}
+
+/// How the time in the place came to an end.
 #[derive(Resource, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Closing {
+    /// The planned minutes were up.
     #[default]
     Planned,
+    /// The therapist ended it early.
+    Ended,
+    /// The session's maximum length was reached.
+    TimeLimit,
     /// Esc or Space: picture and sound go to the calm neutral within a second.
     Emergency,
+}
+
+/// What the therapist (console or keys) asks of the session.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub enum SessionCommand {
+    /// Skip the rest of the calibration wait.
+    StartNow,
+    Pause,
+    Resume,
+    /// End the time in the place now, with the usual closing fade and post rating.
+    End,
+    Emergency,
+    Recenter,
+    /// Ask a rating now.
+    Ask(Scale),
+}
+
+/// The emergency stop was pressed (the sound fades within a second on it).
+#[derive(Message, Clone, Copy, Debug)]
+pub struct EmergencyStop;
+
+/// Where the session's clock stands.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct SessionClock {
+    /// Scene time and real time when the place began.
+    pub immersion_scene: Option<Duration>,
+    pub immersion_real: Option<f32>,
+    /// Scene time when the closing began: the time in the place stops counting there.
+    pub closing_scene: Option<Duration>,
+    /// Scheduled questions already asked.
+    pub prompts_done: usize,
+    /// Ratings the therapist asked for.
+    pub asked: u32,
+    /// Why the session is paused for the therapist (a sickness answer over the limit).
+    pub alert: Option<String>,
+}
+
+impl SessionClock {
+    /// Seconds in the place (scene time: it stops while paused).
+    pub fn in_place_s(&self, time: &Time<Virtual>) -> f32 {
+        let end = self.closing_scene.unwrap_or(time.elapsed());
+        self.immersion_scene
+            .map_or(0.0, |t| end.saturating_sub(t).as_secs_f32())
+    }
 }
 
 #[derive(Component)]
@@ -61,39 +145,69 @@ struct Fade {
     seconds: f32,
 }
 
+/// The picture's veil now: 0 the place in full view, 1 the neutral.
+#[derive(Resource, Clone, Copy, Debug, PartialEq)]
+pub struct Veil(pub f32);
+
 pub(crate) fn plugin(app: &mut App) {
     samples::plugin(app);
     record::plugin(app);
-    app.init_state::<Phase>()
-        .init_resource::<Closing>()
+    let show_only = app
+        .world()
+        .get_resource::<RunSettings>()
+        .is_some_and(|s| s.show_only);
+    if show_only {
+        app.insert_state(Phase::Immersion);
+    } else {
+        app.init_state::<Phase>();
+    }
+    app.init_resource::<Closing>()
+        .init_resource::<SessionClock>()
+        .insert_resource(Veil(if show_only { 0.0 } else { 1.0 }))
+        .add_message::<SessionCommand>()
+        .add_message::<EmergencyStop>()
         .add_observer(wrap_head_in_fade_shell)
-        .add_systems(OnEnter(Phase::Opening), begin_opening)
+        .add_plugins((panel::plugin, markers::plugin, autopilot::plugin))
         .add_systems(Update, record_phase_changes)
+        .add_systems(
+            Update,
+            (emergency_stop, obey_commands)
+                .chain()
+                .run_if(not(in_state(Phase::Done))),
+        )
+        .add_systems(OnEnter(Phase::Done), end_session);
+    if show_only {
+        return;
+    }
+    app.add_systems(OnEnter(Phase::Calibrate), say_how_to_sit)
+        .add_systems(OnEnter(Phase::Baseline), ask(Timepoint::Baseline))
+        .add_systems(OnEnter(Phase::Immersion), begin_immersion)
         .add_systems(OnEnter(Phase::Closing), begin_closing)
+        .add_systems(OnEnter(Phase::Post), ask(Timepoint::Post))
         .add_systems(
             Update,
             (
                 run_fade,
-                finish_opening.run_if(in_state(Phase::Opening)),
-                end_after_limit.run_if(in_state(Phase::Immersed)),
-                exit_when_closed.run_if(in_state(Phase::Closing)),
+                calibrate_when_steady.run_if(in_state(Phase::Calibrate)),
+                hold_fade_until_ready.run_if(in_state(Phase::Immersion)),
+                (ask_on_schedule, end_after_minutes, end_at_max_length)
+                    .run_if(in_state(Phase::Immersion)),
+                finish_closing.run_if(in_state(Phase::Closing)),
+                move_on_when_answered,
+                veil_cameras,
             )
                 .chain(),
-        )
-        .add_systems(
-            PreUpdate,
-            emergency_stop.run_if(not(in_state(Phase::Closing))),
         );
 }
 
 fn wrap_head_in_fade_shell(
     add: On<Add, Head>,
-    settings: Res<RunSettings>,
+    veil_now: Res<Veil>,
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    let start = if settings.fade_in { 1.0 } else { 0.0 };
+    let start = veil_now.0;
     let material = materials.add(veil(NEUTRAL.with_alpha(start)));
     // 0.3 m: inside every object in the place, outside the camera's 0.1 m near plane.
     commands.entity(add.entity).with_child((
@@ -113,16 +227,6 @@ fn wrap_head_in_fade_shell(
     ));
 }
 
-fn begin_opening(mut commands: Commands, settings: Res<RunSettings>, time: Res<Time<Real>>) {
-    let from = if settings.fade_in { 1.0 } else { 0.0 };
-    commands.insert_resource(Fade {
-        from,
-        to: 0.0,
-        started: time.elapsed_secs(),
-        seconds: FADE_S,
-    });
-}
-
 /// Every change of phase goes to the session record.
 fn record_phase_changes(
     mut changes: MessageReader<StateTransitionEvent<Phase>>,
@@ -132,7 +236,7 @@ fn record_phase_changes(
     for change in changes.read() {
         if let Some(to) = change.entered {
             let detail = match to {
-                Phase::Closing => format!("phase={to:?} how={:?}", *closing),
+                Phase::Closing | Phase::Done => format!("phase={to:?} how={:?}", *closing),
                 _ => format!("phase={to:?}"),
             };
             records.write(Record::new("phase", detail));
@@ -140,29 +244,311 @@ fn record_phase_changes(
     }
 }
 
-/// Esc or Space, at any moment: the session ends now, gently but within a second.
+/// Whether the console has a text field in use: then Space is a space, not a stop.
+#[derive(Resource, Default, Clone, Copy)]
+pub struct ConsoleTyping(pub bool);
+
+/// Esc or Space, from any window and in any state: the session ends now, gently but within a
+/// second. (Space is left to a console text field while one is being typed in; Esc always
+/// stops.)
 fn emergency_stop(
     keys: Res<ButtonInput<KeyCode>>,
+    typing: Option<Res<ConsoleTyping>>,
+    mut commands: MessageReader<SessionCommand>,
+    phase: Res<State<Phase>>,
+    time: Res<Time<Real>>,
+    fade: Option<Res<Fade>>,
+    mut closing: ResMut<Closing>,
+    mut next: ResMut<NextState<Phase>>,
+    mut stops: MessageWriter<EmergencyStop>,
+    mut records: MessageWriter<Record>,
+    mut cmds: Commands,
+) {
+    let space = keys.just_pressed(KeyCode::Space) && !typing.is_some_and(|t| t.0);
+    let asked = commands
+        .read()
+        .any(|c| matches!(c, SessionCommand::Emergency));
+    if !(keys.just_pressed(KeyCode::Escape) || space || asked)
+        || *closing == Closing::Emergency
+    {
+        return;
+    }
+    warn!("session: EMERGENCY STOP; fading to neutral over {EMERGENCY_FADE_S} s");
+    records.write(Record::new(
+        "emergency_stop",
+        format!("phase={:?}", phase.get()),
+    ));
+    *closing = Closing::Emergency;
+    stops.write(EmergencyStop);
+    match phase.get() {
+        // Already neutral and quiet: end now.
+        Phase::Post => next.set(Phase::Done),
+        // Mid-fade: carry on from where the picture is, within the second.
+        Phase::Closing => {
+            let now = time.elapsed_secs();
+            let from = fade.map_or(1.0, |f| fade_level(&f, now));
+            cmds.insert_resource(Fade {
+                from,
+                to: 1.0,
+                started: now,
+                seconds: EMERGENCY_FADE_S,
+            });
+        }
+        _ => next.set(Phase::Closing),
+    }
+}
+
+/// The therapist's commands, other than the emergency stop.
+fn obey_commands(
+    mut commands: MessageReader<SessionCommand>,
+    phase: Res<State<Phase>>,
+    mut time: ResMut<Time<Virtual>>,
+    mut clock: ResMut<SessionClock>,
+    mut closing: ResMut<Closing>,
+    mut next: ResMut<NextState<Phase>>,
+    mut calibrate: MessageWriter<Recenter>,
+    mut ask: MessageWriter<AskRating>,
+    mut records: MessageWriter<Record>,
+) {
+    for c in commands.read() {
+        match c {
+            SessionCommand::StartNow if *phase.get() == Phase::Calibrate => {
+                calibrate.write(Recenter);
+                next.set(Phase::Baseline);
+            }
+            SessionCommand::Pause if !time.is_paused() => {
+                time.pause();
+                records.write(Record::new("pause", "by=therapist"));
+            }
+            SessionCommand::Resume if time.is_paused() => {
+                time.unpause();
+                clock.alert = None;
+                records.write(Record::new("resume", "by=therapist"));
+            }
+            SessionCommand::End if *phase.get() == Phase::Immersion => {
+                *closing = Closing::Ended;
+                next.set(Phase::Closing);
+            }
+            SessionCommand::Recenter => {
+                calibrate.write(Recenter);
+            }
+            SessionCommand::Ask(scale) => {
+                clock.asked += 1;
+                ask.write(AskRating {
+                    timepoint: Timepoint::Asked(clock.asked),
+                    scale: scale.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+fn say_how_to_sit(mut message: ResMut<panel::PanelMessage>) {
+    message.0 = Some("Sit back comfortably\nand look straight ahead.".into());
+}
+
+/// Once the head has been steady for [`CALIBRATE_S`], the view is recentred on it and its
+/// height recorded; then the baseline rating (or the place, without ratings).
+fn calibrate_when_steady(
+    settings: Res<RunSettings>,
+    heads: Query<&GlobalTransform, With<Head>>,
+    time: Res<Time<Real>>,
+    mut steady: Local<(f32, Option<Quat>)>,
+    mut recenter: MessageWriter<Recenter>,
+    mut message: ResMut<panel::PanelMessage>,
+    mut records: MessageWriter<Record>,
+    mut next: ResMut<NextState<Phase>>,
+) {
+    let Ok(head) = heads.single() else { return };
+    let dt = time.delta_secs().max(1e-4);
+    let rotation = head.rotation();
+    let turning = steady
+        .1
+        .map_or(0.0, |last| last.angle_between(rotation).to_degrees() / dt);
+    steady.1 = Some(rotation);
+    steady.0 = if turning < STEADY_DEG_S {
+        steady.0 + dt
+    } else {
+        0.0
+    };
+    if steady.0 < CALIBRATE_S {
+        return;
+    }
+    let (yaw, _, _) = rotation.to_euler(EulerRot::YXZ);
+    records.write(Record::new(
+        "calibrate",
+        format!(
+            "eye_height_m={:.3} head_yaw_deg={:.1}",
+            head.translation().y,
+            -yaw.to_degrees()
+        ),
+    ));
+    recenter.write(Recenter);
+    message.0 = None;
+    next.set(if settings.ratings {
+        Phase::Baseline
+    } else {
+        Phase::Immersion
+    });
+}
+
+/// A system that asks a pain rating at `timepoint`.
+fn ask(timepoint: Timepoint) -> impl Fn(MessageWriter<AskRating>, Res<RunSettings>) {
+    move |mut asks: MessageWriter<AskRating>, settings: Res<RunSettings>| {
+        if settings.ratings {
+            asks.write(AskRating {
+                timepoint,
+                scale: Scale::Nrs,
+            });
+        }
+    }
+}
+
+/// Baseline answered → the place; post answered → done; a sickness answer over the limit
+/// pauses for the therapist.
+fn move_on_when_answered(
+    mut answers: MessageReader<Answered>,
+    settings: Res<RunSettings>,
+    phase: Res<State<Phase>>,
+    mut clock: ResMut<SessionClock>,
+    mut time: ResMut<Time<Virtual>>,
+    mut next: ResMut<NextState<Phase>>,
+    mut records: MessageWriter<Record>,
+) {
+    for a in answers.read() {
+        match (a.timepoint, phase.get()) {
+            (Timepoint::Baseline, Phase::Baseline) => next.set(Phase::Immersion),
+            (Timepoint::Post, Phase::Post) => next.set(Phase::Done),
+            _ => {}
+        }
+        if a.scale == Scale::Fms
+            && let Some(v) = a.value
+            && settings.plan.too_sick(v)
+        {
+            time.pause();
+            let why = format!(
+                "Sickness {v} of 20 (limit {}): the session is paused.",
+                settings.plan.fms_pause_at
+            );
+            warn!("session: {why}");
+            records.write(Record::new(
+                "pause",
+                format!("by=sickness_check fms={v} limit={}", settings.plan.fms_pause_at),
+            ));
+            clock.alert = Some(why);
+        }
+    }
+}
+
+fn begin_immersion(
+    mut commands: Commands,
+    mut clock: ResMut<SessionClock>,
+    scene: Res<Time<Virtual>>,
+    real: Res<Time<Real>>,
+    fade: Option<Res<Fade>>,
+) {
+    clock.immersion_scene = Some(scene.elapsed());
+    clock.immersion_real = Some(real.elapsed_secs());
+    let now = real.elapsed_secs();
+    let from = fade.map_or(1.0, |f| fade_level(&f, now));
+    commands.insert_resource(Fade {
+        from,
+        to: 0.0,
+        started: now,
+        seconds: FADE_S,
+    });
+}
+
+/// Holds the neutral until everything in the place can be drawn, then lets the fade run.
+fn hold_fade_until_ready(
+    fade: Option<ResMut<Fade>>,
+    readiness: Res<RenderReadiness>,
+    time: Res<Time<Real>>,
+) {
+    let Some(mut fade) = fade else { return };
+    if fade.to == 0.0 && fade.from >= 1.0 && !readiness.is_settled() {
+        fade.started = time.elapsed_secs();
+    }
+}
+
+/// Scheduled questions, at their minutes of scene time in the place.
+fn ask_on_schedule(
+    settings: Res<RunSettings>,
+    time: Res<Time<Virtual>>,
+    mut clock: ResMut<SessionClock>,
+    mut asks: MessageWriter<AskRating>,
+) {
+    if !settings.ratings {
+        return;
+    }
+    let minutes = clock.in_place_s(&time) / 60.0;
+    let prompts = settings.plan.prompts();
+    while let Some(p) = prompts.get(clock.prompts_done) {
+        if p.at_min > minutes {
+            break;
+        }
+        asks.write(AskRating {
+            timepoint: p.timepoint,
+            scale: p.scale.clone(),
+        });
+        clock.prompts_done += 1;
+    }
+}
+
+fn end_after_minutes(
+    settings: Res<RunSettings>,
+    time: Res<Time<Virtual>>,
+    clock: Res<SessionClock>,
     mut closing: ResMut<Closing>,
     mut next: ResMut<NextState<Phase>>,
 ) {
-    if keys.any_just_pressed([KeyCode::Escape, KeyCode::Space]) {
-        warn!("session: EMERGENCY STOP; fading to neutral over {EMERGENCY_FADE_S} s");
-        *closing = Closing::Emergency;
+    if clock.in_place_s(&time) >= settings.plan.minutes * 60.0 {
+        info!(
+            "session: {:.1} min in the place; time is up",
+            settings.plan.minutes
+        );
+        *closing = Closing::Planned;
+        next.set(Phase::Closing);
+    }
+}
+
+/// However the session went (pauses included), it ends at its maximum length.
+fn end_at_max_length(
+    settings: Res<RunSettings>,
+    time: Res<Time<Real>>,
+    clock: Res<SessionClock>,
+    mut closing: ResMut<Closing>,
+    mut next: ResMut<NextState<Phase>>,
+) {
+    let Some(start) = clock.immersion_real else {
+        return;
+    };
+    if time.elapsed_secs() - start >= settings.plan.max_minutes * 60.0 {
+        warn!(
+            "session: the maximum of {} min is reached; closing",
+            settings.plan.max_minutes
+        );
+        *closing = Closing::TimeLimit;
         next.set(Phase::Closing);
     }
 }
 
 fn begin_closing(
     mut commands: Commands,
+    mut clock: ResMut<SessionClock>,
     closing: Res<Closing>,
     fade: Option<Res<Fade>>,
     time: Res<Time<Real>>,
+    mut virtual_time: ResMut<Time<Virtual>>,
 ) {
     let seconds = match *closing {
-        Closing::Planned => FADE_S,
         Closing::Emergency => EMERGENCY_FADE_S,
+        _ => FADE_S,
     };
+    clock.closing_scene = Some(virtual_time.elapsed());
+    // A paused place closes too: the fade runs on real time, the sound with it.
+    virtual_time.unpause();
     let now = time.elapsed_secs();
     // From wherever the picture is (an emergency may come mid-opening), never a jump.
     let from = fade.map_or(0.0, |f| fade_level(&f, now));
@@ -178,6 +564,44 @@ fn begin_closing(
     });
 }
 
+fn finish_closing(
+    fade: Option<Res<Fade>>,
+    time: Res<Time<Real>>,
+    settings: Res<RunSettings>,
+    closing: Res<Closing>,
+    mut next: ResMut<NextState<Phase>>,
+) {
+    let Some(fade) = fade else { return };
+    if fade_level(&fade, time.elapsed_secs()) >= 1.0 {
+        next.set(
+            if settings.ratings && *closing != Closing::Emergency {
+                Phase::Post
+            } else {
+                Phase::Done
+            },
+        );
+    }
+}
+
+fn end_session(
+    closing: Res<Closing>,
+    clock: Res<SessionClock>,
+    time: Res<Time<Virtual>>,
+    mut records: MessageWriter<Record>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let completed = matches!(*closing, Closing::Planned);
+    records.write(Record::new(
+        "session_end",
+        format!(
+            "how={:?} completed={completed} in_place_s={:.1}",
+            *closing,
+            clock.in_place_s(&time)
+        ),
+    ));
+    exit.write(AppExit::Success);
+}
+
 /// Opacity now: smooth at both ends, so the change starts and stops without a jolt.
 fn fade_level(fade: &Fade, now: f32) -> f32 {
     let eased = respite_core::smoothstep((now - fade.started) / fade.seconds);
@@ -187,11 +611,13 @@ fn fade_level(fade: &Fade, now: f32) -> f32 {
 fn run_fade(
     fade: Option<Res<Fade>>,
     time: Res<Time<Real>>,
+    mut veil_now: ResMut<Veil>,
     mut shells: Query<(&FadeShell, &mut Visibility)>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     let Some(fade) = fade else { return };
     let level = fade_level(&fade, time.elapsed_secs());
+    veil_now.set_if_neq(Veil(level));
     for (shell, mut visibility) in &mut shells {
         // Touch the material only when the level moves: a changed material is re-sent to
         // the GPU, and most frames of a session have no fade running.
@@ -209,126 +635,48 @@ fn run_fade(
     }
 }
 
-/// Holds the neutral until everything can be drawn, then lets the fade run its course.
-fn finish_opening(
-    fade: Option<ResMut<Fade>>,
-    readiness: Res<RenderReadiness>,
-    time: Res<Time<Real>>,
-    mut next: ResMut<NextState<Phase>>,
+/// Before and after the place (calibration, baseline, post), the cameras draw only the
+/// panel over the neutral; in the place they draw everything and the shell does the fading.
+fn veil_cameras(
+    phase: Res<State<Phase>>,
+    mut was_veiled: Local<Option<bool>>,
+    mut cameras: Query<(Entity, &mut Camera), With<Camera3d>>,
+    added: Query<(), Added<Camera3d>>,
+    mut commands: Commands,
 ) {
-    let Some(mut fade) = fade else { return };
-    if !readiness.is_settled() {
-        fade.started = time.elapsed_secs();
+    let veiled = matches!(
+        phase.get(),
+        Phase::Calibrate | Phase::Baseline | Phase::Post | Phase::Done
+    );
+    // Only on a change (or a camera that has just come, such as a headset's eyes): a
+    // touched camera is set up again by the renderer.
+    if *was_veiled == Some(veiled) && added.is_empty() {
         return;
     }
-    if fade_level(&fade, time.elapsed_secs()) <= 0.0 {
-        next.set(Phase::Immersed);
+    *was_veiled = Some(veiled);
+    let layers = if veiled {
+        RenderLayers::layer(PANEL_LAYER)
+    } else {
+        RenderLayers::from_layers(&[0, PANEL_LAYER])
+    };
+    for (entity, mut camera) in &mut cameras {
+        camera.clear_color = if veiled {
+            ClearColorConfig::Custom(NEUTRAL)
+        } else {
+            ClearColorConfig::Default
+        };
+        commands.entity(entity).insert(layers.clone());
     }
 }
 
-fn end_after_limit(
-    settings: Res<RunSettings>,
-    time: Res<Time<Virtual>>,
-    mut since: Local<Option<Duration>>,
-    mut next: ResMut<NextState<Phase>>,
-) {
-    let Some(limit) = settings.limit else { return };
-    let start = *since.get_or_insert(time.elapsed());
-    if time.elapsed() - start >= limit {
-        info!(
-            "session: {:.1} s in the place; time is up",
-            limit.as_secs_f32()
-        );
-        next.set(Phase::Closing);
-    }
-}
-
-fn exit_when_closed(
-    fade: Option<Res<Fade>>,
-    time: Res<Time<Real>>,
-    mut exit: MessageWriter<AppExit>,
-) {
-    let Some(fade) = fade else { return };
-    if fade_level(&fade, time.elapsed_secs()) >= 1.0 {
-        exit.write(AppExit::Success);
+/// Walking and other motion wait until the place is in full view, and stop with it.
+pub fn place_in_view(phase: Res<State<Phase>>, veil_now: Res<Veil>) -> bool {
+    match phase.get() {
+        Phase::Immersion => veil_now.0 <= 0.0,
+        Phase::Closing => true,
+        _ => false,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use bevy::state::app::StatesPlugin;
-    use bevy::time::TimeUpdateStrategy;
-
-    /// The session plugin alone, with time stepped by hand 50 ms a frame.
-    fn session_app() -> App {
-        let mut app = App::new();
-        app.add_plugins((MinimalPlugins, StatesPlugin, AssetPlugin::default()))
-            .init_asset::<Mesh>()
-            .init_asset::<StandardMaterial>()
-            .init_resource::<ButtonInput<KeyCode>>()
-            .init_resource::<RenderReadiness>()
-            .insert_resource(RunSettings {
-                limit: None,
-                fade_in: true,
-            })
-            .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(
-                50,
-            )))
-            .add_plugins(plugin);
-        app.finish();
-        app.update();
-        app
-    }
-
-    #[test]
-    fn emergency_stop_ends_the_session_within_a_second_even_mid_opening() {
-        let mut app = session_app();
-        for _ in 0..5 {
-            app.update();
-        }
-        assert_eq!(
-            *app.world().resource::<State<Phase>>().get(),
-            Phase::Opening
-        );
-        app.world_mut()
-            .resource_mut::<ButtonInput<KeyCode>>()
-            .press(KeyCode::Escape);
-        let mut frames = 0;
-        while app.should_exit().is_none() && frames < 100 {
-            app.update();
-            frames += 1;
-        }
-        assert_eq!(*app.world().resource::<Closing>(), Closing::Emergency);
-        let seconds = frames as f32 * 0.05;
-        assert!(app.should_exit().is_some(), "no exit after {seconds} s");
-        assert!(seconds <= 1.0, "emergency stop took {seconds} s");
-    }
-
-    #[test]
-    fn fades_are_monotonic_and_reach_their_ends() {
-        let fade = Fade {
-            from: 0.0,
-            to: 1.0,
-            started: 10.0,
-            seconds: FADE_S,
-        };
-        let mut last = -1.0;
-        for i in 0..=40 {
-            let v = fade_level(&fade, 10.0 + i as f32 * FADE_S / 40.0);
-            assert!(v >= last, "fade went backwards at step {i}");
-            last = v;
-        }
-        assert_eq!(fade_level(&fade, 9.0), 0.0);
-        assert_eq!(fade_level(&fade, 10.0 + FADE_S), 1.0);
-        // The largest step between 90 Hz frames stays small: no visible jump.
-        let frame = 1.0 / 90.0;
-        let worst = (0..(FADE_S / frame) as usize)
-            .map(|i| {
-                fade_level(&fade, 10.0 + (i + 1) as f32 * frame)
-                    - fade_level(&fade, 10.0 + i as f32 * frame)
-            })
-            .fold(0.0, f32::max);
-        assert!(worst < 0.01, "largest per-frame change {worst}");
-    }
-}
+mod tests;

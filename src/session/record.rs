@@ -37,18 +37,36 @@ pub const EVENTS_HEADER: &str = "onset\tduration\tscene_s\tevent\tdetail";
 #[derive(Resource)]
 struct EventsFile(File);
 
+/// What the console says about the record: where it goes, how much is written, and whether
+/// writing failed.
+#[derive(Resource, Clone, Debug)]
+pub struct RecordStatus {
+    pub folder: PathBuf,
+    pub lines: u64,
+    pub failed: Option<String>,
+}
+
 pub(crate) fn plugin(app: &mut App) {
     app.add_message::<Record>().add_systems(Last, write_records);
     let Some(folder) = app.world().get_resource::<RecordFolder>().cloned() else {
         return;
+    };
+    let mut status = RecordStatus {
+        folder: folder.0.clone(),
+        lines: 0,
+        failed: None,
     };
     match open(&folder.0) {
         Ok(file) => {
             info!("record: writing {}", folder.0.join("events.tsv").display());
             app.insert_resource(EventsFile(file));
         }
-        Err(e) => error!("record: cannot write to {}: {e}", folder.0.display()),
+        Err(e) => {
+            error!("record: cannot write to {}: {e}", folder.0.display());
+            status.failed = Some(e.to_string());
+        }
     }
+    app.insert_resource(status);
 }
 
 fn open(folder: &Path) -> std::io::Result<File> {
@@ -72,8 +90,10 @@ fn write_records(
     real: Res<Time<Real>>,
     scene: Res<Time<Virtual>>,
     file: Option<ResMut<EventsFile>>,
+    status: Option<ResMut<RecordStatus>>,
 ) {
     let mut file = file;
+    let mut status = status;
     for r in records.read() {
         info!("record: {} {}", r.event, r.detail);
         if let Some(f) = file.as_mut() {
@@ -84,8 +104,15 @@ fn write_records(
                 cell(&r.event),
                 cell(&r.detail)
             );
-            if let Err(e) = f.0.write_all(line.as_bytes()).and_then(|_| f.0.flush()) {
-                error!("record: write failed: {e}");
+            let written = f.0.write_all(line.as_bytes()).and_then(|_| f.0.flush());
+            if let Some(s) = status.as_mut() {
+                match written {
+                    Ok(()) => s.lines += 1,
+                    Err(e) => {
+                        error!("record: write failed: {e}");
+                        s.failed = Some(e.to_string());
+                    }
+                }
             }
         }
     }

@@ -38,6 +38,10 @@ fn spawn_body(
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     let Some(walk) = walk else { return };
+    if !settings.body {
+        info!("walking: the immersion level draws no body");
+        return;
+    }
     let p = &settings.profile;
     let d = walk.gait.dims;
     let mut paint = |rgb, roughness| {

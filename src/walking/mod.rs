@@ -15,7 +15,7 @@ use crate::session::{Phase, Record};
 use bevy::prelude::*;
 use respite_core::walk::{BodyProfile, Gait, Route, WalkDef, WalkEvent, Walker};
 
-/// How this run walks: from the command line (and later the immersion level).
+/// How this run walks: from the command line and the immersion level.
 #[derive(Resource, Clone, Debug)]
 pub struct WalkSettings {
     pub profile: BodyProfile,
@@ -27,6 +27,8 @@ pub struct WalkSettings {
     pub vignette: Option<f32>,
     /// Begin this many seconds into the walk (pictures of the walk under way).
     pub start_at_s: f32,
+    /// Draw the walking body (the immersion level may leave it out).
+    pub body: bool,
 }
 
 impl Default for WalkSettings {
@@ -37,6 +39,7 @@ impl Default for WalkSettings {
             speed: None,
             vignette: None,
             start_at_s: 0.0,
+            body: true,
         }
     }
 }
@@ -63,7 +66,7 @@ pub(crate) fn plugin(app: &mut App) {
             Update,
             (
                 change_pace,
-                follow_path.run_if(not(in_state(Phase::Opening))),
+                follow_path.run_if(crate::session::place_in_view),
                 record_walk_events,
                 carry_rig,
             )
@@ -198,7 +201,7 @@ fn record_walk_events(
 fn carry_rig(walk: Option<Res<Walk>>, mut rigs: Query<(&Rig, &mut Transform)>) {
     let Some(walk) = walk else { return };
     let (at, _) = walk.walker.ground(&walk.route);
-    let rotation = Quat::from_rotation_y(-walk.walker.view_yaw);
+    let yaw = walk.walker.view_yaw;
     let bob = if walk.def.head_bob {
         // 1.5 cm at each step, only when asked for.
         0.015
@@ -210,6 +213,7 @@ fn carry_rig(walk: Option<Res<Walk>>, mut rigs: Query<(&Rig, &mut Transform)>) {
         0.0
     };
     for (rig, mut t) in &mut rigs {
+        let rotation = rig.turn(yaw);
         t.translation = Vec3::from(at) + Vec3::Y * bob + rotation * rig.lift;
         t.rotation = rotation;
     }

@@ -4,10 +4,8 @@
 //! comes and goes with the same ease as the walking.
 
 use super::{Walk, WalkSystems};
-use crate::display::{Head, veil};
-use bevy::asset::RenderAssetUsages;
+use crate::display::{Head, field_ring, veil};
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
-use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 
 pub(super) fn plugin(app: &mut App) {
@@ -24,50 +22,6 @@ const DEPTH: f32 = 0.2;
 const CLEAR_DEG: f32 = 30.0;
 const DIM_DEG: f32 = 50.0;
 
-/// A flat ring facing the eyes: transparent inside, dim towards its outer edge.
-fn ring() -> Mesh {
-    let seg = 48;
-    let radii = [
-        DEPTH * CLEAR_DEG.to_radians().tan(),
-        DEPTH * ((CLEAR_DEG + DIM_DEG) / 2.0).to_radians().tan(),
-        DEPTH * DIM_DEG.to_radians().tan(),
-        DEPTH * 80f32.to_radians().tan(),
-    ];
-    let alpha = [0.0, 0.45, 1.0, 1.0];
-    let mut positions = Vec::new();
-    let mut colors = Vec::new();
-    for k in 0..seg {
-        let a = k as f32 / seg as f32 * std::f32::consts::TAU;
-        for (r, al) in radii.iter().zip(alpha) {
-            positions.push([r * a.cos(), r * a.sin(), -DEPTH]);
-            colors.push([1.0, 1.0, 1.0, al]);
-        }
-    }
-    let mut indices = Vec::new();
-    let rings = radii.len() as u32;
-    for k in 0..seg as u32 {
-        let n = (k + 1) % seg as u32;
-        for j in 0..rings - 1 {
-            let (a, b, c, d) = (
-                k * rings + j,
-                k * rings + j + 1,
-                n * rings + j,
-                n * rings + j + 1,
-            );
-            indices.extend([a, c, b, b, c, d]);
-        }
-    }
-    let normals = vec![[0.0, 0.0, 1.0]; positions.len()];
-    Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::default(),
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
-    .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, colors)
-    .with_inserted_indices(Indices::U32(indices))
-}
-
 fn fit_vignette(
     add: On<Add, Head>,
     walk: Option<Res<Walk>>,
@@ -83,7 +37,7 @@ fn fit_vignette(
     commands.entity(add.entity).with_child((
         Name::new("Comfort vignette"),
         Vignette(material.clone()),
-        Mesh3d(meshes.add(ring())),
+        Mesh3d(meshes.add(field_ring(DEPTH, CLEAR_DEG, DIM_DEG))),
         MeshMaterial3d(material),
         NotShadowCaster,
         NotShadowReceiver,

@@ -16,6 +16,7 @@ fn a_timed_run_fades_out_and_exits_by_itself() {
             "0.05",
             "--size",
             "480x270",
+            "--no-ratings",
         ])
         .output()
         .unwrap();

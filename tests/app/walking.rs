@@ -36,7 +36,7 @@ fn a_walk_runs_in_the_window_and_its_record_is_written_as_it_happens() {
     .unwrap();
     let out = respite()
         .args(["run", "--scene", "forest_trail_walk", "--display", "flat"])
-        .args(["--size", "256x144", "--minutes", "0.25"])
+        .args(["--size", "256x144", "--minutes", "0.25", "--no-ratings"])
         .arg("--scenes-dir")
         .arg(scenes.path())
         .arg("--body")
@@ -91,9 +91,10 @@ fn a_walk_runs_in_the_window_and_its_record_is_written_as_it_happens() {
     assert_eq!(
         names,
         [
-            "phase=Opening",
-            "phase=Immersed",
-            "phase=Closing how=Planned"
+            "phase=Calibrate",
+            "phase=Immersion",
+            "phase=Closing how=Planned",
+            "phase=Done how=Planned"
         ],
         "{events}"
     );

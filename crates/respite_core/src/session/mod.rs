@@ -5,6 +5,7 @@
 pub mod gaze;
 pub mod immersion;
 pub mod rating;
+pub mod script;
 
 pub use gaze::Dwell;
 pub use immersion::{AudioStage, ImmersionLevel, ImmersionLevels, Stereo};

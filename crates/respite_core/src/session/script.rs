@@ -1,0 +1,129 @@
+//! A scripted patient and therapist for tests and demonstrations (`--autopilot FILE`): each
+//! step waits for a moment of the session (a phase, a question, seconds in the place), then
+//! looks at an answer, presses keys, or saves a picture of a window. Driving the app through
+//! the same inputs a person uses is what lets a test run a whole session end to end.
+
+use crate::error::{SpecError, SpecErrors};
+use crate::locate::FieldPath;
+use crate::scene::Checker;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub on: Trigger,
+    /// Real seconds to wait after the moment comes.
+    #[serde(default)]
+    pub wait_s: f32,
+    pub act: Act,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub enum Trigger {
+    /// The session enters this phase (`Calibrate`, `Baseline`, `Immersion`, `Closing`,
+    /// `Post`).
+    Phase(String),
+    /// This question is on the panel (`baseline`, `minute_5`, `post`, `asked_1`).
+    Question(String),
+    /// This many seconds of scene time in the place.
+    InPlaceS(f32),
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub enum Act {
+    /// Rest the gaze on this value's button until the question is answered.
+    Look(u8),
+    /// Press these keys one after another (`Digit4`, `Enter`, `F1`, `Space`, `Escape`,
+    /// `ArrowLeft`, `KeyP`, …).
+    Keys(Vec<String>),
+    /// Save a PNG of a window.
+    Shot(Window, String),
+    /// Tell the console the therapist typed this answer (`None` skips the question).
+    Say(Option<u8>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Window {
+    Patient,
+    Console,
+}
+
+/// The key names a script may press.
+pub const KEYS: &[&str] = &[
+    "Digit0", "Digit1", "Digit2", "Digit3", "Digit4", "Digit5", "Digit6", "Digit7", "Digit8",
+    "Digit9", "Enter", "Space", "Escape", "ArrowLeft", "ArrowRight", "F1", "F2", "F3", "F4",
+    "F5", "F6", "F7", "F8", "KeyP", "KeyR", "KeyY", "KeyN", "PageUp", "PageDown",
+];
+
+const PHASES: [&str; 6] = ["Calibrate", "Baseline", "Immersion", "Closing", "Post", "Done"];
+
+pub fn parse(file: &Path, src: &str) -> Result<Vec<Step>, SpecErrors> {
+    let steps: Vec<Step> = ron::from_str(src).map_err(|e| {
+        SpecError::new(
+            file,
+            e.span.start.line,
+            e.span.start.col,
+            e.code.to_string(),
+        )
+    })?;
+    let mut c = Checker::new(file, src);
+    for (i, step) in steps.iter().enumerate() {
+        let at = FieldPath::default().index(i);
+        c.range(&at.field("wait_s"), step.wait_s, 0.0..=3_600.0, " s");
+        if let Trigger::Phase(p) = &step.on
+            && !PHASES.contains(&p.as_str())
+        {
+            c.fail(
+                &at.field("on"),
+                format!("'{p}' is not a phase; one of {}", PHASES.join(", ")),
+            );
+        }
+        if let Act::Keys(keys) = &step.act {
+            for k in keys {
+                if !KEYS.contains(&k.as_str()) {
+                    c.fail(
+                        &at.field("act"),
+                        format!("'{k}' is not a key a script may press; one of {}", KEYS.join(", ")),
+                    );
+                }
+            }
+        }
+    }
+    c.finish()?;
+    Ok(steps)
+}
+
+pub fn load(file: &Path) -> Result<Vec<Step>, SpecErrors> {
+    let src = std::fs::read_to_string(file)
+        .map_err(|e| SpecError::new(file, 0, 0, format!("cannot read the file: {e}")))?;
+    parse(file, &src)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_script_reads_and_its_mistakes_are_placed() {
+        let ok = parse(
+            Path::new("s.ron"),
+            r#"[
+                (on: Question("baseline"), wait_s: 0.5, act: Look(6)),
+                (on: InPlaceS(30.0), act: Keys(["F1"])),
+                (on: Phase("Post"), act: Shot(Console, "c.png")),
+            ]"#,
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 3);
+        assert_eq!(ok[1].wait_s, 0.0);
+        let e = parse(
+            Path::new("s.ron"),
+            "[\n (on: Phase(\"Lunch\"), act: Keys([\"F9\"])),\n]",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("s.ron:2:") && e.contains("'Lunch' is not a phase"), "{e}");
+        assert!(e.contains("'F9' is not a key"), "{e}");
+    }
+}

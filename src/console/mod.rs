@@ -1,0 +1,436 @@
+//! The therapist's console (bevy_egui): on a screen it is a second window, so the patient's
+//! stays clean; with a headset it is a panel beside the mirror of the headset's view. It
+//! shows where the session stands (phase, time in the place and left, headset, sound, the
+//! record being written), runs it (start, pause, resume, end, the emergency stop, recentre),
+//! asks ratings now and takes the patient's spoken answer, sets markers with editable labels,
+//! and the volume and walking pace. All of it goes through the same messages the keys use.
+
+use crate::ActiveScene;
+use crate::audio::{SoundReport, Volume};
+use crate::display::{ActiveDisplay, DisplayReport};
+use crate::session::autopilot::ConsoleWindow;
+use crate::session::markers::{Markers, SetMarker};
+use crate::session::panel::Asking;
+use crate::session::record::RecordStatus;
+use crate::session::{ConsoleTyping, Phase, RunSettings, SessionClock, SessionCommand, TherapistAnswer};
+use crate::walking::Walk;
+use bevy::camera::RenderTarget;
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy::window::{WindowRef, WindowResolution};
+use bevy_egui::egui::{self, Color32, RichText};
+use bevy_egui::{
+    EguiContexts, EguiGlobalSettings, EguiPlugin, EguiPrimaryContextPass, PrimaryEguiContext,
+};
+use respite_core::session::{ImmersionLevel, Scale};
+
+/// What the console shows about this run that the App knows from its start.
+#[derive(Resource, Clone, Debug)]
+pub struct ConsoleInfo {
+    pub participant: Option<String>,
+    pub level: ImmersionLevel,
+}
+
+/// The console's own editing state.
+#[derive(Resource, Default)]
+struct Edits {
+    spoken: String,
+    question: String,
+    volume_db: f32,
+}
+
+/// Keyboard shortcuts, as listed in the console and the README.
+pub const SHORTCUTS: [(&str, &str); 8] = [
+    ("Esc or Space", "emergency stop (any window; Space not while typing)"),
+    ("F1–F8", "set the marker with that label"),
+    ("P", "pause or resume"),
+    ("R", "recentre the view"),
+    ("0–9, ← →", "light an answer (1 then 0 quickly = 10)"),
+    ("Enter", "confirm the lit answer"),
+    ("↑ ↓", "walking pace ±0.1 m/s"),
+    ("Page Up / Down", "tilt the screen view"),
+];
+
+pub(crate) fn plugin(app: &mut App) {
+    app.add_plugins(EguiPlugin::default())
+        .insert_resource(EguiGlobalSettings {
+            auto_create_primary_context: false,
+            ..default()
+        })
+        .init_resource::<Edits>()
+        .init_resource::<ConsoleTyping>()
+        .add_systems(Startup, open_console)
+        .add_systems(EguiPrimaryContextPass, draw_console)
+        .add_systems(Update, keys_for_the_therapist);
+}
+
+/// A second window on a screen; beside the mirror in the desktop window with a headset.
+fn open_console(
+    mut commands: Commands,
+    display: Option<Res<DisplayReport>>,
+    mirrors: Query<Entity, (With<Camera3d>, Without<bevy_mod_xr::camera::XrCamera>)>,
+) {
+    if display.is_some_and(|d| d.active == ActiveDisplay::Xr) {
+        if let Some(mirror) = mirrors.iter().next() {
+            commands.entity(mirror).insert(PrimaryEguiContext);
+        }
+        return;
+    }
+    let window = commands
+        .spawn((
+            Name::new("Console window"),
+            ConsoleWindow,
+            Window {
+                title: "Respite: therapist console".into(),
+                resolution: WindowResolution::new(560, 900),
+                ..default()
+            },
+        ))
+        .id();
+    commands.spawn((
+        Name::new("Console camera"),
+        Camera2d,
+        Camera {
+            clear_color: ClearColorConfig::Custom(Color::srgb(0.1, 0.11, 0.12)),
+            ..default()
+        },
+        RenderTarget::Window(WindowRef::Entity(window)),
+        PrimaryEguiContext,
+    ));
+}
+
+/// P pauses or resumes; R recentres.
+fn keys_for_the_therapist(
+    keys: Res<ButtonInput<KeyCode>>,
+    typing: Res<ConsoleTyping>,
+    time: Res<Time<Virtual>>,
+    mut commands: MessageWriter<SessionCommand>,
+) {
+    if typing.0 {
+        return;
+    }
+    if keys.just_pressed(KeyCode::KeyP) {
+        commands.write(if time.is_paused() {
+            SessionCommand::Resume
+        } else {
+            SessionCommand::Pause
+        });
+    }
+    if keys.just_pressed(KeyCode::KeyR) {
+        commands.write(SessionCommand::Recenter);
+    }
+}
+
+fn mmss(seconds: f32) -> String {
+    let s = seconds.max(0.0).round() as u32;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// Everything the console reads.
+#[derive(SystemParam)]
+struct Status<'w> {
+    scene: Res<'w, ActiveScene>,
+    info: Option<Res<'w, ConsoleInfo>>,
+    settings: Res<'w, RunSettings>,
+    phase: Res<'w, State<Phase>>,
+    clock: Res<'w, SessionClock>,
+    time: Res<'w, Time<Virtual>>,
+    display: Option<Res<'w, DisplayReport>>,
+    sound: Res<'w, SoundReport>,
+    record: Option<Res<'w, RecordStatus>>,
+    asking: Option<Res<'w, Asking>>,
+}
+
+fn draw_console(
+    mut contexts: EguiContexts,
+    mut edits: ResMut<Edits>,
+    mut typing: ResMut<ConsoleTyping>,
+    status: Status,
+    mut markers: ResMut<Markers>,
+    mut volume: ResMut<Volume>,
+    walk: Option<ResMut<Walk>>,
+    mut commands: MessageWriter<SessionCommand>,
+    mut answers: MessageWriter<TherapistAnswer>,
+    mut set_marker: MessageWriter<SetMarker>,
+) -> Result {
+    let Status {
+        scene,
+        info,
+        settings,
+        phase,
+        clock,
+        time,
+        display,
+        sound,
+        record,
+        asking,
+    } = status;
+    let ctx = contexts.ctx_mut()?.clone();
+    typing.0 = ctx.egui_wants_keyboard_input();
+    let xr = display
+        .as_ref()
+        .is_some_and(|d| d.active == ActiveDisplay::Xr);
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "console".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    );
+    let body = |ui: &mut egui::Ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.heading("Respite: therapist console");
+            let level = info.as_ref().map(|i| i.level.clone());
+            ui.label(format!(
+                "Participant {}  ·  scene {}  ·  level {}",
+                info.as_ref()
+                    .and_then(|i| i.participant.clone())
+                    .unwrap_or_else(|| "(none)".into()),
+                scene.name,
+                level.as_ref().map_or("?", |l| l.name.as_str())
+            ));
+            ui.separator();
+
+            // Where the session stands.
+            let in_place = clock.in_place_s(&time);
+            let planned = settings.plan.minutes * 60.0;
+            let state = if time.is_paused() {
+                format!("{:?} (paused)", phase.get())
+            } else {
+                format!("{:?}", phase.get())
+            };
+            egui::Grid::new("status").num_columns(2).show(ui, |ui| {
+                ui.label("Phase");
+                ui.label(RichText::new(state).strong());
+                ui.end_row();
+                ui.label("In the place");
+                ui.label(format!(
+                    "{} of {}  ({} left)",
+                    mmss(in_place),
+                    mmss(planned),
+                    mmss(planned - in_place)
+                ));
+                ui.end_row();
+                ui.label("Display");
+                ui.label(match display.as_deref() {
+                    Some(d) if d.active == ActiveDisplay::Xr => format!(
+                        "headset: {} on {}",
+                        d.runtime.as_deref().unwrap_or("?"),
+                        d.system.as_deref().unwrap_or("?")
+                    ),
+                    Some(d) => match &d.fallback_reason {
+                        Some(why) => format!("screen (no headset: {why})"),
+                        None => "screen".into(),
+                    },
+                    None => "?".into(),
+                });
+                ui.end_row();
+                ui.label("Sound");
+                ui.label(match (&sound.level, sound.device_playing) {
+                    (None, _) => "none in this scene".to_string(),
+                    (Some(_), Some(false)) => "no audio device: silent".to_string(),
+                    (Some(l), Some(true)) => format!("playing, {}", l.describe()),
+                    (Some(_), None) => "starting".to_string(),
+                });
+                ui.end_row();
+                ui.label("Data");
+                ui.label(match record.as_deref() {
+                    Some(r) if r.failed.is_some() => format!(
+                        "NOT SAVED: {}",
+                        r.failed.as_deref().unwrap_or_default()
+                    ),
+                    Some(r) => format!("{} events written to {}", r.lines, r.folder.display()),
+                    None => "not recorded (no --record or --participant)".into(),
+                });
+                ui.end_row();
+            });
+            if let Some(alert) = &clock.alert {
+                ui.colored_label(Color32::from_rgb(240, 190, 90), alert);
+                ui.horizontal(|ui| {
+                    if ui.button("Stop the session").clicked() {
+                        commands.write(SessionCommand::End);
+                    }
+                    if ui.button("Continue").clicked() {
+                        commands.write(SessionCommand::Resume);
+                    }
+                });
+            }
+            ui.separator();
+
+            // Running it.
+            let stop = egui::Button::new(
+                RichText::new("EMERGENCY STOP  (Esc / Space)")
+                    .size(20.0)
+                    .color(Color32::WHITE),
+            )
+            .fill(Color32::from_rgb(170, 40, 40))
+            .min_size(egui::vec2(ui.available_width(), 44.0));
+            if ui.add(stop).clicked() {
+                commands.write(SessionCommand::Emergency);
+            }
+            ui.horizontal(|ui| {
+                if *phase.get() == Phase::Calibrate && ui.button("Start now").clicked() {
+                    commands.write(SessionCommand::StartNow);
+                }
+                if time.is_paused() {
+                    if ui.button("Resume (P)").clicked() {
+                        commands.write(SessionCommand::Resume);
+                    }
+                } else if ui.button("Pause (P)").clicked() {
+                    commands.write(SessionCommand::Pause);
+                }
+                if *phase.get() == Phase::Immersion && ui.button("End session").clicked() {
+                    commands.write(SessionCommand::End);
+                }
+                if ui.button("Recentre (R)").clicked() {
+                    commands.write(SessionCommand::Recenter);
+                }
+            });
+            ui.separator();
+
+            // Ratings.
+            ui.label(RichText::new("Ratings").strong());
+            match asking.as_deref() {
+                Some(a) if a.chosen.is_none() => {
+                    ui.label(format!(
+                        "On the panel: {} ({}) — \"{}\"",
+                        a.timepoint,
+                        a.scale.code(),
+                        a.scale.question()
+                    ));
+                    ui.horizontal(|ui| {
+                        ui.label("Patient says:");
+                        let field = ui.add(
+                            egui::TextEdit::singleline(&mut edits.spoken).desired_width(60.0),
+                        );
+                        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                        let parsed = parse_spoken(&edits.spoken, &a.scale);
+                        if (ui.button("Enter").clicked() || entered) && parsed.is_some() {
+                            answers.write(TherapistAnswer(parsed));
+                            edits.spoken.clear();
+                        }
+                        if ui.button("Skip").clicked() {
+                            answers.write(TherapistAnswer(None));
+                            edits.spoken.clear();
+                        }
+                    });
+                }
+                _ => {
+                    ui.label("No question on the panel.");
+                }
+            }
+            let in_place_now = *phase.get() == Phase::Immersion;
+            ui.add_enabled_ui(in_place_now, |ui| {
+                ui.horizontal(|ui| {
+                    if ui.button("Ask pain now").clicked() {
+                        commands.write(SessionCommand::Ask(Scale::Nrs));
+                    }
+                    if ui.button("Ask sickness (FMS)").clicked() {
+                        commands.write(SessionCommand::Ask(Scale::Fms));
+                    }
+                });
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut edits.question)
+                            .hint_text("a yes/no question")
+                            .desired_width(260.0),
+                    );
+                    if ui.button("Ask").clicked() && !edits.question.trim().is_empty() {
+                        commands.write(SessionCommand::Ask(Scale::YesNo(
+                            edits.question.trim().to_string(),
+                        )));
+                        edits.question.clear();
+                    }
+                });
+            });
+            ui.separator();
+
+            // Markers.
+            ui.label(RichText::new(format!("Markers ({} set)", markers.count)).strong());
+            for i in 0..markers.labels.len() {
+                ui.horizontal(|ui| {
+                    if ui.button(format!("F{}", i + 1)).clicked() {
+                        set_marker.write(SetMarker(i));
+                    }
+                    ui.add(egui::TextEdit::singleline(&mut markers.labels[i]).desired_width(300.0));
+                });
+            }
+            ui.separator();
+
+            // Sound and pace.
+            ui.label(RichText::new("Adjust").strong());
+            edits.volume_db = volume.0;
+            ui.add(
+                egui::Slider::new(&mut edits.volume_db, -30.0..=6.0)
+                    .text("volume, dB")
+                    .step_by(1.0),
+            );
+            if edits.volume_db != volume.0 {
+                volume.0 = edits.volume_db;
+            }
+            if let Some(mut walk) = walk {
+                let mut pace = walk.walker.cruise();
+                let (lo, hi) = respite_core::walk::SPEEDS.into_inner();
+                ui.add(egui::Slider::new(&mut pace, lo..=hi).text("walking pace, m/s").step_by(0.1));
+                if (pace - walk.walker.cruise()).abs() > 1e-3 {
+                    walk.walker.set_cruise(pace);
+                }
+            }
+            if let Some(level) = &level {
+                ui.label(format!(
+                    "Level {}: field {}°, {}, motion {}, sound {}, body {}, gaze-reactive life {}",
+                    level.name,
+                    level.fov_deg,
+                    format!("{:?}", level.stereo).to_lowercase(),
+                    level.motion,
+                    format!("{:?}", level.audio).to_lowercase(),
+                    if level.body { "on" } else { "off" },
+                    if level.interactive { "on" } else { "off" },
+                ));
+            }
+            ui.separator();
+            ui.label(RichText::new("Keys").strong());
+            egui::Grid::new("keys").num_columns(2).show(ui, |ui| {
+                for (k, what) in SHORTCUTS {
+                    ui.monospace(k);
+                    ui.label(what);
+                    ui.end_row();
+                }
+            });
+        });
+    };
+    if xr {
+        egui::Panel::right("console")
+            .default_size(420.0)
+            .show(&mut root, |ui| body(ui));
+    } else {
+        egui::CentralPanel::default().show(&mut root, |ui| body(ui));
+    }
+    Ok(())
+}
+
+/// A spoken answer as typed: a number on the scale, or yes/no for a yes/no question.
+fn parse_spoken(text: &str, scale: &Scale) -> Option<u8> {
+    let t = text.trim().to_ascii_lowercase();
+    match (scale, t.as_str()) {
+        (Scale::YesNo(_), "y" | "yes") => Some(1),
+        (Scale::YesNo(_), "n" | "no") => Some(0),
+        _ => t.parse().ok().filter(|v| scale.values().contains(v)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_answer_must_be_on_the_scale() {
+        assert_eq!(parse_spoken(" 7 ", &Scale::Nrs), Some(7));
+        assert_eq!(parse_spoken("11", &Scale::Nrs), None);
+        assert_eq!(parse_spoken("15", &Scale::Fms), Some(15));
+        assert_eq!(parse_spoken("seven", &Scale::Nrs), None);
+        let q = Scale::YesNo("Warm enough?".into());
+        assert_eq!(parse_spoken("Yes", &q), Some(1));
+        assert_eq!(parse_spoken("0", &q), Some(0));
+    }
+}

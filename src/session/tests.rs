@@ -1,0 +1,329 @@
+//! The session's flow with time stepped by hand, 50 ms a frame: no window, no GPU.
+
+use super::panel::{Asking, GazeOverride};
+use super::record::RecordFolder;
+use super::*;
+use crate::display::{Pointer, Recenter};
+use bevy::state::app::StatesPlugin;
+use bevy::time::TimeUpdateStrategy;
+use bevy::transform::TransformPlugin;
+
+const STEP_S: f32 = 0.05;
+
+fn session_app(plan: SessionPlan, folder: &std::path::Path) -> App {
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        StatesPlugin,
+        TransformPlugin,
+        AssetPlugin::default(),
+    ))
+    .init_asset::<Mesh>()
+    .init_asset::<StandardMaterial>()
+    .init_asset::<Image>()
+    .init_resource::<ButtonInput<KeyCode>>()
+    .init_resource::<RenderReadiness>()
+    .init_resource::<Pointer>()
+    .add_message::<Recenter>()
+    .insert_resource(RecordFolder(folder.to_path_buf()))
+    .insert_resource(RunSettings {
+        plan,
+        ratings: true,
+        show_only: false,
+    })
+    .insert_resource(TimeUpdateStrategy::ManualDuration(
+        std::time::Duration::from_secs_f32(STEP_S),
+    ))
+    .add_plugins(plugin);
+    app.world_mut().spawn((
+        Head,
+        Transform::from_xyz(0.0, 1.2, 0.0),
+        GlobalTransform::from_xyz(0.0, 1.2, 0.0),
+    ));
+    app.finish();
+    app.update();
+    app
+}
+
+fn phase(app: &App) -> Phase {
+    *app.world().resource::<State<Phase>>().get()
+}
+
+/// Runs frames until `until` holds (or `max_s` passes); the seconds it took.
+fn run_until(app: &mut App, max_s: f32, until: impl Fn(&App) -> bool) -> f32 {
+    let mut t = 0.0;
+    while !until(app) && t < max_s {
+        app.update();
+        t += STEP_S;
+    }
+    assert!(until(app), "not reached in {max_s} s; phase {:?}", phase(app));
+    t
+}
+
+fn command(app: &mut App, c: SessionCommand) {
+    app.world_mut().write_message(c);
+    app.update();
+}
+
+fn answer(app: &mut App, value: u8) {
+    run_until(app, 2.0, |a| a.world().contains_resource::<Asking>());
+    app.world_mut().write_message(TherapistAnswer(Some(value)));
+    app.update();
+}
+
+fn press(app: &mut App, key: KeyCode) {
+    app.world_mut()
+        .resource_mut::<ButtonInput<KeyCode>>()
+        .press(key);
+    app.update();
+    let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+    keys.release(key);
+    keys.clear();
+}
+
+fn events(folder: &std::path::Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(folder.join("events.tsv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').map(String::from).collect())
+        .collect()
+}
+
+fn short_plan() -> SessionPlan {
+    SessionPlan {
+        minutes: 0.2,
+        rate_every_min: Some(0.1),
+        fms_every_min: None,
+        fms_pause_at: 10,
+        max_minutes: 5.0,
+    }
+}
+
+/// Brings a fresh session to `target`, answering what it asks on the way.
+fn reach(app: &mut App, target: Phase) {
+    let order = [
+        Phase::Calibrate,
+        Phase::Baseline,
+        Phase::Immersion,
+        Phase::Closing,
+        Phase::Post,
+    ];
+    for p in order {
+        if phase(app) == target {
+            return;
+        }
+        assert_eq!(phase(app), p);
+        match p {
+            Phase::Calibrate => command(app, SessionCommand::StartNow),
+            Phase::Baseline => answer(app, 5),
+            Phase::Immersion => command(app, SessionCommand::End),
+            _ => {}
+        }
+        run_until(app, FADE_S + 1.0, |a| phase(a) != p);
+    }
+    assert_eq!(phase(app), target);
+}
+
+#[test]
+fn the_emergency_stop_ends_every_state_within_a_second() {
+    for target in [
+        Phase::Calibrate,
+        Phase::Baseline,
+        Phase::Immersion,
+        Phase::Closing,
+        Phase::Post,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = session_app(short_plan(), dir.path());
+        reach(&mut app, target);
+        if target == Phase::Closing {
+            // A second into a planned closing.
+            for _ in 0..20 {
+                app.update();
+            }
+            assert_eq!(phase(&app), Phase::Closing);
+        }
+        press(&mut app, KeyCode::Escape);
+        let took = run_until(&mut app, 3.0, |a| a.should_exit().is_some());
+        assert!(took <= 1.0, "{target:?}: the stop took {took} s");
+        assert_eq!(*app.world().resource::<Closing>(), Closing::Emergency);
+        let rows = events(dir.path());
+        let stop = rows
+            .iter()
+            .find(|r| r[3] == "emergency_stop")
+            .unwrap_or_else(|| panic!("{target:?}: no stop recorded: {rows:?}"));
+        assert_eq!(stop[4], format!("phase={target:?}"));
+        let end = rows
+            .iter()
+            .find(|r| r[3] == "session_end")
+            .unwrap_or_else(|| panic!("{target:?}: no end recorded: {rows:?}"));
+        assert!(end[4].starts_with("how=Emergency completed=false"), "{end:?}");
+        // No post rating after an emergency.
+        assert!(!rows.iter().any(|r| r[4] == "phase=Post") || target == Phase::Post);
+    }
+}
+
+#[test]
+fn space_stops_too_but_not_while_the_therapist_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = session_app(short_plan(), dir.path());
+    app.insert_resource(ConsoleTyping(true));
+    press(&mut app, KeyCode::Space);
+    assert_eq!(*app.world().resource::<Closing>(), Closing::Planned);
+    press(&mut app, KeyCode::Escape);
+    assert_eq!(*app.world().resource::<Closing>(), Closing::Emergency);
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = session_app(short_plan(), dir.path());
+    press(&mut app, KeyCode::Space);
+    assert_eq!(*app.world().resource::<Closing>(), Closing::Emergency);
+}
+
+#[test]
+fn a_whole_session_runs_its_states_in_order_with_every_rating_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = session_app(short_plan(), dir.path());
+    assert_eq!(phase(&app), Phase::Calibrate);
+    // A steady head completes the calibration by itself.
+    let took = run_until(&mut app, 5.0, |a| phase(a) == Phase::Baseline);
+    assert!((CALIBRATE_S - 0.1..CALIBRATE_S + 0.3).contains(&took), "{took}");
+
+    // Baseline by gaze: the look rests on 6 until its ring fills.
+    run_until(&mut app, 1.0, |a| a.world().contains_resource::<Asking>());
+    app.world_mut().resource_mut::<GazeOverride>().0 = Some(6);
+    let took = run_until(&mut app, 4.0, |a| phase(a) == Phase::Immersion);
+    assert!(took >= 1.5, "chosen after only {took} s of looking");
+
+    // The scheduled minute: two keys and Enter.
+    run_until(&mut app, 10.0, |a| {
+        a.world()
+            .get_resource::<Asking>()
+            .is_some_and(|q| q.chosen.is_none())
+    });
+    press(&mut app, KeyCode::Digit3);
+    press(&mut app, KeyCode::Enter);
+    // A marker, then time runs out; the post rating comes after the closing fade.
+    press(&mut app, KeyCode::F4);
+    run_until(&mut app, 15.0, |a| phase(a) == Phase::Post);
+    answer(&mut app, 2);
+    run_until(&mut app, 2.0, |a| a.should_exit().is_some());
+
+    let rows = events(dir.path());
+    let of = |event: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r[3] == event)
+            .map(|r| r[4].clone())
+            .collect()
+    };
+    assert_eq!(
+        of("phase"),
+        [
+            "phase=Calibrate",
+            "phase=Baseline",
+            "phase=Immersion",
+            "phase=Closing how=Planned",
+            "phase=Post",
+            "phase=Done how=Planned"
+        ]
+    );
+    let ratings = of("rating");
+    assert_eq!(ratings.len(), 3, "{ratings:?}");
+    assert!(ratings[0].starts_with("timepoint=baseline scale=nrs value=6 by=patient via=gaze"));
+    assert!(ratings[1].starts_with("timepoint=minute_0 scale=nrs value=3 by=patient via=keys"), "{}", ratings[1]);
+    assert!(ratings[2].starts_with("timepoint=post scale=nrs value=2 by=therapist via=console"));
+    let latency: f32 = ratings[0]
+        .split("latency_s=")
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1.9..3.0).contains(&latency), "gaze latency {latency}");
+    assert_eq!(of("marker"), ["key=F4 label=\"tDCS on\""]);
+    assert!(of("calibrate")[0].starts_with("eye_height_m=1.200"));
+    assert!(of("session_end")[0].starts_with("how=Planned completed=true in_place_s=12"));
+    // Every line is on disk as it happens: onsets only grow.
+    let onsets: Vec<f32> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(onsets.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn a_sickness_answer_over_the_limit_pauses_for_the_therapist() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = SessionPlan {
+        rate_every_min: None,
+        fms_every_min: Some(0.05),
+        fms_pause_at: 12,
+        ..short_plan()
+    };
+    let mut app = session_app(plan, dir.path());
+    reach(&mut app, Phase::Immersion);
+    answer(&mut app, 4);
+    assert!(!app.world().resource::<Time<Virtual>>().is_paused());
+    run_until(&mut app, 10.0, |a| {
+        a.world()
+            .get_resource::<Asking>()
+            .is_some_and(|q| q.chosen.is_none() && q.timepoint == Timepoint::Minute(0))
+    });
+    app.world_mut().write_message(TherapistAnswer(Some(14)));
+    app.update();
+    app.update();
+    assert!(app.world().resource::<Time<Virtual>>().is_paused());
+    let alert = app.world().resource::<SessionClock>().alert.clone().unwrap();
+    assert!(alert.contains("Sickness 14 of 20 (limit 12)"), "{alert}");
+    // Paused: the place's clock stands still.
+    let before = app.world().resource::<SessionClock>().in_place_s(app.world().resource());
+    for _ in 0..40 {
+        app.update();
+    }
+    let after = app.world().resource::<SessionClock>().in_place_s(app.world().resource());
+    assert_eq!(before, after);
+    command(&mut app, SessionCommand::Resume);
+    app.update();
+    assert!(!app.world().resource::<Time<Virtual>>().is_paused());
+    let rows = events(dir.path());
+    assert!(rows.iter().any(|r| r[3] == "pause" && r[4].starts_with("by=sickness_check fms=14")));
+}
+
+#[test]
+fn the_session_ends_at_its_maximum_length_even_while_paused() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = SessionPlan {
+        minutes: 1.0,
+        rate_every_min: None,
+        max_minutes: 0.1,
+        ..short_plan()
+    };
+    let mut app = session_app(plan, dir.path());
+    reach(&mut app, Phase::Immersion);
+    command(&mut app, SessionCommand::Pause);
+    let took = run_until(&mut app, 10.0, |a| phase(a) == Phase::Closing);
+    assert!((5.5..6.5).contains(&took), "{took}");
+    assert_eq!(*app.world().resource::<Closing>(), Closing::TimeLimit);
+}
+
+#[test]
+fn fades_are_monotonic_and_reach_their_ends() {
+    let fade = Fade {
+        from: 0.0,
+        to: 1.0,
+        started: 10.0,
+        seconds: FADE_S,
+    };
+    let mut last = -1.0;
+    for i in 0..=40 {
+        let v = fade_level(&fade, 10.0 + i as f32 * FADE_S / 40.0);
+        assert!(v >= last, "fade went backwards at step {i}");
+        last = v;
+    }
+    assert_eq!(fade_level(&fade, 9.0), 0.0);
+    assert_eq!(fade_level(&fade, 10.0 + FADE_S), 1.0);
+    // The largest step between 90 Hz frames stays small: no visible jump.
+    let frame = 1.0 / 90.0;
+    let worst = (0..(FADE_S / frame) as usize)
+        .map(|i| {
+            fade_level(&fade, 10.0 + (i + 1) as f32 * frame)
+                - fade_level(&fade, 10.0 + i as f32 * frame)
+        })
+        .fold(0.0, f32::max);
+    assert!(worst < 0.01, "largest per-frame change {worst}");
+}
