@@ -280,21 +280,22 @@ fn emergency_stop(
     ));
     *closing = Closing::Emergency;
     stops.write(EmergencyStop);
-    match phase.get() {
+    if *phase.get() == Phase::Post {
         // Already neutral and quiet: end now.
-        Phase::Post => next.set(Phase::Done),
-        // Mid-fade: carry on from where the picture is, within the second.
-        Phase::Closing => {
-            let now = time.elapsed_secs();
-            let from = fade.map_or(1.0, |f| fade_level(&f, now));
-            cmds.insert_resource(Fade {
-                from,
-                to: 1.0,
-                started: now,
-                seconds: EMERGENCY_FADE_S,
-            });
-        }
-        _ => next.set(Phase::Closing),
+        next.set(Phase::Done);
+        return;
+    }
+    // The fade starts on this very frame, from wherever the picture is.
+    let now = time.elapsed_secs();
+    let from = fade.map_or(1.0, |f| fade_level(&f, now));
+    cmds.insert_resource(Fade {
+        from,
+        to: 1.0,
+        started: now,
+        seconds: EMERGENCY_FADE_S,
+    });
+    if *phase.get() != Phase::Closing {
+        next.set(Phase::Closing);
     }
 }
 
@@ -542,13 +543,14 @@ fn begin_closing(
     time: Res<Time<Real>>,
     mut virtual_time: ResMut<Time<Virtual>>,
 ) {
-    let seconds = match *closing {
-        Closing::Emergency => EMERGENCY_FADE_S,
-        _ => FADE_S,
-    };
     clock.closing_scene = Some(virtual_time.elapsed());
     // A paused place closes too: the fade runs on real time, the sound with it.
     virtual_time.unpause();
+    if *closing == Closing::Emergency {
+        // The stop has started its own one-second fade already.
+        return;
+    }
+    let seconds = FADE_S;
     let now = time.elapsed_secs();
     // From wherever the picture is (an emergency may come mid-opening), never a jump.
     let from = fade.map_or(0.0, |f| fade_level(&f, now));
@@ -570,9 +572,16 @@ fn finish_closing(
     settings: Res<RunSettings>,
     closing: Res<Closing>,
     mut next: ResMut<NextState<Phase>>,
+    mut records: MessageWriter<Record>,
 ) {
     let Some(fade) = fade else { return };
-    if fade_level(&fade, time.elapsed_secs()) >= 1.0 {
+    let now = time.elapsed_secs();
+    if fade_level(&fade, now) >= 1.0 {
+        // This frame shows the neutral: on record when it happened.
+        records.write(Record::new(
+            "faded",
+            format!("to=neutral fade_s={:.2}", now - fade.started),
+        ));
         next.set(
             if settings.ratings && *closing != Closing::Emergency {
                 Phase::Post

@@ -12,4 +12,5 @@ mod places;
 mod session;
 mod sound;
 mod support;
+mod supervised;
 mod walking;
