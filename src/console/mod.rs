@@ -9,6 +9,7 @@ use crate::ActiveScene;
 use crate::audio::{SoundReport, Volume};
 use crate::display::{ActiveDisplay, DisplayReport};
 use crate::session::autopilot::ConsoleWindow;
+use crate::session::guides::{Attention, Pacer};
 use crate::session::markers::{Markers, SetMarker};
 use crate::session::panel::Asking;
 use crate::session::record::RecordStatus;
@@ -40,11 +41,13 @@ struct Edits {
 }
 
 /// Keyboard shortcuts, as listed in the console and the README.
-pub const SHORTCUTS: [(&str, &str); 8] = [
+pub const SHORTCUTS: [(&str, &str); 10] = [
     ("Esc or Space", "emergency stop (any window; Space not while typing)"),
     ("F1–F8", "set the marker with that label"),
     ("P", "pause or resume"),
     ("R", "recentre the view"),
+    ("B", "breathing pacer on or off"),
+    ("T", "a round of the counting task"),
     ("0–9, ← →", "light an answer (1 then 0 quickly = 10)"),
     ("Enter", "confirm the lit answer"),
     ("↑ ↓", "walking pace ±0.1 m/s"),
@@ -139,6 +142,8 @@ struct Status<'w> {
     sound: Res<'w, SoundReport>,
     record: Option<Res<'w, RecordStatus>>,
     asking: Option<Res<'w, Asking>>,
+    pacer: Res<'w, Pacer>,
+    attention: Res<'w, Attention>,
 }
 
 fn draw_console(
@@ -164,6 +169,8 @@ fn draw_console(
         sound,
         record,
         asking,
+        pacer,
+        attention,
     } = status;
     let ctx = contexts.ctx_mut()?.clone();
     typing.0 = ctx.egui_wants_keyboard_input();
@@ -342,6 +349,33 @@ fn draw_console(
                         edits.question.clear();
                     }
                 });
+            });
+            ui.separator();
+
+            // Guides.
+            ui.label(RichText::new("Guides").strong());
+            ui.horizontal(|ui| {
+                let mut on = pacer.on;
+                if ui.checkbox(&mut on, "Breathing pacer (B)").changed() {
+                    commands.write(SessionCommand::Pacer(on));
+                }
+                let mut bpm = pacer.breaths_per_min;
+                if ui
+                    .add(egui::Slider::new(&mut bpm, 3.0..=12.0).text("breaths/min").step_by(0.5))
+                    .changed()
+                {
+                    commands.write(SessionCommand::PacerRate(bpm));
+                }
+            });
+            ui.horizontal(|ui| {
+                let can = *phase.get() == Phase::Immersion && !attention.busy();
+                if ui
+                    .add_enabled(can, egui::Button::new("Counting round (T)"))
+                    .clicked()
+                {
+                    commands.write(SessionCommand::CountingRound);
+                }
+                ui.label(format!("{} round(s) so far", attention.rounds));
             });
             ui.separator();
 

@@ -16,6 +16,7 @@ use respite_core::session::{Scale, SessionPlan, Timepoint};
 use std::time::Duration;
 
 pub mod autopilot;
+pub mod guides;
 pub mod markers;
 pub mod panel;
 pub mod record;
@@ -100,6 +101,11 @@ pub enum SessionCommand {
     Recenter,
     /// Ask a rating now.
     Ask(Scale),
+    /// The breathing pacer on or off, and its breaths per minute.
+    Pacer(bool),
+    PacerRate(f32),
+    /// Start a round of the attention task (count the lights).
+    CountingRound,
 }
 
 /// The emergency stop was pressed (the sound fades within a second on it).
@@ -167,7 +173,12 @@ pub(crate) fn plugin(app: &mut App) {
         .add_message::<SessionCommand>()
         .add_message::<EmergencyStop>()
         .add_observer(wrap_head_in_fade_shell)
-        .add_plugins((panel::plugin, markers::plugin, autopilot::plugin))
+        .add_plugins((
+            panel::plugin,
+            markers::plugin,
+            autopilot::plugin,
+            guides::plugin,
+        ))
         .add_systems(Update, record_phase_changes)
         .add_systems(
             Update,

@@ -191,7 +191,7 @@ fn despawn_panel(commands: &mut Commands, entity: Entity, panel: &Panel) {
 fn layout(scale: &Scale) -> Vec<(u8, Rect)> {
     let rows = scale.rows();
     let (w, h, gap, top) = match scale {
-        Scale::Nrs => (92.0, 110.0, 10.0, 250.0),
+        Scale::Nrs | Scale::Count(_) => (92.0, 110.0, 10.0, 250.0),
         Scale::YesNo(_) => (300.0, 130.0, 80.0, 250.0),
         Scale::Fms => (130.0, 80.0, 14.0, 200.0),
     };

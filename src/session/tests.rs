@@ -35,10 +35,21 @@ fn session_app(plan: SessionPlan, folder: &std::path::Path) -> App {
         std::time::Duration::from_secs_f32(STEP_S),
     ))
     .add_plugins(plugin);
+    app.insert_resource(crate::display::ViewpointSpec(
+        respite_core::scene::Viewpoint {
+            eye_height_m: 1.2,
+            yaw_deg: 0.0,
+            pitch_deg: 0.0,
+            fov_deg: 100.0,
+            behind_m: 0.0,
+        },
+    ));
+    let rig = app.world_mut().spawn(crate::display::Rig::default()).id();
     app.world_mut().spawn((
         Head,
         Transform::from_xyz(0.0, 1.2, 0.0),
         GlobalTransform::from_xyz(0.0, 1.2, 0.0),
+        ChildOf(rig),
     ));
     app.finish();
     app.update();
@@ -326,4 +337,87 @@ fn fades_are_monotonic_and_reach_their_ends() {
         })
         .fold(0.0, f32::max);
     assert!(worst < 0.01, "largest per-frame change {worst}");
+}
+
+#[test]
+fn a_counting_round_shows_its_lights_then_asks_and_scores_the_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = SessionPlan {
+        minutes: 5.0,
+        rate_every_min: None,
+        ..short_plan()
+    };
+    let mut app = session_app(plan, dir.path());
+    reach(&mut app, Phase::Immersion);
+    command(&mut app, SessionCommand::CountingRound);
+    // Watch the light: it glows and goes, never above its soft ceiling.
+    let mut lit_frames = 0;
+    let mut brightest = 0.0f32;
+    let mut t = 0.0;
+    while !app
+        .world()
+        .get_resource::<Asking>()
+        .is_some_and(|a| a.timepoint == Timepoint::Task(1))
+    {
+        app.update();
+        t += STEP_S;
+        assert!(t < 60.0, "no question after the round");
+        let world = app.world_mut();
+        let mut q = world.query_filtered::<(&guides::Glow, &Visibility), With<guides::TaskLight>>();
+        let lit: Vec<f32> = q
+            .iter(world)
+            .filter(|(_, v)| **v != Visibility::Hidden)
+            .map(|(p, _)| p.0)
+            .collect();
+        if let Some(a) = lit.first() {
+            lit_frames += 1;
+            brightest = brightest.max(*a);
+        }
+    }
+    assert!(t >= 48.0, "asked after {t} s, before the round was over");
+    assert!(lit_frames > 0 && brightest <= 0.9 + 1e-4, "{lit_frames} {brightest}");
+    let shown = app.world().resource::<guides::Attention>().awaiting.unwrap().1;
+    app.world_mut()
+        .write_message(TherapistAnswer(Some(shown as u8 + 1)));
+    app.update();
+    app.update();
+    let rows = events(dir.path());
+    let result = rows.iter().find(|r| r[3] == "attention_result").unwrap();
+    assert_eq!(
+        result[4],
+        format!("round=1 shown={shown} answered={} error=1", shown + 1)
+    );
+    assert!(rows.iter().any(|r| r[3] == "rating" && r[4].starts_with("timepoint=task_1 scale=count")));
+}
+
+#[test]
+fn the_pacer_comes_and_goes_gently_and_breathes_while_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = session_app(short_plan(), dir.path());
+    reach(&mut app, Phase::Immersion);
+    command(&mut app, SessionCommand::Pacer(true));
+    let mut sizes = Vec::new();
+    for _ in 0..(12.0 / STEP_S) as usize {
+        app.update();
+        let world = app.world_mut();
+        let mut q = world.query_filtered::<(&Transform, &Visibility), With<guides::PacerOrb>>();
+        let (t, v) = q.single(world).unwrap();
+        assert_ne!(*v, Visibility::Hidden);
+        sizes.push(t.scale.x);
+    }
+    let (lo, hi) = sizes.iter().fold((9.0f32, 0.0f32), |(a, b), s| (a.min(*s), b.max(*s)));
+    assert!(lo < 0.75 && hi > 0.95, "the orb breathes: {lo}..{hi}");
+    let worst = sizes.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
+    assert!(worst < 0.03, "no jumps: {worst} per 50 ms");
+    command(&mut app, SessionCommand::Pacer(false));
+    run_until(&mut app, 2.5, |a| {
+        let world = a.world();
+        world
+            .iter_entities()
+            .filter(|e| e.contains::<guides::PacerOrb>())
+            .all(|e| e.get::<Visibility>() == Some(&Visibility::Hidden))
+    });
+    let rows = events(dir.path());
+    let pacer: Vec<&str> = rows.iter().filter(|r| r[3] == "pacer").map(|r| r[4].as_str()).collect();
+    assert_eq!(pacer, ["on=true breaths_per_min=6", "on=false breaths_per_min=6"]);
 }

@@ -2,6 +2,7 @@
 //! sickness checks are asked, the longest it may run), the immersion levels, the rating
 //! scales and how they are answered, and the breathing pacer's rhythm.
 
+pub mod attention;
 pub mod gaze;
 pub mod immersion;
 pub mod rating;

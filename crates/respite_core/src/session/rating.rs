@@ -14,6 +14,8 @@ pub enum Scale {
     YesNo(String),
     /// Fast Motion sickness Scale, 0 no sickness at all to 20 frank sickness.
     Fms,
+    /// A count 0–10 for the attention task ("How many lights did you see?").
+    Count(String),
 }
 
 impl Scale {
@@ -22,6 +24,7 @@ impl Scale {
             Scale::Nrs => 0..=10,
             Scale::YesNo(_) => 0..=1,
             Scale::Fms => 0..=20,
+            Scale::Count(_) => 0..=10,
         }
     }
 
@@ -31,13 +34,14 @@ impl Scale {
             Scale::Nrs => "nrs",
             Scale::YesNo(_) => "yes_no",
             Scale::Fms => "fms",
+            Scale::Count(_) => "count",
         }
     }
 
     pub fn question(&self) -> String {
         match self {
             Scale::Nrs => "How strong is your pain right now?".into(),
-            Scale::YesNo(q) => q.clone(),
+            Scale::YesNo(q) | Scale::Count(q) => q.clone(),
             Scale::Fms => "How sick do you feel right now?".into(),
         }
     }
@@ -46,7 +50,7 @@ impl Scale {
     pub fn anchors(&self) -> (&'static str, &'static str) {
         match self {
             Scale::Nrs => ("0  no pain", "worst pain imaginable  10"),
-            Scale::YesNo(_) => ("", ""),
+            Scale::YesNo(_) | Scale::Count(_) => ("", ""),
             Scale::Fms => ("0  no sickness at all", "frank sickness  20"),
         }
     }
@@ -64,7 +68,7 @@ impl Scale {
     /// 21 values in three rows of seven).
     pub fn rows(&self) -> Vec<Vec<u8>> {
         match self {
-            Scale::Nrs => vec![(0..=10).collect()],
+            Scale::Nrs | Scale::Count(_) => vec![(0..=10).collect()],
             Scale::YesNo(_) => vec![vec![0, 1]],
             Scale::Fms => vec![(0..=6).collect(), (7..=13).collect(), (14..=20).collect()],
         }
@@ -80,6 +84,8 @@ pub enum Timepoint {
     Post,
     /// Asked by the therapist; the n-th such rating of the session.
     Asked(u32),
+    /// The answer to the n-th round of the attention task.
+    Task(u32),
 }
 
 impl fmt::Display for Timepoint {
@@ -89,6 +95,7 @@ impl fmt::Display for Timepoint {
             Timepoint::Minute(m) => write!(f, "minute_{m}"),
             Timepoint::Post => f.write_str("post"),
             Timepoint::Asked(n) => write!(f, "asked_{n}"),
+            Timepoint::Task(n) => write!(f, "task_{n}"),
         }
     }
 }
