@@ -142,7 +142,8 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
     if opts.bare {
         app.add_plugins(bench::bare_scene);
     } else {
-        app.add_plugins(environment::plugin)
+        app.insert_resource(environment::Interactivity(opts.level.interactive))
+            .add_plugins(environment::plugin)
             .add_systems(Last, bench::log_budget);
         if app.world().resource::<ActiveScene>().def.walk.is_some() {
             app.insert_resource(opts.walk.clone())

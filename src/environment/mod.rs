@@ -3,6 +3,7 @@
 
 mod campfire;
 mod life;
+pub use life::Interactivity;
 mod living;
 pub(crate) mod meshkit;
 pub(crate) use meshkit::ico;

@@ -365,3 +365,117 @@ mod tests {
         }
     }
 }
+
+/// A butterfly that comes to land where the patient looks (immersion levels with
+/// interactive life): it arrives on a gentle arc from the side, rests with its wings slowly
+/// opening and closing, then drifts away. Every part starts and ends at rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visit {
+    from: [f32; 3],
+    to: [f32; 3],
+    away: [f32; 3],
+    /// Seconds to arrive (and to leave), and to rest.
+    pub travel_s: f32,
+    pub rest_s: f32,
+}
+
+impl Visit {
+    /// A visit to `spot` (a point on the ground) seen from `viewer` (x, z).
+    pub fn new(spot: [f32; 3], viewer: [f32; 2]) -> Visit {
+        let (dx, dz) = (spot[0] - viewer[0], spot[2] - viewer[1]);
+        let d = (dx * dx + dz * dz).sqrt().max(1e-3);
+        let (ox, oz) = (dx / d, dz / d);
+        // In from beyond the spot and to one side; away to the other side.
+        let from = [spot[0] + ox * 3.0 + oz * 3.0, spot[1] + 2.0, spot[2] + oz * 3.0 - ox * 3.0];
+        let away = [spot[0] + ox * 2.0 - oz * 4.0, spot[1] + 3.0, spot[2] + oz * 2.0 + ox * 4.0];
+        Visit {
+            from,
+            to: [spot[0], spot[1] + 0.03, spot[2]],
+            away,
+            travel_s: 5.0,
+            rest_s: 7.0,
+        }
+    }
+
+    fn arc(a: [f32; 3], b: [f32; 3], s: f32) -> [f32; 3] {
+        // A quadratic curve whose middle rises 0.8 m above the straight line.
+        let e = crate::smoothstep(s);
+        let lift = 0.8 * 4.0 * e * (1.0 - e);
+        [
+            a[0] + (b[0] - a[0]) * e,
+            a[1] + (b[1] - a[1]) * e + lift,
+            a[2] + (b[2] - a[2]) * e,
+        ]
+    }
+
+    /// Where it is `t` seconds into the visit.
+    pub fn position(&self, t: f32) -> [f32; 3] {
+        let (tr, rest) = (self.travel_s, self.rest_s);
+        if t < tr {
+            Self::arc(self.from, self.to, t / tr)
+        } else if t < tr + rest {
+            self.to
+        } else {
+            Self::arc(self.to, self.away, (t - tr - rest) / tr)
+        }
+    }
+
+    /// Direction of travel, radians about the vertical (0 faces −Z); at rest, the arrival's.
+    pub fn heading(&self, t: f32) -> f32 {
+        let (a, b) = if t < self.travel_s + self.rest_s {
+            (self.from, self.to)
+        } else {
+            (self.to, self.away)
+        };
+        (b[0] - a[0]).atan2(-(b[2] - a[2]))
+    }
+
+    /// Wings beating in flight; at rest opening and closing once every four seconds.
+    pub fn wing_angle(&self, t: f32) -> f32 {
+        if self.landed(t) {
+            0.9 + 0.5 * (TAU * t / 4.0).sin()
+        } else {
+            0.6 + 0.55 * (TAU * 6.0 * t).sin()
+        }
+    }
+
+    pub fn landed(&self, t: f32) -> bool {
+        t >= self.travel_s && t < self.travel_s + self.rest_s
+    }
+
+    pub fn done(&self, t: f32) -> bool {
+        t >= 2.0 * self.travel_s + self.rest_s
+    }
+}
+
+#[cfg(test)]
+mod visit_tests {
+    use super::*;
+
+    #[test]
+    fn a_visitor_arrives_gently_lands_on_the_spot_and_leaves() {
+        let spot = [3.0, 0.2, -4.0];
+        let v = Visit::new(spot, [0.0, 0.0]);
+        let dt = 1.0 / 90.0;
+        let mut top_speed = 0.0f32;
+        let mut t = 0.0;
+        while !v.done(t) {
+            let (a, b) = (v.position(t), v.position(t + dt));
+            let speed = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2) + (b[2] - a[2]).powi(2))
+                .sqrt()
+                / dt;
+            top_speed = top_speed.max(speed);
+            // Never nearer the viewer's head than 1.5 m.
+            let p = v.position(t);
+            assert!((p[0].powi(2) + (p[1] - 1.2).powi(2) + p[2].powi(2)).sqrt() > 1.5, "{p:?}");
+            t += dt;
+        }
+        assert!(top_speed < 2.5, "a butterfly's pace, not a dart: {top_speed} m/s");
+        let at = v.position(v.travel_s + 1.0);
+        assert!((at[0] - spot[0]).abs() < 1e-4 && (at[2] - spot[2]).abs() < 1e-4);
+        assert!(v.landed(v.travel_s + 1.0) && !v.landed(1.0));
+        // Arrival ends at rest: the last step before landing is tiny.
+        let (a, b) = (v.position(v.travel_s - dt), v.position(v.travel_s));
+        assert!((a[0] - b[0]).abs() + (a[2] - b[2]).abs() < 1e-3);
+    }
+}
