@@ -37,6 +37,11 @@ pub struct RunOptions {
     pub level: ImmersionLevel,
     /// The participant's ID (letters and digits), for the record and the console.
     pub participant: Option<String>,
+    /// Every scene's and level's name, for the console's picks before the place.
+    pub choices: (Vec<String>, Vec<String>),
+    /// The command line this run came from (after the program name): a restart with other
+    /// picks reuses it.
+    pub launch_args: Vec<String>,
     /// A scripted patient and therapist (tests, demonstrations).
     pub autopilot: Option<Vec<Step>>,
     /// Scene time runs this many times faster than real time (tests, demonstrations); fades,
@@ -98,7 +103,10 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         app.insert_resource(console::ConsoleInfo {
             participant: opts.participant.clone(),
             level: opts.level.clone(),
+            scenes: opts.choices.0.clone(),
+            levels: opts.choices.1.clone(),
         })
+        .insert_resource(session::LaunchArgs(opts.launch_args.clone()))
         .add_plugins(console::plugin);
         let start = format!(
             "participant={} scene={} minutes={} ratings={} rate_every_min={} fms_every_min={} fms_pause_at={} max_minutes={} time_scale={}",
@@ -106,8 +114,14 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
             opts.scene_name,
             opts.session.plan.minutes,
             opts.session.ratings,
-            opts.session.plan.rate_every_min.map_or("n/a".into(), |m| m.to_string()),
-            opts.session.plan.fms_every_min.map_or("n/a".into(), |m| m.to_string()),
+            opts.session
+                .plan
+                .rate_every_min
+                .map_or("n/a".into(), |m| m.to_string()),
+            opts.session
+                .plan
+                .fms_every_min
+                .map_or("n/a".into(), |m| m.to_string()),
             opts.session.plan.fms_pause_at,
             opts.session.plan.max_minutes,
             opts.time_scale,
@@ -115,7 +129,8 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         let level = opts.level.to_string();
         app.add_systems(
             Startup,
-            move |mut records: MessageWriter<session::Record>, report: Option<Res<DisplayReport>>| {
+            move |mut records: MessageWriter<session::Record>,
+                  report: Option<Res<DisplayReport>>| {
                 records.write(session::Record::new("session_start", start.clone()));
                 records.write(session::Record::new("immersion", level.clone()));
                 if let Some(r) = report {

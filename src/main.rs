@@ -8,12 +8,12 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use respite::audio::SoundPlan;
 use respite::display::DisplayChoice;
 use respite::screenshot::ScreenshotJob;
+use respite::session::RunSettings;
 use respite::walking::WalkSettings;
 use respite::{RunOptions, build_app};
+use respite_core::session::{AudioStage, ImmersionLevel, ImmersionLevels, SessionPlan};
 use respite_core::sound::mixer::render;
 use respite_core::sound::{Mixer, Pose, ResolvedLevel, Room, SAMPLE_RATE, rms_dbfs, wav};
-use respite::session::RunSettings;
-use respite_core::session::{AudioStage, ImmersionLevel, ImmersionLevels, SessionPlan};
 use respite_core::walk::{BodyProfile, WalkView};
 use respite_core::{Catalog, SceneDef};
 use std::path::{Path, PathBuf};
@@ -678,7 +678,11 @@ fn resolve_walk(
     })
 }
 
-fn run((dir, levels): (&Path, &Path), args: RunArgs, screenshot: Option<ScreenshotJob>) -> ExitCode {
+fn run(
+    (dir, levels): (&Path, &Path),
+    args: RunArgs,
+    screenshot: Option<ScreenshotJob>,
+) -> ExitCode {
     let mut scene = match load_scene(dir, &args.scene) {
         Ok(def) => def,
         Err(code) => return code,
@@ -766,6 +770,15 @@ fn run((dir, levels): (&Path, &Path), args: RunArgs, screenshot: Option<Screensh
         session,
         level,
         participant: args.participant,
+        choices: (
+            open_catalog(dir)
+                .map(|c| c.entries.into_iter().map(|e| e.name).collect())
+                .unwrap_or_default(),
+            ImmersionLevels::load(levels)
+                .map(|l| l.levels.into_iter().map(|l| l.name).collect())
+                .unwrap_or_default(),
+        ),
+        launch_args: std::env::args().skip(1).collect(),
         autopilot,
         time_scale: args.time_scale,
         window_size: args.size,
@@ -1096,6 +1109,8 @@ fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> ExitCode {
         session: RunSettings::show_only(),
         level,
         participant: None,
+        choices: (Vec::new(), Vec::new()),
+        launch_args: Vec::new(),
         autopilot: None,
         time_scale: 1.0,
         window_size: how.size,

@@ -13,7 +13,9 @@ use crate::session::guides::{Attention, Pacer};
 use crate::session::markers::{Markers, SetMarker};
 use crate::session::panel::Asking;
 use crate::session::record::RecordStatus;
-use crate::session::{ConsoleTyping, Phase, RunSettings, SessionClock, SessionCommand, TherapistAnswer};
+use crate::session::{
+    ConsoleTyping, Phase, RunSettings, SessionClock, SessionCommand, TherapistAnswer,
+};
 use crate::walking::Walk;
 use bevy::camera::RenderTarget;
 use bevy::ecs::system::SystemParam;
@@ -30,6 +32,9 @@ use respite_core::session::{ImmersionLevel, Scale};
 pub struct ConsoleInfo {
     pub participant: Option<String>,
     pub level: ImmersionLevel,
+    /// What can be picked before the place: every scene and level by name.
+    pub scenes: Vec<String>,
+    pub levels: Vec<String>,
 }
 
 /// The console's own editing state.
@@ -38,11 +43,18 @@ struct Edits {
     spoken: String,
     question: String,
     volume_db: f32,
+    /// Picks before the place: `None` until first drawn.
+    scene: Option<String>,
+    level: Option<String>,
+    minutes: Option<f32>,
 }
 
 /// Keyboard shortcuts, as listed in the console and the README.
 pub const SHORTCUTS: [(&str, &str); 10] = [
-    ("Esc or Space", "emergency stop (any window; Space not while typing)"),
+    (
+        "Esc or Space",
+        "emergency stop (any window; Space not while typing)",
+    ),
     ("F1–F8", "set the marker with that label"),
     ("P", "pause or resume"),
     ("R", "recentre the view"),
@@ -85,7 +97,7 @@ fn open_console(
             ConsoleWindow,
             Window {
                 title: "Respite: therapist console".into(),
-                resolution: WindowResolution::new(560, 900),
+                resolution: WindowResolution::new(600, 1000),
                 ..default()
             },
         ))
@@ -242,10 +254,9 @@ fn draw_console(
                 ui.end_row();
                 ui.label("Data");
                 ui.label(match record.as_deref() {
-                    Some(r) if r.failed.is_some() => format!(
-                        "NOT SAVED: {}",
-                        r.failed.as_deref().unwrap_or_default()
-                    ),
+                    Some(r) if r.failed.is_some() => {
+                        format!("NOT SAVED: {}", r.failed.as_deref().unwrap_or_default())
+                    }
                     Some(r) => format!("{} events written to {}", r.lines, r.folder.display()),
                     None => "not recorded (no --record or --participant)".into(),
                 });
@@ -257,10 +268,68 @@ fn draw_console(
                     if ui.button("Stop the session").clicked() {
                         commands.write(SessionCommand::End);
                     }
-                    if ui.button("Continue").clicked() {
+                    if xr {
+                        if ui.button("Continue on the screen").clicked() {
+                            commands.write(SessionCommand::ContinueOnScreen);
+                        }
+                        if ui.button("Continue in the headset").clicked() {
+                            commands.write(SessionCommand::Resume);
+                        }
+                    } else if ui.button("Continue").clicked() {
                         commands.write(SessionCommand::Resume);
                     }
                 });
+            }
+            // Before the place: the scene, level and minutes can still change.
+            if let (Some(info), Phase::Calibrate | Phase::Baseline) = (&info, phase.get()) {
+                ui.separator();
+                ui.label(RichText::new("Before the start").strong());
+                let scene_now = edits
+                    .scene
+                    .get_or_insert_with(|| scene.name.clone())
+                    .clone();
+                let level_now = edits
+                    .level
+                    .get_or_insert_with(|| info.level.name.clone())
+                    .clone();
+                let mut scene_pick = scene_now.clone();
+                let mut level_pick = level_now.clone();
+                egui::ComboBox::from_label("scene")
+                    .selected_text(&scene_pick)
+                    .show_ui(ui, |ui| {
+                        for s in &info.scenes {
+                            ui.selectable_value(&mut scene_pick, s.clone(), s);
+                        }
+                    });
+                egui::ComboBox::from_label("immersion level")
+                    .selected_text(&level_pick)
+                    .show_ui(ui, |ui| {
+                        for l in &info.levels {
+                            ui.selectable_value(&mut level_pick, l.clone(), l);
+                        }
+                    });
+                edits.scene = Some(scene_pick.clone());
+                edits.level = Some(level_pick.clone());
+                let mut minutes = *edits.minutes.get_or_insert(settings.plan.minutes);
+                ui.add(
+                    egui::Slider::new(&mut minutes, 1.0..=60.0)
+                        .text("minutes in the place")
+                        .step_by(1.0),
+                );
+                if minutes != settings.plan.minutes {
+                    commands.write(SessionCommand::SetMinutes(minutes));
+                }
+                edits.minutes = Some(minutes);
+                let changed = scene_pick != scene.name || level_pick != info.level.name;
+                if ui
+                    .add_enabled(changed, egui::Button::new("Start again with these"))
+                    .clicked()
+                {
+                    commands.write(SessionCommand::Restart {
+                        scene: scene_pick,
+                        level: level_pick,
+                    });
+                }
             }
             ui.separator();
 
@@ -307,10 +376,10 @@ fn draw_console(
                     ));
                     ui.horizontal(|ui| {
                         ui.label("Patient says:");
-                        let field = ui.add(
-                            egui::TextEdit::singleline(&mut edits.spoken).desired_width(60.0),
-                        );
-                        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                        let field = ui
+                            .add(egui::TextEdit::singleline(&mut edits.spoken).desired_width(60.0));
+                        let entered =
+                            field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                         let parsed = parse_spoken(&edits.spoken, &a.scale);
                         if (ui.button("Enter").clicked() || entered) && parsed.is_some() {
                             answers.write(TherapistAnswer(parsed));
@@ -361,7 +430,11 @@ fn draw_console(
                 }
                 let mut bpm = pacer.breaths_per_min;
                 if ui
-                    .add(egui::Slider::new(&mut bpm, 3.0..=12.0).text("breaths/min").step_by(0.5))
+                    .add(
+                        egui::Slider::new(&mut bpm, 3.0..=12.0)
+                            .text("breaths/min")
+                            .step_by(0.5),
+                    )
                     .changed()
                 {
                     commands.write(SessionCommand::PacerRate(bpm));
@@ -405,7 +478,11 @@ fn draw_console(
             if let Some(mut walk) = walk {
                 let mut pace = walk.walker.cruise();
                 let (lo, hi) = respite_core::walk::SPEEDS.into_inner();
-                ui.add(egui::Slider::new(&mut pace, lo..=hi).text("walking pace, m/s").step_by(0.1));
+                ui.add(
+                    egui::Slider::new(&mut pace, lo..=hi)
+                        .text("walking pace, m/s")
+                        .step_by(0.1),
+                );
                 if (pace - walk.walker.cruise()).abs() > 1e-3 {
                     walk.walker.set_cruise(pace);
                 }

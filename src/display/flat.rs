@@ -1,14 +1,17 @@
 //! The screen rig: one camera at the seated eye, with a headset's horizontal field of view.
 
 use super::{Head, Pointer, PointerKind, ViewpointSpec, head_in_rig, spawn_rig, vertical_fov};
-use bevy::transform::TransformSystems;
 use bevy::prelude::*;
+use bevy::transform::TransformSystems;
 use bevy::window::PrimaryWindow;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_screen_head)
         .add_systems(Update, (keep_fov_on_resize, tilt_with_keys))
-        .add_systems(PostUpdate, point_with_the_mouse.after(TransformSystems::Propagate));
+        .add_systems(
+            PostUpdate,
+            point_with_the_mouse.after(TransformSystems::Propagate),
+        );
 }
 
 /// On a screen the patient points with the mouse: the ray from the eye through the cursor

@@ -127,6 +127,14 @@ pub struct ViewSettings {
     pub fov_deg: f32,
 }
 
+/// A controller's trigger was pressed (headsets only).
+#[derive(Message, Clone, Copy, Debug, Default)]
+pub struct ControllerSelect;
+
+/// Move the session from the headset to the desktop window (after a sickness check).
+#[derive(Message, Clone, Copy, Debug, Default)]
+pub struct ContinueOnScreen;
+
 /// Recentre the view: the way the head faces now becomes the place's straight ahead.
 #[derive(Message, Clone, Copy, Debug, Default)]
 pub struct Recenter;
@@ -276,6 +284,8 @@ pub fn add_offscreen(app: &mut App, viewpoint: &Viewpoint, eye: (u32, u32)) {
 fn shared(app: &mut App) {
     app.init_resource::<Pointer>()
         .add_message::<Recenter>()
+        .add_message::<ControllerSelect>()
+        .add_message::<ContinueOnScreen>()
         .add_systems(Update, recenter);
 }
 

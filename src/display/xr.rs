@@ -2,23 +2,29 @@
 //! runtime did not answer, and what to do when the headset session stops mid-run.
 
 use super::{
-    Head, Notice, Pointer, PointerKind, Rig, ViewSettings, ViewpointSpec, eye_transform,
-    field_ring, vertical_fov, veil,
+    ContinueOnScreen, ControllerSelect, Head, Notice, Pointer, PointerKind, Rig, ViewSettings,
+    ViewpointSpec, eye_transform, field_ring, veil, vertical_fov,
 };
-use bevy::light::{NotShadowCaster, NotShadowReceiver};
-use bevy::render::{Render, RenderApp};
-use bevy_mod_openxr::render::{locate_views, update_views, update_views_render_world};
-use bevy_mod_openxr::resources::OxrViews;
-use respite_core::session::Stereo;
 use bevy::app::PluginGroupBuilder;
+use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
+use bevy::render::{Render, RenderApp};
+use bevy_mod_openxr::action_binding::{OxrSendActionBindings, OxrSuggestActionBinding};
+use bevy_mod_openxr::action_set_attaching::OxrAttachActionSet;
+use bevy_mod_openxr::action_set_syncing::{OxrActionSetSyncSet, OxrSyncActionSet};
 use bevy_mod_openxr::add_xr_plugins;
 use bevy_mod_openxr::init::OxrInitPlugin;
+use bevy_mod_openxr::openxr_session_running;
 use bevy_mod_openxr::reference_space::OxrReferenceSpacePlugin;
+use bevy_mod_openxr::render::{locate_views, update_views, update_views_render_world};
+use bevy_mod_openxr::resources::OxrViews;
 use bevy_mod_openxr::resources::{OxrInstance, OxrSystemId};
+use bevy_mod_openxr::session::OxrSession;
 use bevy_mod_openxr::types::{AppInfo, Version};
 use bevy_mod_xr::camera::XrCamera;
+use bevy_mod_xr::session::{XrEndSessionMessage, XrSessionCreated, session_available};
 use bevy_mod_xr::session::{XrState, XrStateChanged, XrTrackingRoot};
+use respite_core::session::Stereo;
 use std::path::{Path, PathBuf};
 
 pub(super) fn add_plugins(window_plugins: PluginGroupBuilder) -> PluginGroupBuilder {
@@ -130,7 +136,19 @@ pub(super) fn plugin(app: &mut App) {
                 .after(update_views)
                 .before(TransformSystems::Propagate),
         )
-        .add_systems(Update, pause_when_headset_stops);
+        .add_systems(Update, (pause_when_headset_stops, continue_on_screen))
+        .init_resource::<OnScreen>()
+        .add_systems(Startup, create_select_action.run_if(session_available))
+        .add_systems(OxrSendActionBindings, suggest_select_bindings)
+        .add_systems(XrSessionCreated, attach_select_action)
+        .add_systems(
+            PreUpdate,
+            (
+                sync_select_action.before(OxrActionSetSyncSet),
+                read_select.after(OxrActionSetSyncSet),
+            )
+                .run_if(openxr_session_running.and_then(resource_exists::<SelectAction>)),
+        );
     let settings = app.world().get_resource::<ViewSettings>().cloned();
     if let Some(render_app) = app.get_sub_app_mut(RenderApp)
         && let Some(settings) = settings
@@ -143,6 +161,102 @@ pub(super) fn plugin(app: &mut App) {
                 .before(update_views_render_world),
         );
     }
+}
+
+/// The controllers' trigger (select on simple controllers): it chooses what the gaze rests on.
+#[derive(Resource)]
+struct SelectAction {
+    set: openxr::ActionSet,
+    select: openxr::Action<bool>,
+}
+
+fn create_select_action(instance: Res<OxrInstance>, mut commands: Commands) {
+    let made = instance
+        .create_action_set("respite", "Respite", 0)
+        .and_then(|set| {
+            let select = set.create_action::<bool>("select", "Choose an answer", &[])?;
+            Ok(SelectAction { set, select })
+        });
+    match made {
+        Ok(actions) => commands.insert_resource(actions),
+        Err(e) => warn!("display: no controller input ({e}); answers by gaze and keys only"),
+    }
+}
+
+/// Either hand's trigger on the common controllers; a runtime takes the profiles it knows.
+fn suggest_select_bindings(
+    actions: Option<Res<SelectAction>>,
+    mut bindings: MessageWriter<OxrSuggestActionBinding>,
+) {
+    let Some(actions) = actions else { return };
+    for (profile, input) in [
+        ("khr/simple_controller", "select/click"),
+        ("oculus/touch_controller", "trigger/value"),
+        ("valve/index_controller", "trigger/click"),
+        ("htc/vive_controller", "trigger/click"),
+    ] {
+        bindings.write(OxrSuggestActionBinding {
+            action: actions.select.as_raw(),
+            interaction_profile: format!("/interaction_profiles/{profile}").into(),
+            bindings: ["left", "right"]
+                .map(|hand| format!("/user/hand/{hand}/input/{input}").into())
+                .to_vec(),
+        });
+    }
+}
+
+fn attach_select_action(
+    actions: Option<Res<SelectAction>>,
+    mut attach: MessageWriter<OxrAttachActionSet>,
+) {
+    if let Some(actions) = actions {
+        attach.write(OxrAttachActionSet(actions.set.clone()));
+    }
+}
+
+fn sync_select_action(actions: Res<SelectAction>, mut sync: MessageWriter<OxrSyncActionSet>) {
+    sync.write(OxrSyncActionSet(actions.set.clone()));
+}
+
+fn read_select(
+    actions: Res<SelectAction>,
+    session: Res<OxrSession>,
+    mut selects: MessageWriter<ControllerSelect>,
+) {
+    if let Ok(state) = actions.select.state(&session, openxr::Path::NULL)
+        && state.is_active
+        && state.current_state
+        && state.changed_since_last_sync
+    {
+        selects.write(ControllerSelect);
+    }
+}
+
+/// The session goes on in the desktop window, the headset's session ended (after a
+/// sickness check, at the therapist's word).
+#[derive(Resource, Default, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct OnScreen(pub bool);
+
+fn continue_on_screen(
+    mut asked: MessageReader<ContinueOnScreen>,
+    mut on_screen: ResMut<OnScreen>,
+    viewpoint: Res<ViewpointSpec>,
+    mut heads: Query<&mut Transform, With<Head>>,
+    mut end: MessageWriter<XrEndSessionMessage>,
+    mut notice: ResMut<Notice>,
+) {
+    if asked.read().count() == 0 || on_screen.0 {
+        return;
+    }
+    on_screen.0 = true;
+    end.write(XrEndSessionMessage);
+    // The mirror camera rides on the head: hold the head at the seated eye, level.
+    for mut head in &mut heads {
+        *head = super::head_in_rig(&viewpoint.0);
+        head.rotation = Quat::IDENTITY;
+    }
+    notice.clear();
+    info!("display: the headset's session ends; the session continues on this screen");
 }
 
 /// Mono: both eyes drawn from the centre of the head (no disparity), the same picture the
@@ -165,9 +279,24 @@ fn centre_the_eyes(settings: Option<Res<ViewSettings>>, mut views: ResMut<OxrVie
     }
 }
 
-/// In a headset the gaze is where the head faces.
-fn point_with_the_head(heads: Query<&GlobalTransform, With<Head>>, mut pointer: ResMut<Pointer>) {
-    if let Ok(head) = heads.single() {
+/// In a headset the gaze is where the head faces; once the session has moved to the screen,
+/// the mouse points through the mirror.
+fn point_with_the_head(
+    heads: Query<&GlobalTransform, With<Head>>,
+    on_screen: Res<OnScreen>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    mirrors: Query<(&Camera, &GlobalTransform), (With<Camera3d>, Without<XrCamera>)>,
+    mut pointer: ResMut<Pointer>,
+) {
+    if on_screen.0 {
+        pointer.kind = PointerKind::Mouse;
+        pointer.ray = match (windows.single(), mirrors.iter().next()) {
+            (Ok(w), Some((camera, at))) => w
+                .cursor_position()
+                .and_then(|c| camera.viewport_to_world(at, c).ok()),
+            _ => None,
+        };
+    } else if let Ok(head) = heads.single() {
         pointer.ray = Some(Ray3d::new(head.translation(), head.forward()));
         pointer.kind = PointerKind::Gaze;
     }
@@ -263,6 +392,7 @@ fn follow_views(
 /// When the headset session stops mid-run (headset off, runtime closed), pause the scene and
 /// say so on the desktop; carry on when it comes back. Never panic, never exit.
 fn pause_when_headset_stops(
+    on_screen: Option<Res<OnScreen>>,
     mut changes: MessageReader<XrStateChanged>,
     mut was_running: Local<bool>,
     mut time: ResMut<Time<Virtual>>,
@@ -270,6 +400,10 @@ fn pause_when_headset_stops(
 ) {
     for XrStateChanged(state) in changes.read() {
         info!("display: headset session state {state:?}");
+        if on_screen.as_ref().is_some_and(|s| s.0) {
+            // Ended on purpose: the session goes on in the window.
+            continue;
+        }
         match state {
             XrState::Running => {
                 if *was_running && time.is_paused() {

@@ -8,8 +8,7 @@ use crate::ActiveScene;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 use respite_core::life::{
-    BIRD_WING_M, BUTTERFLY_WING, BUTTERFLY_WING_M, Cloud, Flight, Visit, cloud_at, clouds,
-    flights,
+    BIRD_WING_M, BUTTERFLY_WING, BUTTERFLY_WING_M, Cloud, Flight, Visit, cloud_at, clouds, flights,
 };
 use respite_core::scene::{Clouds, FaunaKind};
 
@@ -68,7 +67,10 @@ fn spawn_visitor(
         .fauna
         .iter()
         .find(|f| f.kind == FaunaKind::Butterfly)
-        .map_or_else(|| vec![respite_core::Rgb([242, 153, 51])], |f| f.colors.clone());
+        .map_or_else(
+            || vec![respite_core::Rgb([242, 153, 51])],
+            |f| f.colors.clone(),
+        );
     let (body, wings) = animal_meshes(FaunaKind::Butterfly, &colors[..1], &mut meshes);
     commands
         .spawn((
@@ -434,7 +436,10 @@ mod tests {
             assert!(hit.distance(target) < 0.1, "{hit} vs {target}");
         }
         // Looking at the sky finds nothing.
-        let up = Ray3d::new(Vec3::new(0.0, 1.2, 0.0), Dir3::new(Vec3::new(0.0, 0.3, -1.0)).unwrap());
+        let up = Ray3d::new(
+            Vec3::new(0.0, 1.2, 0.0),
+            Dir3::new(Vec3::new(0.0, 0.3, -1.0)).unwrap(),
+        );
         assert!(ground_hit(&ground, up).is_none());
     }
 }

@@ -43,7 +43,12 @@ pub struct ConsoleWindow;
 
 pub(super) fn plugin(app: &mut App) {
     if app.world().contains_resource::<Autopilot>() {
-        app.add_systems(PreUpdate, (press_keys, follow_script).chain().after(bevy::input::InputSystems));
+        app.add_systems(
+            PreUpdate,
+            (press_keys, follow_script)
+                .chain()
+                .after(bevy::input::InputSystems),
+        );
     }
 }
 

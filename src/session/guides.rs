@@ -3,7 +3,7 @@
 //! unless set otherwise) and the attention task (count the soft lights that glow up one at
 //! a time; the panel then asks how many). Both ease in and out: nothing flashes.
 
-use super::{AskRating, Answered, Phase, Record, SessionCommand};
+use super::{Answered, AskRating, Phase, Record, SessionCommand};
 use crate::ActiveScene;
 use crate::display::{Rig, ViewpointSpec, veil};
 use crate::environment::ico;
@@ -155,10 +155,7 @@ fn switch_from_commands(
                 pacer.on = on;
                 records.write(Record::new(
                     "pacer",
-                    format!(
-                        "on={on} breaths_per_min={}",
-                        pacer.breaths_per_min
-                    ),
+                    format!("on={on} breaths_per_min={}", pacer.breaths_per_min),
                 ));
             }
             SessionCommand::PacerRate(bpm) => {
@@ -236,9 +233,7 @@ fn run_attention_round(
     let Ok((light, mut at, mut vis, mut glow)) = lights.single_mut() else {
         return;
     };
-    let now = round
-        .iter()
-        .find(|l| t >= l.at_s && t <= l.at_s + GLOW_S);
+    let now = round.iter().find(|l| t >= l.at_s && t <= l.at_s + GLOW_S);
     match now {
         Some(l) => {
             let yaw = l.yaw_deg.to_radians();

@@ -106,6 +106,44 @@ pub enum SessionCommand {
     PacerRate(f32),
     /// Start a round of the attention task (count the lights).
     CountingRound,
+    /// Carry on in the desktop window, ending the headset's session (after a sickness check).
+    ContinueOnScreen,
+    /// Before the place: change the minutes in it.
+    SetMinutes(f32),
+    /// Before the place: start again with another scene or immersion level (a new process
+    /// with the same flags otherwise; this one ends, its record saying why).
+    Restart {
+        scene: String,
+        level: String,
+    },
+}
+
+/// This run's own command line (after the program name), for restarting with other choices.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct LaunchArgs(pub Vec<String>);
+
+/// `args` with `--flag value` set: earlier occurrences (`--flag v` or `--flag=v`) removed,
+/// the new one appended.
+pub fn with_flag(args: &[String], flag: &str, value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip_next = false;
+    for a in args {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if a == flag {
+            skip_next = true;
+            continue;
+        }
+        if a.starts_with(&format!("{flag}=")) {
+            continue;
+        }
+        out.push(a.clone());
+    }
+    out.push(flag.to_string());
+    out.push(value.to_string());
+    out
 }
 
 /// The emergency stop was pressed (the sound fades within a second on it).
@@ -279,9 +317,7 @@ fn emergency_stop(
     let asked = commands
         .read()
         .any(|c| matches!(c, SessionCommand::Emergency));
-    if !(keys.just_pressed(KeyCode::Escape) || space || asked)
-        || *closing == Closing::Emergency
-    {
+    if !(keys.just_pressed(KeyCode::Escape) || space || asked) || *closing == Closing::Emergency {
         return;
     }
     warn!("session: EMERGENCY STOP; fading to neutral over {EMERGENCY_FADE_S} s");
@@ -313,6 +349,10 @@ fn emergency_stop(
 /// The therapist's commands, other than the emergency stop.
 fn obey_commands(
     mut commands: MessageReader<SessionCommand>,
+    mut settings: ResMut<RunSettings>,
+    launch: Option<Res<LaunchArgs>>,
+    mut on_screen: MessageWriter<crate::display::ContinueOnScreen>,
+    mut exit: MessageWriter<AppExit>,
     phase: Res<State<Phase>>,
     mut time: ResMut<Time<Virtual>>,
     mut clock: ResMut<SessionClock>,
@@ -343,6 +383,50 @@ fn obey_commands(
             }
             SessionCommand::Recenter => {
                 calibrate.write(Recenter);
+            }
+            SessionCommand::ContinueOnScreen => {
+                on_screen.write(crate::display::ContinueOnScreen);
+                if time.is_paused() {
+                    time.unpause();
+                }
+                clock.alert = None;
+                records.write(Record::new("display_switch", "to=screen by=therapist"));
+            }
+            SessionCommand::SetMinutes(m)
+                if matches!(phase.get(), Phase::Calibrate | Phase::Baseline) =>
+            {
+                let m = m.clamp(0.5, 120.0);
+                settings.plan.max_minutes += m - settings.plan.minutes;
+                settings.plan.minutes = m;
+                records.write(Record::new(
+                    "plan",
+                    format!(
+                        "minutes={m} max_minutes={} by=therapist",
+                        settings.plan.max_minutes
+                    ),
+                ));
+            }
+            SessionCommand::Restart { scene, level }
+                if matches!(phase.get(), Phase::Calibrate | Phase::Baseline) =>
+            {
+                let args = launch.as_ref().map(|l| l.0.clone()).unwrap_or_default();
+                let args = with_flag(&with_flag(&args, "--scene", scene), "--immersion", level);
+                let args = with_flag(&args, "--minutes", &settings.plan.minutes.to_string());
+                match std::env::current_exe()
+                    .and_then(|exe| std::process::Command::new(exe).args(&args).spawn())
+                {
+                    Ok(child) => {
+                        records.write(Record::new(
+                            "restart",
+                            format!(
+                                "scene={scene} level={level} by=therapist pid={}",
+                                child.id()
+                            ),
+                        ));
+                        exit.write(AppExit::Success);
+                    }
+                    Err(e) => error!("session: cannot start again: {e}"),
+                }
             }
             SessionCommand::Ask(scale) => {
                 clock.asked += 1;
@@ -446,7 +530,10 @@ fn move_on_when_answered(
             warn!("session: {why}");
             records.write(Record::new(
                 "pause",
-                format!("by=sickness_check fms={v} limit={}", settings.plan.fms_pause_at),
+                format!(
+                    "by=sickness_check fms={v} limit={}",
+                    settings.plan.fms_pause_at
+                ),
             ));
             clock.alert = Some(why);
         }
@@ -593,13 +680,11 @@ fn finish_closing(
             "faded",
             format!("to=neutral fade_s={:.2}", now - fade.started),
         ));
-        next.set(
-            if settings.ratings && *closing != Closing::Emergency {
-                Phase::Post
-            } else {
-                Phase::Done
-            },
-        );
+        next.set(if settings.ratings && *closing != Closing::Emergency {
+            Phase::Post
+        } else {
+            Phase::Done
+        });
     }
 }
 

@@ -8,7 +8,7 @@
 //! message (how to sit for calibration).
 
 use super::{PANEL_LAYER, Record};
-use crate::display::{Head, Pointer, PointerKind};
+use crate::display::{ControllerSelect, Head, Pointer, PointerKind};
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::RenderTarget;
 use bevy::camera::visibility::RenderLayers;
@@ -261,7 +261,11 @@ fn spawn_panel(
         ..default()
     };
     let ui_root = commands
-        .spawn((Name::new("Rating panel"), full.clone(), UiTargetCamera(ui_camera)))
+        .spawn((
+            Name::new("Rating panel"),
+            full.clone(),
+            UiTargetCamera(ui_camera),
+        ))
         .id();
     let mut buttons = Vec::new();
     match (&shows, scale) {
@@ -294,7 +298,11 @@ fn spawn_panel(
                         BackgroundColor(BUTTON),
                         children![text(
                             &scale.label(value),
-                            if matches!(scale, Scale::Fms) { 40.0 } else { 50.0 },
+                            if matches!(scale, Scale::Fms) {
+                                40.0
+                            } else {
+                                50.0
+                            },
                             INK
                         )],
                         ChildOf(ui_root),
@@ -303,10 +311,7 @@ fn spawn_panel(
                 buttons.push((value, rect, button));
             }
             let (lo, hi) = scale.anchors();
-            let bottom = buttons
-                .iter()
-                .map(|(_, r, _)| r.max.y)
-                .fold(0.0, f32::max);
+            let bottom = buttons.iter().map(|(_, r, _)| r.max.y).fold(0.0, f32::max);
             for (words, left) in [(lo, true), (hi, false)] {
                 if words.is_empty() {
                     continue;
@@ -426,7 +431,10 @@ fn arc(fill: f32, inner: f32, outer: f32) -> Mesh {
         indices.extend([a, c, b, b, c, d]);
     }
     let normals = vec![[0.0, 0.0, 1.0]; positions.len()];
-    let mut mesh = Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default());
+    let mut mesh = Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::default(),
+    );
     mesh.insert_attribute(Mesh::ATTRIBUTE_POSITION, positions);
     mesh.insert_attribute(Mesh::ATTRIBUTE_NORMAL, normals);
     mesh.insert_indices(Indices::U32(indices));
@@ -461,6 +469,7 @@ fn answer_by_gaze_or_mouse(
     pointer: Res<Pointer>,
     gaze_override: Res<GazeOverride>,
     mouse: Option<Res<ButtonInput<MouseButton>>>,
+    mut controller: MessageReader<ControllerSelect>,
     time: Res<Time<Real>>,
     heads: Query<&GlobalTransform, With<Head>>,
     panels: Query<(&Panel, &GlobalTransform)>,
@@ -494,10 +503,14 @@ fn answer_by_gaze_or_mouse(
     let clicked = kind == PointerKind::Mouse
         && mouse.is_some_and(|m| m.just_pressed(MouseButton::Left))
         && hit.is_some();
-    let chosen = if clicked {
+    // A controller's trigger chooses what the gaze rests on at once.
+    let triggered = controller.read().count() > 0 && hit.is_some();
+    let chosen = if clicked || triggered {
         hit
     } else {
-        asking.dwell.step(hit, time.delta_secs())
+        // A frame that took long (a hitch) counts as at most 0.1 s of looking: nobody
+        // knows where the eyes were meanwhile, and a hitch must not choose for the patient.
+        asking.dwell.step(hit, time.delta_secs().min(0.1))
     };
     // The ring follows the look and fills.
     if let Ok((mut t, mut vis)) = rings.get_mut(panel.ring) {
@@ -515,11 +528,20 @@ fn answer_by_gaze_or_mouse(
     }
     if let Some(i) = chosen {
         let via = match kind {
+            _ if triggered => Via::Controller,
             PointerKind::Gaze => Via::Gaze,
             PointerKind::Mouse => Via::Mouse,
         };
         let value = panel.buttons[i].0;
-        give(&mut asking, Some(value), Who::Patient, via, &time, &mut answers, &mut records);
+        give(
+            &mut asking,
+            Some(value),
+            Who::Patient,
+            via,
+            &time,
+            &mut answers,
+            &mut records,
+        );
     }
 }
 
@@ -562,7 +584,15 @@ fn answer_by_keys(
             Some(crate::display::ActiveDisplay::Xr) => Who::Therapist,
             _ => Who::Patient,
         };
-        give(&mut asking, Some(v), who, Via::Keys, &time, &mut answers, &mut records);
+        give(
+            &mut asking,
+            Some(v),
+            who,
+            Via::Keys,
+            &time,
+            &mut answers,
+            &mut records,
+        );
     }
 }
 
@@ -600,7 +630,15 @@ fn answer_by_therapist(
             break;
         }
         let value = value.filter(|v| asking.scale.values().contains(v));
-        give(&mut asking, value, Who::Therapist, Via::Console, &time, &mut answers, &mut records);
+        give(
+            &mut asking,
+            value,
+            Who::Therapist,
+            Via::Console,
+            &time,
+            &mut answers,
+            &mut records,
+        );
     }
 }
 
@@ -686,7 +724,10 @@ mod tests {
             assert_eq!(b.len(), scale.values().count(), "{scale:?}");
             let board = Rect::new(0.0, 0.0, SIZE_PX.x as f32, SIZE_PX.y as f32);
             for (i, (_, r)) in b.iter().enumerate() {
-                assert!(board.contains(r.min) && board.contains(r.max), "{scale:?} {r:?}");
+                assert!(
+                    board.contains(r.min) && board.contains(r.max),
+                    "{scale:?} {r:?}"
+                );
                 // Below the question text's line, and at least 5 cm (2° at 1.5 m) across.
                 assert!(r.min.y >= 150.0 && r.width() >= 80.0, "{scale:?} {r:?}");
                 for (_, other) in &b[i + 1..] {
@@ -700,8 +741,8 @@ mod tests {
     fn the_look_that_opens_the_panel_rests_on_the_question_not_a_button() {
         for scale in [Scale::Nrs, Scale::Fms, Scale::YesNo("?".into())] {
             let panel_centre_px = SIZE_PX.as_vec2() / 2.0;
-            let gaze_px = panel_centre_px
-                - Vec2::new(0.0, TEXT_ABOVE_CENTRE_M / SIZE_M.y * SIZE_PX.y as f32);
+            let gaze_px =
+                panel_centre_px - Vec2::new(0.0, TEXT_ABOVE_CENTRE_M / SIZE_M.y * SIZE_PX.y as f32);
             assert!(
                 layout(&scale).iter().all(|(_, r)| !r.contains(gaze_px)),
                 "{scale:?}"
@@ -720,6 +761,9 @@ mod tests {
         let first = Vec2::new(p[1][0], p[1][1]);
         let last = Vec2::new(p[p.len() - 1][0], p[p.len() - 1][1]);
         assert!(first.x.abs() < 1e-5 && first.y > 0.0, "{first}");
-        assert!(last.x > 0.059 && last.y.abs() < 1e-3, "quarter turn ends at 3 o'clock: {last}");
+        assert!(
+            last.x > 0.059 && last.y.abs() < 1e-3,
+            "quarter turn ends at 3 o'clock: {last}"
+        );
     }
 }

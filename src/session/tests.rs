@@ -25,6 +25,7 @@ fn session_app(plan: SessionPlan, folder: &std::path::Path) -> App {
     .init_resource::<RenderReadiness>()
     .init_resource::<Pointer>()
     .add_message::<Recenter>()
+    .add_message::<crate::display::ControllerSelect>()
     .insert_resource(RecordFolder(folder.to_path_buf()))
     .insert_resource(RunSettings {
         plan,
@@ -67,7 +68,11 @@ fn run_until(app: &mut App, max_s: f32, until: impl Fn(&App) -> bool) -> f32 {
         app.update();
         t += STEP_S;
     }
-    assert!(until(app), "not reached in {max_s} s; phase {:?}", phase(app));
+    assert!(
+        until(app),
+        "not reached in {max_s} s; phase {:?}",
+        phase(app)
+    );
     t
 }
 
@@ -169,7 +174,10 @@ fn the_emergency_stop_ends_every_state_within_a_second() {
             .iter()
             .find(|r| r[3] == "session_end")
             .unwrap_or_else(|| panic!("{target:?}: no end recorded: {rows:?}"));
-        assert!(end[4].starts_with("how=Emergency completed=false"), "{end:?}");
+        assert!(
+            end[4].starts_with("how=Emergency completed=false"),
+            "{end:?}"
+        );
         // No post rating after an emergency.
         assert!(!rows.iter().any(|r| r[4] == "phase=Post") || target == Phase::Post);
     }
@@ -197,7 +205,10 @@ fn a_whole_session_runs_its_states_in_order_with_every_rating_recorded() {
     assert_eq!(phase(&app), Phase::Calibrate);
     // A steady head completes the calibration by itself.
     let took = run_until(&mut app, 5.0, |a| phase(a) == Phase::Baseline);
-    assert!((CALIBRATE_S - 0.1..CALIBRATE_S + 0.3).contains(&took), "{took}");
+    assert!(
+        (CALIBRATE_S - 0.1..CALIBRATE_S + 0.3).contains(&took),
+        "{took}"
+    );
 
     // Baseline by gaze: the look rests on 6 until its ring fills.
     run_until(&mut app, 1.0, |a| a.world().contains_resource::<Asking>());
@@ -240,7 +251,11 @@ fn a_whole_session_runs_its_states_in_order_with_every_rating_recorded() {
     let ratings = of("rating");
     assert_eq!(ratings.len(), 3, "{ratings:?}");
     assert!(ratings[0].starts_with("timepoint=baseline scale=nrs value=6 by=patient via=gaze"));
-    assert!(ratings[1].starts_with("timepoint=minute_0 scale=nrs value=3 by=patient via=keys"), "{}", ratings[1]);
+    assert!(
+        ratings[1].starts_with("timepoint=minute_0 scale=nrs value=3 by=patient via=keys"),
+        "{}",
+        ratings[1]
+    );
     assert!(ratings[2].starts_with("timepoint=post scale=nrs value=2 by=therapist via=console"));
     let latency: f32 = ratings[0]
         .split("latency_s=")
@@ -279,20 +294,34 @@ fn a_sickness_answer_over_the_limit_pauses_for_the_therapist() {
     app.update();
     app.update();
     assert!(app.world().resource::<Time<Virtual>>().is_paused());
-    let alert = app.world().resource::<SessionClock>().alert.clone().unwrap();
+    let alert = app
+        .world()
+        .resource::<SessionClock>()
+        .alert
+        .clone()
+        .unwrap();
     assert!(alert.contains("Sickness 14 of 20 (limit 12)"), "{alert}");
     // Paused: the place's clock stands still.
-    let before = app.world().resource::<SessionClock>().in_place_s(app.world().resource());
+    let before = app
+        .world()
+        .resource::<SessionClock>()
+        .in_place_s(app.world().resource());
     for _ in 0..40 {
         app.update();
     }
-    let after = app.world().resource::<SessionClock>().in_place_s(app.world().resource());
+    let after = app
+        .world()
+        .resource::<SessionClock>()
+        .in_place_s(app.world().resource());
     assert_eq!(before, after);
     command(&mut app, SessionCommand::Resume);
     app.update();
     assert!(!app.world().resource::<Time<Virtual>>().is_paused());
     let rows = events(dir.path());
-    assert!(rows.iter().any(|r| r[3] == "pause" && r[4].starts_with("by=sickness_check fms=14")));
+    assert!(
+        rows.iter()
+            .any(|r| r[3] == "pause" && r[4].starts_with("by=sickness_check fms=14"))
+    );
 }
 
 #[test]
@@ -375,8 +404,16 @@ fn a_counting_round_shows_its_lights_then_asks_and_scores_the_answer() {
         }
     }
     assert!(t >= 48.0, "asked after {t} s, before the round was over");
-    assert!(lit_frames > 0 && brightest <= 0.9 + 1e-4, "{lit_frames} {brightest}");
-    let shown = app.world().resource::<guides::Attention>().awaiting.unwrap().1;
+    assert!(
+        lit_frames > 0 && brightest <= 0.9 + 1e-4,
+        "{lit_frames} {brightest}"
+    );
+    let shown = app
+        .world()
+        .resource::<guides::Attention>()
+        .awaiting
+        .unwrap()
+        .1;
     app.world_mut()
         .write_message(TherapistAnswer(Some(shown as u8 + 1)));
     app.update();
@@ -387,7 +424,10 @@ fn a_counting_round_shows_its_lights_then_asks_and_scores_the_answer() {
         result[4],
         format!("round=1 shown={shown} answered={} error=1", shown + 1)
     );
-    assert!(rows.iter().any(|r| r[3] == "rating" && r[4].starts_with("timepoint=task_1 scale=count")));
+    assert!(
+        rows.iter()
+            .any(|r| r[3] == "rating" && r[4].starts_with("timepoint=task_1 scale=count"))
+    );
 }
 
 #[test]
@@ -405,9 +445,14 @@ fn the_pacer_comes_and_goes_gently_and_breathes_while_on() {
         assert_ne!(*v, Visibility::Hidden);
         sizes.push(t.scale.x);
     }
-    let (lo, hi) = sizes.iter().fold((9.0f32, 0.0f32), |(a, b), s| (a.min(*s), b.max(*s)));
+    let (lo, hi) = sizes
+        .iter()
+        .fold((9.0f32, 0.0f32), |(a, b), s| (a.min(*s), b.max(*s)));
     assert!(lo < 0.75 && hi > 0.95, "the orb breathes: {lo}..{hi}");
-    let worst = sizes.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
+    let worst = sizes
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max);
     assert!(worst < 0.03, "no jumps: {worst} per 50 ms");
     command(&mut app, SessionCommand::Pacer(false));
     run_until(&mut app, 2.5, |a| {
@@ -418,6 +463,44 @@ fn the_pacer_comes_and_goes_gently_and_breathes_while_on() {
             .all(|e| e.get::<Visibility>() == Some(&Visibility::Hidden))
     });
     let rows = events(dir.path());
-    let pacer: Vec<&str> = rows.iter().filter(|r| r[3] == "pacer").map(|r| r[4].as_str()).collect();
-    assert_eq!(pacer, ["on=true breaths_per_min=6", "on=false breaths_per_min=6"]);
+    let pacer: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[3] == "pacer")
+        .map(|r| r[4].as_str())
+        .collect();
+    assert_eq!(
+        pacer,
+        ["on=true breaths_per_min=6", "on=false breaths_per_min=6"]
+    );
+}
+
+#[test]
+fn a_restart_keeps_every_flag_but_the_ones_it_changes() {
+    let args: Vec<String> = [
+        "run",
+        "--scene",
+        "forest_glade",
+        "--participant",
+        "P01",
+        "--immersion=gentle",
+    ]
+    .map(String::from)
+    .to_vec();
+    let out = with_flag(
+        &with_flag(&args, "--scene", "beach_sunset"),
+        "--immersion",
+        "calm_view",
+    );
+    assert_eq!(
+        out,
+        [
+            "run",
+            "--participant",
+            "P01",
+            "--scene",
+            "beach_sunset",
+            "--immersion",
+            "calm_view"
+        ]
+    );
 }

@@ -157,3 +157,33 @@ fn bad_flags_exit_2_and_name_the_flag() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--display"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_readme_lists_every_immersion_level_as_the_file_defines_it() {
+    let root = std::path::Path::new(crate::support::ROOT);
+    let levels = respite_core::session::ImmersionLevels::load(&root.join("immersion.ron")).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let out = respite().arg("levels").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = crate::support::stdout(&out);
+    for l in &levels.levels {
+        let row = format!(
+            "| `{}`{} | {} | {:?} | {} | {:?} | {} | {} | {} |",
+            l.name,
+            if l.name == levels.default {
+                " (default)"
+            } else {
+                ""
+            },
+            l.fov_deg,
+            l.stereo,
+            l.motion,
+            l.audio,
+            l.interactive,
+            l.body,
+            l.walk_vignette
+        );
+        assert!(readme.contains(&row), "README lacks or differs from: {row}");
+        assert!(listed.contains(&l.name), "{listed}");
+    }
+}

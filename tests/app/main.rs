@@ -11,6 +11,6 @@ mod pictures;
 mod places;
 mod session;
 mod sound;
-mod support;
 mod supervised;
+mod support;
 mod walking;

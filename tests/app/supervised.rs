@@ -109,7 +109,10 @@ fn a_ten_minute_session_runs_end_to_end_with_every_rating_and_a_marker() {
     let marker = &of(&rows, "marker")[0][4];
     assert_eq!(marker, "key=F2 label=\"reports more pain\"");
     let end = &of(&rows, "session_end")[0][4];
-    assert!(end.starts_with("how=Planned completed=true in_place_s="), "{end}");
+    assert!(
+        end.starts_with("how=Planned completed=true in_place_s="),
+        "{end}"
+    );
     let in_place: f32 = end.rsplit('=').next().unwrap().parse().unwrap();
     // Ten minutes, give or take one frame of scene time at 60×.
     assert!((600.0..640.0).contains(&in_place), "{in_place}");
@@ -166,7 +169,10 @@ fn the_emergency_stop_fades_to_neutral_within_a_second_and_ends_the_session() {
         fade_s >= 0.8 && fade_s <= 0.8 + longest && t1 - t0 <= 0.8 + longest + 0.01,
         "stop at {t0}, neutral at {t1} after a {fade_s} s fade, longest frame {longest} s"
     );
-    assert!(longest < 0.5, "frames too slow to judge the fade: {longest} s");
+    assert!(
+        longest < 0.5,
+        "frames too slow to judge the fade: {longest} s"
+    );
     assert!(
         of(&rows, "phase")
             .iter()
@@ -183,9 +189,18 @@ fn the_emergency_stop_fades_to_neutral_within_a_second_and_ends_the_session() {
 fn bad_session_flags_are_refused_with_the_flag_named() {
     let cases: [(&[&str], &str); 4] = [
         (&["--participant", "Jane Doe"], "letters and digits only"),
-        (&["--immersion", "maximum"], "calm_view, gentle, immersive, full_presence"),
-        (&["--level-set", "fov_deg=20"], "--level-set fov_deg=20: fov_deg: 20 is outside 40 to 110"),
-        (&["--minutes", "20", "--max-minutes", "15"], "--max-minutes 15 is shorter than --minutes 20"),
+        (
+            &["--immersion", "maximum"],
+            "calm_view, gentle, immersive, full_presence",
+        ),
+        (
+            &["--level-set", "fov_deg=20"],
+            "--level-set fov_deg=20: fov_deg: 20 is outside 40 to 110",
+        ),
+        (
+            &["--minutes", "20", "--max-minutes", "15"],
+            "--max-minutes 15 is shorter than --minutes 20",
+        ),
     ];
     for (args, says) in cases {
         let out = respite()

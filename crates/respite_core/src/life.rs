@@ -386,8 +386,16 @@ impl Visit {
         let d = (dx * dx + dz * dz).sqrt().max(1e-3);
         let (ox, oz) = (dx / d, dz / d);
         // In from beyond the spot and to one side; away to the other side.
-        let from = [spot[0] + ox * 3.0 + oz * 3.0, spot[1] + 2.0, spot[2] + oz * 3.0 - ox * 3.0];
-        let away = [spot[0] + ox * 2.0 - oz * 4.0, spot[1] + 3.0, spot[2] + oz * 2.0 + ox * 4.0];
+        let from = [
+            spot[0] + ox * 3.0 + oz * 3.0,
+            spot[1] + 2.0,
+            spot[2] + oz * 3.0 - ox * 3.0,
+        ];
+        let away = [
+            spot[0] + ox * 2.0 - oz * 4.0,
+            spot[1] + 3.0,
+            spot[2] + oz * 2.0 + ox * 4.0,
+        ];
         Visit {
             from,
             to: [spot[0], spot[1] + 0.03, spot[2]],
@@ -461,16 +469,21 @@ mod visit_tests {
         let mut t = 0.0;
         while !v.done(t) {
             let (a, b) = (v.position(t), v.position(t + dt));
-            let speed = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2) + (b[2] - a[2]).powi(2))
-                .sqrt()
-                / dt;
+            let speed =
+                ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2) + (b[2] - a[2]).powi(2)).sqrt() / dt;
             top_speed = top_speed.max(speed);
             // Never nearer the viewer's head than 1.5 m.
             let p = v.position(t);
-            assert!((p[0].powi(2) + (p[1] - 1.2).powi(2) + p[2].powi(2)).sqrt() > 1.5, "{p:?}");
+            assert!(
+                (p[0].powi(2) + (p[1] - 1.2).powi(2) + p[2].powi(2)).sqrt() > 1.5,
+                "{p:?}"
+            );
             t += dt;
         }
-        assert!(top_speed < 2.5, "a butterfly's pace, not a dart: {top_speed} m/s");
+        assert!(
+            top_speed < 2.5,
+            "a butterfly's pace, not a dart: {top_speed} m/s"
+        );
         let at = v.position(v.travel_s + 1.0);
         assert!((at[0] - spot[0]).abs() < 1e-4 && (at[2] - spot[2]).abs() < 1e-4);
         assert!(v.landed(v.travel_s + 1.0) && !v.landed(1.0));

@@ -69,7 +69,10 @@ mod tests {
             counts.insert(lights.len());
             assert!((3..=7).contains(&lights.len()));
             for w in lights.windows(2) {
-                assert!(w[1].at_s - w[0].at_s >= SPACING_S - 1e-3, "round {r}: {w:?}");
+                assert!(
+                    w[1].at_s - w[0].at_s >= SPACING_S - 1e-3,
+                    "round {r}: {w:?}"
+                );
             }
             for l in &lights {
                 assert!(l.at_s >= 0.0 && l.at_s + GLOW_S <= ROUND_S + 1e-3, "{l:?}");

@@ -163,7 +163,12 @@ impl ImmersionLevel {
         }
         c.range(&at.field("fov_deg"), self.fov_deg, FOV_RANGE, "°");
         c.range(&at.field("motion"), self.motion, 0.0..=1.0, "");
-        c.range(&at.field("walk_vignette"), self.walk_vignette, 0.0..=1.0, "");
+        c.range(
+            &at.field("walk_vignette"),
+            self.walk_vignette,
+            0.0..=1.0,
+            "",
+        );
     }
 }
 
@@ -255,7 +260,11 @@ impl ImmersionLevels {
     }
 
     /// The level with each `key=value` applied in order; an error names the one that failed.
-    pub fn resolve(&self, name: Option<&str>, overrides: &[String]) -> Result<ImmersionLevel, String> {
+    pub fn resolve(
+        &self,
+        name: Option<&str>,
+        overrides: &[String],
+    ) -> Result<ImmersionLevel, String> {
         let mut level = self.get(name)?;
         for o in overrides {
             level.set(o)?;

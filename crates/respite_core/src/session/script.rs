@@ -51,12 +51,45 @@ pub enum Window {
 
 /// The key names a script may press.
 pub const KEYS: &[&str] = &[
-    "Digit0", "Digit1", "Digit2", "Digit3", "Digit4", "Digit5", "Digit6", "Digit7", "Digit8",
-    "Digit9", "Enter", "Space", "Escape", "ArrowLeft", "ArrowRight", "F1", "F2", "F3", "F4",
-    "F5", "F6", "F7", "F8", "KeyP", "KeyR", "KeyY", "KeyN", "PageUp", "PageDown",
+    "Digit0",
+    "Digit1",
+    "Digit2",
+    "Digit3",
+    "Digit4",
+    "Digit5",
+    "Digit6",
+    "Digit7",
+    "Digit8",
+    "Digit9",
+    "Enter",
+    "Space",
+    "Escape",
+    "ArrowLeft",
+    "ArrowRight",
+    "F1",
+    "F2",
+    "F3",
+    "F4",
+    "F5",
+    "F6",
+    "F7",
+    "F8",
+    "KeyP",
+    "KeyR",
+    "KeyY",
+    "KeyN",
+    "PageUp",
+    "PageDown",
 ];
 
-const PHASES: [&str; 6] = ["Calibrate", "Baseline", "Immersion", "Closing", "Post", "Done"];
+const PHASES: [&str; 6] = [
+    "Calibrate",
+    "Baseline",
+    "Immersion",
+    "Closing",
+    "Post",
+    "Done",
+];
 
 pub fn parse(file: &Path, src: &str) -> Result<Vec<Step>, SpecErrors> {
     let steps: Vec<Step> = ron::from_str(src).map_err(|e| {
@@ -84,7 +117,10 @@ pub fn parse(file: &Path, src: &str) -> Result<Vec<Step>, SpecErrors> {
                 if !KEYS.contains(&k.as_str()) {
                     c.fail(
                         &at.field("act"),
-                        format!("'{k}' is not a key a script may press; one of {}", KEYS.join(", ")),
+                        format!(
+                            "'{k}' is not a key a script may press; one of {}",
+                            KEYS.join(", ")
+                        ),
                     );
                 }
             }
@@ -123,7 +159,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("s.ron:2:") && e.contains("'Lunch' is not a phase"), "{e}");
+        assert!(
+            e.contains("s.ron:2:") && e.contains("'Lunch' is not a phase"),
+            "{e}"
+        );
         assert!(e.contains("'F9' is not a key"), "{e}");
     }
 }

@@ -37,23 +37,37 @@ fn an_override_changes_only_its_field_and_bad_ones_say_why() {
     let lvl = levels
         .resolve(
             Some("gentle"),
-            &["fov_deg=70".into(), "stereo=mono".into(), "body = off".into()],
+            &[
+                "fov_deg=70".into(),
+                "stereo=mono".into(),
+                "body = off".into(),
+            ],
         )
         .unwrap();
     assert_eq!(lvl.fov_deg, 70.0);
     assert_eq!(lvl.stereo, Stereo::Mono);
     assert!(!lvl.body);
     assert_eq!((lvl.motion, lvl.audio), (base.motion, base.audio));
-    assert!(lvl.to_string().contains("level=gentle fov_deg=70 stereo=mono"));
+    assert!(
+        lvl.to_string()
+            .contains("level=gentle fov_deg=70 stereo=mono")
+    );
 
     let err = |o: &str| levels.resolve(None, &[o.to_string()]).unwrap_err();
-    assert!(err("fov_deg=20").contains("outside 40 to 110"), "{}", err("fov_deg=20"));
+    assert!(
+        err("fov_deg=20").contains("outside 40 to 110"),
+        "{}",
+        err("fov_deg=20")
+    );
     assert!(err("motion=lots").contains("not a number"));
     assert!(err("colour=red").contains("fov_deg, stereo"));
     assert!(err("stereo").contains("KEY=VALUE"));
     assert!(err("audio=loud").contains("spatial or plain"));
     let unknown = levels.get(Some("max")).unwrap_err();
-    assert!(unknown.contains("calm_view, gentle, immersive, full_presence"), "{unknown}");
+    assert!(
+        unknown.contains("calm_view, gentle, immersive, full_presence"),
+        "{unknown}"
+    );
 }
 
 #[test]
@@ -61,14 +75,21 @@ fn a_level_thins_the_life_in_a_scene_and_sets_its_view() {
     let levels = shipped_levels();
     let full = scene("forest_glade");
     let mut calm = full.clone();
-    levels.get(Some("calm_view")).unwrap().shape_scene(&mut calm);
+    levels
+        .get(Some("calm_view"))
+        .unwrap()
+        .shape_scene(&mut calm);
     assert_eq!(calm.viewpoint.fov_deg, 60.0);
     let count = |s: &crate::SceneDef| {
-        s.particles.iter().map(|p| p.count).sum::<u32>() + s.fauna.iter().map(|f| f.count).sum::<u32>()
+        s.particles.iter().map(|p| p.count).sum::<u32>()
+            + s.fauna.iter().map(|f| f.count).sum::<u32>()
     };
     let (a, b) = (count(&full), count(&calm));
     assert!(a > 0);
-    assert!((b as f32 - a as f32 * 0.25).abs() <= 2.0 + full.fauna.len() as f32, "{a} → {b}");
+    assert!(
+        (b as f32 - a as f32 * 0.25).abs() <= 2.0 + full.fauna.len() as f32,
+        "{a} → {b}"
+    );
 
     let mut walk = scene("beach_shore_walk");
     let mut lvl = levels.get(Some("gentle")).unwrap();
@@ -89,8 +110,14 @@ fn a_bad_levels_file_names_line_and_column() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("levels.ron:2:"), "{e}");
-    assert!(e.contains("fov_deg: must be between 40 and 110°, found 300"), "{e}");
-    assert!(e.contains("levels.ron:4:") && e.contains("named twice"), "{e}");
+    assert!(
+        e.contains("fov_deg: must be between 40 and 110°, found 300"),
+        "{e}"
+    );
+    assert!(
+        e.contains("levels.ron:4:") && e.contains("named twice"),
+        "{e}"
+    );
     assert!(e.contains("'b' is not one of the levels"), "{e}");
     let typo = ImmersionLevels::parse(Path::new("l.ron"), "(default: \"a\", levls: [])")
         .unwrap_err()
@@ -140,15 +167,27 @@ fn number_keys_pick_values_and_two_quick_digits_make_ten() {
     k.digit(0, 2.5, &nrs);
     assert_eq!(k.highlight, Some(10));
     k.digit(3, 2.7, &nrs);
-    assert_eq!(k.highlight, Some(3), "after two digits the next starts afresh");
+    assert_eq!(
+        k.highlight,
+        Some(3),
+        "after two digits the next starts afresh"
+    );
     k.digit(5, 2.9, &nrs);
-    assert_eq!(k.highlight, Some(5), "35 is off the scale: the new digit alone");
+    assert_eq!(
+        k.highlight,
+        Some(5),
+        "35 is off the scale: the new digit alone"
+    );
     k.step(1, &nrs);
     k.step(1, &nrs);
     assert_eq!(k.highlight, Some(7));
     let mut fresh = KeyEntry::default();
     fresh.step(-1, &nrs);
-    assert_eq!(fresh.highlight, Some(5), "the first arrow lights the middle");
+    assert_eq!(
+        fresh.highlight,
+        Some(5),
+        "the first arrow lights the middle"
+    );
     for _ in 0..10 {
         k.step(1, &nrs);
     }
@@ -191,7 +230,11 @@ fn a_rating_record_says_what_when_who_and_how() {
         via: Via::Console,
         latency_s: 9.0,
     };
-    assert!(skipped.detail().contains("timepoint=asked_2 scale=yes_no value=n/a by=therapist"));
+    assert!(
+        skipped
+            .detail()
+            .contains("timepoint=asked_2 scale=yes_no value=n/a by=therapist")
+    );
     assert!(skipped.detail().ends_with("question=\"Warm enough?\""));
     let rows = Scale::Fms.rows();
     assert_eq!(rows.len(), 3);

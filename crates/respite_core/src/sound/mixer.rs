@@ -721,7 +721,10 @@ mod tests {
             assert!((l - r).abs() < 0.01, "yaw {yaw}: left {l:.2}, right {r:.2}");
             m.set_plain(false, &Pose::seated(1.2, yaw));
             let (l, r) = ears_of(&mut m);
-            assert!((l - r).abs() > 20.0, "spatial again at yaw {yaw}: {l:.1} {r:.1}");
+            assert!(
+                (l - r).abs() > 20.0,
+                "spatial again at yaw {yaw}: {l:.1} {r:.1}"
+            );
         }
     }
 
@@ -735,7 +738,10 @@ mod tests {
         let (l1, _) = ears_of(&mut quieter);
         assert!((l0 - l1 - 10.0).abs() < 0.3, "{l0:.2} → {l1:.2}");
         m.set_volume_db(-60.0);
-        assert!((ears_of(&mut m.clone()).0 - (l0 - 30.0)).abs() < 0.3, "clamped at −30 dB");
+        assert!(
+            (ears_of(&mut m.clone()).0 - (l0 - 30.0)).abs() < 0.3,
+            "clamped at −30 dB"
+        );
         // A change mid-play eases: no step between samples larger than the sound's own.
         m.fade_in(0.0);
         m.set_volume_db(0.0);
