@@ -156,6 +156,7 @@ struct Status<'w> {
     asking: Option<Res<'w, Asking>>,
     pacer: Res<'w, Pacer>,
     attention: Res<'w, Attention>,
+    xr_state: Option<Res<'w, bevy_mod_xr::session::XrState>>,
 }
 
 fn draw_console(
@@ -183,6 +184,7 @@ fn draw_console(
         asking,
         pacer,
         attention,
+        xr_state,
     } = status;
     let ctx = contexts.ctx_mut()?.clone();
     typing.0 = ctx.egui_wants_keyboard_input();
@@ -233,9 +235,12 @@ fn draw_console(
                 ui.label("Display");
                 ui.label(match display.as_deref() {
                     Some(d) if d.active == ActiveDisplay::Xr => format!(
-                        "headset: {} on {}",
+                        "headset: {} on {} ({})",
                         d.runtime.as_deref().unwrap_or("?"),
-                        d.system.as_deref().unwrap_or("?")
+                        d.system.as_deref().unwrap_or("?"),
+                        xr_state
+                            .as_deref()
+                            .map_or("starting".to_string(), |s| format!("{s:?}"))
                     ),
                     Some(d) => match &d.fallback_reason {
                         Some(why) => format!("screen (no headset: {why})"),

@@ -26,6 +26,7 @@ fn session_app(plan: SessionPlan, folder: &std::path::Path) -> App {
     .init_resource::<Pointer>()
     .add_message::<Recenter>()
     .add_message::<crate::display::ControllerSelect>()
+    .add_message::<crate::display::ContinueOnScreen>()
     .insert_resource(RecordFolder(folder.to_path_buf()))
     .insert_resource(RunSettings {
         plan,
