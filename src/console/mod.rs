@@ -518,9 +518,9 @@ fn draw_console(
     if xr {
         egui::Panel::right("console")
             .default_size(420.0)
-            .show(&mut root, |ui| body(ui));
+            .show(&mut root, body);
     } else {
-        egui::CentralPanel::default().show(&mut root, |ui| body(ui));
+        egui::CentralPanel::default().show(&mut root, body);
     }
     Ok(())
 }
