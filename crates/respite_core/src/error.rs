@@ -3,6 +3,22 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// A spec file's text, or why it could not be read (the file as a whole).
+pub fn read_spec(file: &Path) -> Result<String, SpecError> {
+    std::fs::read_to_string(file)
+        .map_err(|e| SpecError::new(file, 0, 0, format!("cannot read the file: {e}")))
+}
+
+/// A RON parse error at the place it names.
+pub fn ron_error(file: &Path, e: &ron::error::SpannedError) -> SpecError {
+    SpecError::new(
+        file,
+        e.span.start.line,
+        e.span.start.col,
+        e.code.to_string(),
+    )
+}
+
 /// One problem in one spec file, at a position a person can jump to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpecError {

@@ -579,23 +579,16 @@ impl SceneDef {
         // Optional blocks are written plainly (`soundscape: (…)`), not as `Some((…))`.
         let options = ron::Options::default()
             .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-        let def: SceneDef = options.from_str(src).map_err(|e| {
-            SpecError::new(
-                file,
-                e.span.start.line,
-                e.span.start.col,
-                e.code.to_string(),
-            )
-        })?;
+        let def: SceneDef = options
+            .from_str(src)
+            .map_err(|e| crate::error::ron_error(file, &e))?;
         def.validate(file, src)?;
         Ok(def)
     }
 
     /// Reads, parses and validates one scene file.
     pub fn load(file: &Path) -> Result<SceneDef, SpecErrors> {
-        let src = std::fs::read_to_string(file)
-            .map_err(|e| SpecError::new(file, 0, 0, format!("cannot read the file: {e}")))?;
-        Self::parse(file, &src)
+        Self::parse(file, &crate::error::read_spec(file)?)
     }
 
     fn validate(&self, file: &Path, src: &str) -> Result<(), SpecErrors> {

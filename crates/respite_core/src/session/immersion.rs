@@ -4,7 +4,7 @@
 //! field (`fov_deg=70`) from the command line or a protocol; the active values are written
 //! with every session.
 
-use crate::error::{SpecError, SpecErrors};
+use crate::error::SpecErrors;
 use crate::locate::FieldPath;
 use crate::scene::{Checker, SceneDef};
 use serde::{Deserialize, Serialize};
@@ -206,14 +206,8 @@ pub struct ImmersionLevels {
 
 impl ImmersionLevels {
     pub fn parse(file: &Path, src: &str) -> Result<Self, SpecErrors> {
-        let levels: ImmersionLevels = ron::from_str(src).map_err(|e| {
-            SpecError::new(
-                file,
-                e.span.start.line,
-                e.span.start.col,
-                e.code.to_string(),
-            )
-        })?;
+        let levels: ImmersionLevels =
+            ron::from_str(src).map_err(|e| crate::error::ron_error(file, &e))?;
         let mut c = Checker::new(file, src);
         let root = FieldPath::default();
         c.count(&root.field("levels"), levels.levels.len(), 1..=32, "levels");
@@ -238,9 +232,7 @@ impl ImmersionLevels {
     }
 
     pub fn load(file: &Path) -> Result<Self, SpecErrors> {
-        let src = std::fs::read_to_string(file)
-            .map_err(|e| SpecError::new(file, 0, 0, format!("cannot read the file: {e}")))?;
-        Self::parse(file, &src)
+        Self::parse(file, &crate::error::read_spec(file)?)
     }
 
     /// The level called `name` (the default when `None`), or why not, naming the valid ones.

@@ -3,7 +3,7 @@
 //! looks at an answer, presses keys, or saves a picture of a window. Driving the app through
 //! the same inputs a person uses is what lets a test run a whole session end to end.
 
-use crate::error::{SpecError, SpecErrors};
+use crate::error::SpecErrors;
 use crate::locate::FieldPath;
 use crate::scene::Checker;
 use serde::Deserialize;
@@ -92,14 +92,7 @@ const PHASES: [&str; 6] = [
 ];
 
 pub fn parse(file: &Path, src: &str) -> Result<Vec<Step>, SpecErrors> {
-    let steps: Vec<Step> = ron::from_str(src).map_err(|e| {
-        SpecError::new(
-            file,
-            e.span.start.line,
-            e.span.start.col,
-            e.code.to_string(),
-        )
-    })?;
+    let steps: Vec<Step> = ron::from_str(src).map_err(|e| crate::error::ron_error(file, &e))?;
     let mut c = Checker::new(file, src);
     for (i, step) in steps.iter().enumerate() {
         let at = FieldPath::default().index(i);
@@ -131,9 +124,7 @@ pub fn parse(file: &Path, src: &str) -> Result<Vec<Step>, SpecErrors> {
 }
 
 pub fn load(file: &Path) -> Result<Vec<Step>, SpecErrors> {
-    let src = std::fs::read_to_string(file)
-        .map_err(|e| SpecError::new(file, 0, 0, format!("cannot read the file: {e}")))?;
-    parse(file, &src)
+    parse(file, &crate::error::read_spec(file)?)
 }
 
 #[cfg(test)]

@@ -653,29 +653,11 @@ mod tests {
 
     #[test]
     fn an_emitter_moves_across_the_ears_as_the_head_turns() {
-        let sound = Soundscape {
-            master_db: -20.0,
-            level_mode: LevelMode::Fixed,
-            beds: vec![],
-            emitters: vec![Emitter {
-                sound: SoundKind::Stream,
-                level_db: 0.0,
-                position: (10.0, 1.2, 0.0),
-                character: 0.5,
-            }],
-        };
+        let sound = stream_to_the_east();
         let ears = |yaw: f32| {
             let mut m = Mixer::new(&sound, -20.0, 1, seat());
             m.set_listener(&Pose::seated(1.2, yaw));
-            m.fade_in(0.0);
-            let mut block = vec![0.0f32; 2 * SAMPLE_RATE as usize * 3];
-            m.fill(&mut block);
-            let left: Vec<f32> = block.iter().step_by(2).copied().collect();
-            let right: Vec<f32> = block.iter().skip(1).step_by(2).copied().collect();
-            (
-                rms_dbfs(&left[SAMPLE_RATE as usize * 2..]),
-                rms_dbfs(&right[SAMPLE_RATE as usize * 2..]),
-            )
+            ears_of(&mut m)
         };
         // The stream is due east. Facing north it is on the right; facing south, the left.
         let (l, r) = ears(0.0);
@@ -688,6 +670,21 @@ mod tests {
             (l - r).abs() < 0.5,
             "facing east: left {l:.1}, right {r:.1}"
         );
+    }
+
+    /// One stream 10 m due east of the seat, at ear height.
+    fn stream_to_the_east() -> Soundscape {
+        Soundscape {
+            master_db: -20.0,
+            level_mode: LevelMode::Fixed,
+            beds: vec![],
+            emitters: vec![Emitter {
+                sound: SoundKind::Stream,
+                level_db: 0.0,
+                position: (10.0, 1.2, 0.0),
+                character: 0.5,
+            }],
+        }
     }
 
     /// Left and right RMS (dBFS) of seconds 2–3 of `m` after a quick fade-in.
@@ -703,17 +700,7 @@ mod tests {
 
     #[test]
     fn plain_sound_stays_centred_whatever_the_head_does() {
-        let sound = Soundscape {
-            master_db: -20.0,
-            level_mode: LevelMode::Fixed,
-            beds: vec![],
-            emitters: vec![Emitter {
-                sound: SoundKind::Stream,
-                level_db: 0.0,
-                position: (10.0, 1.2, 0.0),
-                character: 0.5,
-            }],
-        };
+        let sound = stream_to_the_east();
         for yaw in [0.0, 180.0] {
             let mut m = Mixer::new(&sound, -20.0, 1, seat());
             m.set_plain(true, &Pose::seated(1.2, yaw));

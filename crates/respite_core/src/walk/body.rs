@@ -58,14 +58,8 @@ pub enum Legwear {
 impl BodyProfile {
     /// Parses a profile file's text, naming the line and column of any problem.
     pub fn parse(file: &std::path::Path, src: &str) -> Result<BodyProfile, crate::SpecErrors> {
-        let profile: BodyProfile = ron::from_str(src).map_err(|e| {
-            crate::SpecError::new(
-                file,
-                e.span.start.line,
-                e.span.start.col,
-                e.code.to_string(),
-            )
-        })?;
+        let profile: BodyProfile =
+            ron::from_str(src).map_err(|e| crate::error::ron_error(file, &e))?;
         if !(1.2..=2.1).contains(&profile.height_m) {
             let (line, col) =
                 crate::locate::locate(src, &crate::locate::FieldPath::default().field("height_m"));
