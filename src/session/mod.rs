@@ -193,6 +193,18 @@ struct Fade {
 #[derive(Resource, Clone, Copy, Debug, PartialEq)]
 pub struct Veil(pub f32);
 
+impl Fade {
+    /// A fade to `to` over `seconds` from wherever the picture is now: never a jump.
+    fn from_here(veil: Veil, to: f32, seconds: f32, now: f32) -> Fade {
+        Fade {
+            from: veil.0,
+            to,
+            started: now,
+            seconds,
+        }
+    }
+}
+
 pub(crate) fn plugin(app: &mut App) {
     samples::plugin(app);
     record::plugin(app);
@@ -306,7 +318,7 @@ fn emergency_stop(
     mut commands: MessageReader<SessionCommand>,
     phase: Res<State<Phase>>,
     time: Res<Time<Real>>,
-    fade: Option<Res<Fade>>,
+    veil_now: Res<Veil>,
     mut closing: ResMut<Closing>,
     mut next: ResMut<NextState<Phase>>,
     mut stops: MessageWriter<EmergencyStop>,
@@ -333,14 +345,12 @@ fn emergency_stop(
         return;
     }
     // The fade starts on this very frame, from wherever the picture is.
-    let now = time.elapsed_secs();
-    let from = fade.map_or(1.0, |f| fade_level(&f, now));
-    cmds.insert_resource(Fade {
-        from,
-        to: 1.0,
-        started: now,
-        seconds: EMERGENCY_FADE_S,
-    });
+    cmds.insert_resource(Fade::from_here(
+        *veil_now,
+        1.0,
+        EMERGENCY_FADE_S,
+        time.elapsed_secs(),
+    ));
     if *phase.get() != Phase::Closing {
         next.set(Phase::Closing);
     }
@@ -545,18 +555,11 @@ fn begin_immersion(
     mut clock: ResMut<SessionClock>,
     scene: Res<Time<Virtual>>,
     real: Res<Time<Real>>,
-    fade: Option<Res<Fade>>,
+    veil_now: Res<Veil>,
 ) {
     clock.immersion_scene = Some(scene.elapsed());
     clock.immersion_real = Some(real.elapsed_secs());
-    let now = real.elapsed_secs();
-    let from = fade.map_or(1.0, |f| fade_level(&f, now));
-    commands.insert_resource(Fade {
-        from,
-        to: 0.0,
-        started: now,
-        seconds: FADE_S,
-    });
+    commands.insert_resource(Fade::from_here(*veil_now, 0.0, FADE_S, real.elapsed_secs()));
 }
 
 /// Holds the neutral until everything in the place can be drawn, then lets the fade run.
@@ -637,7 +640,7 @@ fn begin_closing(
     mut commands: Commands,
     mut clock: ResMut<SessionClock>,
     closing: Res<Closing>,
-    fade: Option<Res<Fade>>,
+    veil_now: Res<Veil>,
     time: Res<Time<Real>>,
     mut virtual_time: ResMut<Time<Virtual>>,
 ) {
@@ -649,19 +652,16 @@ fn begin_closing(
         return;
     }
     let seconds = FADE_S;
-    let now = time.elapsed_secs();
-    // From wherever the picture is (an emergency may come mid-opening), never a jump.
-    let from = fade.map_or(0.0, |f| fade_level(&f, now));
     info!(
         "session: closing ({:?}); fading out over {seconds} s",
         *closing
     );
-    commands.insert_resource(Fade {
-        from,
-        to: 1.0,
-        started: now,
+    commands.insert_resource(Fade::from_here(
+        *veil_now,
+        1.0,
         seconds,
-    });
+        time.elapsed_secs(),
+    ));
 }
 
 fn finish_closing(
