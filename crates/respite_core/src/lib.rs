@@ -9,6 +9,7 @@ pub mod error;
 pub mod life;
 pub mod locate;
 pub mod particles;
+pub mod research;
 pub mod scatter;
 pub mod scene;
 pub mod session;

@@ -1,0 +1,268 @@
+//! A BIDS dataset made from a data folder: `dataset_description.json`, `participants.tsv`,
+//! per-subject `sessions.tsv`, events under `beh/`, head tracking under `motion/` (with
+//! `channels.tsv` and `motion.json`), and SSQ/IPQ under `phenotype/` with raw items and
+//! scores. What BIDS has no place for (frame timing, `session.json`) stays in the data
+//! folder.
+
+use super::data::{SessionFiles, Sidecar, write_atomic};
+use super::report::{Report, SessionResult};
+use super::scoring::{Questionnaire, SCORING_VERSION};
+use serde_json::json;
+use std::fmt::Write;
+use std::path::Path;
+
+const BIDS_VERSION: &str = "1.10.0";
+
+fn put(root: &Path, rel: &str, text: &str) -> Result<(), String> {
+    let path = root.join(rel);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    write_atomic(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).expect("plain JSON") + "\n"
+}
+
+fn sidecar_of(r: &SessionResult) -> Sidecar {
+    SessionFiles::find(&r.dir)
+        .and_then(|f| std::fs::read_to_string(f.file("session.json")).ok())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+/// Writes the dataset to `out` (made if missing). Condition labels follow the report's
+/// blinding.
+pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut files = 0;
+    let mut put = |rel: &str, text: &str| {
+        files += 1;
+        put(out, rel, text)
+    };
+    put(
+        "dataset_description.json",
+        &json_text(&json!({
+            "Name": name,
+            "BIDSVersion": BIDS_VERSION,
+            "DatasetType": "raw",
+            "Authors": ["Respite"],
+            "GeneratedBy": [{
+                "Name": "respite",
+                "Version": env!("CARGO_PKG_VERSION"),
+                "Description": "Respite report export"
+            }]
+        })),
+    )?;
+    put(
+        "README",
+        &format!(
+            "{name}\n\nRecorded with Respite, an immersive pain-distraction application for VR \
+             headsets and screens. Each session is one condition (a scene on a display at an \
+             immersion level). beh/ holds every event of the session (phase changes, ratings \
+             with the timepoint, who answered and how, questionnaire items, markers), written \
+             as it happened. motion/ holds the head pose per rendered frame. phenotype/ holds \
+             SSQ and IPQ raw items and scores ({SCORING_VERSION}). Condition labels may be \
+             masked for blinded assessment; the key is kept apart from this dataset.\n"
+        ),
+    )?;
+    let mut people: Vec<&str> = report
+        .sessions
+        .iter()
+        .map(|s| s.participant.as_str())
+        .collect();
+    people.dedup();
+    let mut participants = String::from("participant_id\tsequence\n");
+    for p in &people {
+        let seq = report
+            .sessions
+            .iter()
+            .find(|s| s.participant == *p)
+            .and_then(|s| s.sequence.clone())
+            .filter(|_| report.blinding.is_none())
+            .unwrap_or_else(|| "n/a".into());
+        writeln!(participants, "sub-{p}\t{seq}").unwrap();
+    }
+    put("participants.tsv", &participants)?;
+    put(
+        "participants.json",
+        &json_text(&json!({
+            "sequence": {"Description": "The order of conditions (letters in the protocol's order), n/a when masked or not in a study"}
+        })),
+    )?;
+    let mut tasks: Vec<String> = Vec::new();
+    for p in &people {
+        let mut sessions = String::from("session_id\tcondition\tdisplay\tperiod\tstatus\n");
+        for r in report.sessions.iter().filter(|s| s.participant == *p) {
+            let side = sidecar_of(r);
+            let task = if side.task.is_empty() {
+                "respite".to_string()
+            } else {
+                side.task.clone()
+            };
+            if !tasks.contains(&task) {
+                tasks.push(task.clone());
+            }
+            let display = if report.blinding.is_some() {
+                "masked"
+            } else {
+                r.display.as_str()
+            };
+            writeln!(
+                sessions,
+                "ses-{}\t{}\t{}\t{}\t{}",
+                r.session,
+                report.label(&r.condition),
+                if display.is_empty() { "n/a" } else { display },
+                r.period.map_or("n/a".into(), |p| p.to_string()),
+                r.status.code()
+            )
+            .unwrap();
+            let base = format!("sub-{p}/ses-{}", r.session);
+            let stem = format!("sub-{p}_ses-{}_task-{task}", r.session);
+            let Some(files) = SessionFiles::find(&r.dir) else {
+                continue;
+            };
+            // Events: BIDS's columns first, ours after; no masked condition names leak
+            // because events carry none.
+            let events =
+                std::fs::read_to_string(files.file("events.tsv")).map_err(|e| e.to_string())?;
+            let mut clean = String::new();
+            for (i, line) in events.lines().enumerate() {
+                if i > 0 && line.split('\t').count() != 6 {
+                    continue; // a torn last line
+                }
+                clean.push_str(line);
+                clean.push('\n');
+            }
+            put(&format!("{base}/beh/{stem}_events.tsv"), &clean)?;
+            put(&format!("{base}/beh/{stem}_beh.tsv"), &answers(r)?)?;
+            // Motion: no header, latency first.
+            if let Ok(motion) = std::fs::read_to_string(files.file("motion.tsv")) {
+                let mut rows = String::new();
+                let mut times = Vec::new();
+                for line in motion.lines().skip(1) {
+                    let c: Vec<&str> = line.split('\t').collect();
+                    if c.len() != 9 {
+                        continue;
+                    }
+                    if let Ok(t) = c[1].parse::<f64>() {
+                        times.push(t);
+                    }
+                    writeln!(rows, "{}", c[1..].join("\t")).unwrap();
+                }
+                if times.len() >= 2 {
+                    let span = times[times.len() - 1] - times[0];
+                    let rate = if span > 0.0 {
+                        (times.len() - 1) as f64 / span
+                    } else {
+                        0.0
+                    };
+                    let ms = format!("{base}/motion/{stem}_tracksys-headset");
+                    put(&format!("{ms}_motion.tsv"), &rows)?;
+                    let mut ch = String::from("name\tcomponent\ttype\ttracked_point\tunits\n");
+                    ch.push_str("latency\tn/a\tLATENCY\tn/a\ts\n");
+                    for a in ["x", "y", "z"] {
+                        writeln!(ch, "head_{a}\t{a}\tPOS\thead\tm").unwrap();
+                    }
+                    for a in ["x", "y", "z", "w"] {
+                        writeln!(ch, "head_quat_{a}\tquat_{a}\tORNT\thead\tn/a").unwrap();
+                    }
+                    put(&format!("{ms}_channels.tsv"), &ch)?;
+                    put(
+                        &format!("{ms}_motion.json"),
+                        &json_text(&json!({
+                            "TaskName": task,
+                            "TrackingSystemName": "headset",
+                            "SamplingFrequency": (rate * 100.0).round() / 100.0,
+                            "SamplingFrequencyEffective": (rate * 100.0).round() / 100.0,
+                            "MotionChannelCount": 8,
+                            "POSChannelCount": 3,
+                            "ORNTChannelCount": 4,
+                            "LATENCYChannelCount": 1,
+                            "RecordingDuration": (span * 100.0).round() / 100.0,
+                            "RecordingType": "continuous",
+                            "TrackedPointsCount": 1
+                        })),
+                    )?;
+                }
+            }
+        }
+        put(&format!("sub-{p}/sub-{p}_sessions.tsv"), &sessions)?;
+    }
+    for task in &tasks {
+        put(
+            &format!("task-{task}_beh.json"),
+            &json_text(&json!({
+                "TaskName": task,
+                "TaskDescription": "Time in a calm virtual place (headset or screen) with pain ratings and questionnaires",
+                "measure": {"Description": "What was answered", "Levels": {
+                    "nrs": "pain intensity 0 no pain - 10 worst pain imaginable",
+                    "fms": "Fast Motion sickness Scale 0-20",
+                    "ssq": "Simulator Sickness Questionnaire (Kennedy et al. 1993), items 0-3",
+                    "ipq": "igroup Presence Questionnaire, items 0-6 (published -3..+3 shifted by 3); SP2, INV3, REAL1 reverse-keyed in the scores"}},
+                "timepoint": {"Description": "baseline, minute_<n> in the place, post; for questionnaires pre (before the baseline) or post (after the post rating)"},
+                "item": {"Description": "The item's code (ssq01-ssq16, ipq_g1 ... ipq_real4), the rating's scale, or a score's name"},
+                "value": {"Description": "The answer, or the score"},
+                "derived": {"Description": format!("true for a score computed from the items ({SCORING_VERSION})"), "Levels": {"true": "score", "false": "raw answer"}}
+            })),
+        )?;
+        put(
+            &format!("task-{task}_events.json"),
+            &json_text(&json!({
+                "trial_type": {"Description": "What happened: phase, rating (pain, sickness and each questionnaire item), questionnaire_score, marker, emergency_stop, session_end, …"},
+                "value": {"Description": "The answer of a rating or questionnaire item; n/a otherwise"},
+                "scene_s": {"Description": "Scene time in seconds (stops while paused or the headset is off)", "Units": "s"},
+                "detail": {"Description": "Every key=value the event has: timepoint, scale, by (patient or therapist), via (gaze, keys, mouse, controller, console), latency_s, …"}
+            })),
+        )?;
+    }
+    Ok(files)
+}
+
+/// One session's answers, long: every rating and questionnaire item, then each score.
+fn answers(r: &SessionResult) -> Result<String, String> {
+    let mut t = String::from("measure\ttimepoint\titem\tvalue\tderived\n");
+    let mut row = |m: &str, tp: &str, item: &str, v: String, derived: bool| {
+        writeln!(t, "{m}\t{tp}\t{item}\t{v}\t{derived}").unwrap();
+    };
+    if let Some(b) = r.baseline {
+        row("nrs", "baseline", "nrs", format!("{b}"), false);
+    }
+    for (m, v) in &r.during {
+        row("nrs", &format!("minute_{m}"), "nrs", format!("{v}"), false);
+    }
+    if let Some(p) = r.post {
+        row("nrs", "post", "nrs", format!("{p}"), false);
+    }
+    for (i, v) in r.fms.iter().enumerate() {
+        row(
+            "fms",
+            &format!("check_{}", i + 1),
+            "fms",
+            v.to_string(),
+            false,
+        );
+    }
+    for (q, when, items) in [
+        (Questionnaire::Ssq, "pre", &r.ssq_pre),
+        (Questionnaire::Ssq, "post", &r.ssq_post),
+        (Questionnaire::Ipq, "post", &r.ipq),
+    ] {
+        let Some(items) = items else { continue };
+        for (spec, v) in q.items().iter().zip(items) {
+            row(q.code(), when, spec.code, v.to_string(), false);
+        }
+        for (name, score) in q.scores(items)? {
+            row(
+                q.code(),
+                when,
+                &format!("{}_{name}", q.code()),
+                format!("{score:.2}"),
+                true,
+            );
+        }
+    }
+    Ok(t)
+}
