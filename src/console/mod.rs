@@ -35,6 +35,9 @@ pub struct ConsoleInfo {
     /// What can be picked before the place: every scene and level by name.
     pub scenes: Vec<String>,
     pub levels: Vec<String>,
+    /// In a study: which session of whose sequence, in which condition. The protocol
+    /// decides scene, level and minutes, so the console does not offer to change them.
+    pub study: Option<String>,
 }
 
 /// The console's own editing state.
@@ -285,8 +288,14 @@ fn draw_console(
                     }
                 });
             }
-            // Before the place: the scene, level and minutes can still change.
-            if let (Some(info), Phase::Calibrate | Phase::Baseline) = (&info, phase.get()) {
+            if let Some(study) = info.as_ref().and_then(|i| i.study.as_ref()) {
+                ui.label(RichText::new(study).strong());
+            }
+            // Before the place: the scene, level and minutes can still change (not in a
+            // study, where the protocol sets them).
+            if let (Some(info), Phase::Calibrate | Phase::Baseline) = (&info, phase.get())
+                && info.study.is_none()
+            {
                 ui.separator();
                 ui.label(RichText::new("Before the start").strong());
                 let scene_now = edits
@@ -316,12 +325,13 @@ fn draw_console(
                 edits.scene = Some(scene_pick.clone());
                 edits.level = Some(level_pick.clone());
                 let mut minutes = *edits.minutes.get_or_insert(settings.plan.minutes);
-                ui.add(
-                    egui::Slider::new(&mut minutes, 1.0..=60.0)
+                let slider = ui.add(
+                    egui::Slider::new(&mut minutes, 0.5..=120.0)
                         .text("minutes in the place")
-                        .step_by(1.0),
+                        .step_by(0.5),
                 );
-                if minutes != settings.plan.minutes {
+                // Only a person's change counts: the slider never rewrites the plan itself.
+                if slider.changed() && minutes != settings.plan.minutes {
                     commands.write(SessionCommand::SetMinutes(minutes));
                 }
                 edits.minutes = Some(minutes);

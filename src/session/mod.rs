@@ -19,6 +19,7 @@ pub mod autopilot;
 pub mod guides;
 pub mod markers;
 pub mod panel;
+pub mod questions;
 pub mod record;
 pub mod samples;
 
@@ -62,14 +63,33 @@ pub struct RunSettings {
     pub ratings: bool,
     /// Straight into the place with no fade, ratings or end: screenshots and the bench.
     pub show_only: bool,
+    /// Questionnaires around the place.
+    pub questions: questions::Questions,
+    /// A rest between a study's conditions, before anything is asked.
+    pub washout: Option<questions::WashoutPlan>,
+    /// What a resumed session already has on record.
+    pub done: questions::Done,
 }
 
 impl RunSettings {
+    /// Whether anything is asked before or after the place (else the session goes straight
+    /// from calibration into the place, and from the closing to the end).
+    pub fn asks_around(&self) -> bool {
+        self.ratings
+            || self.questions.ssq
+            || self.questions.ipq
+            || self.washout.is_some()
+            || self.done.place
+    }
+
     pub fn show_only() -> Self {
         Self {
             plan: SessionPlan::default(),
             ratings: false,
             show_only: true,
+            questions: questions::Questions::default(),
+            washout: None,
+            done: questions::Done::default(),
         }
     }
 }
@@ -240,11 +260,10 @@ pub(crate) fn plugin(app: &mut App) {
     if show_only {
         return;
     }
-    app.add_systems(OnEnter(Phase::Calibrate), say_how_to_sit)
-        .add_systems(OnEnter(Phase::Baseline), ask(Timepoint::Baseline))
+    app.add_plugins(questions::plugin)
+        .add_systems(OnEnter(Phase::Calibrate), say_how_to_sit)
         .add_systems(OnEnter(Phase::Immersion), begin_immersion)
         .add_systems(OnEnter(Phase::Closing), begin_closing)
-        .add_systems(OnEnter(Phase::Post), ask(Timepoint::Post))
         .add_systems(
             Update,
             (
@@ -492,42 +511,23 @@ fn calibrate_when_steady(
     ));
     recenter.write(Recenter);
     message.0 = None;
-    next.set(if settings.ratings {
+    next.set(if settings.asks_around() {
         Phase::Baseline
     } else {
         Phase::Immersion
     });
 }
 
-/// A system that asks a pain rating at `timepoint`.
-fn ask(timepoint: Timepoint) -> impl Fn(MessageWriter<AskRating>, Res<RunSettings>) {
-    move |mut asks: MessageWriter<AskRating>, settings: Res<RunSettings>| {
-        if settings.ratings {
-            asks.write(AskRating {
-                timepoint,
-                scale: Scale::Nrs,
-            });
-        }
-    }
-}
-
-/// Baseline answered → the place; post answered → done; a sickness answer over the limit
-/// pauses for the therapist.
+/// A sickness answer over the limit pauses for the therapist. (What comes after an answer
+/// before and after the place is `questions`' work.)
 fn move_on_when_answered(
     mut answers: MessageReader<Answered>,
     settings: Res<RunSettings>,
-    phase: Res<State<Phase>>,
     mut clock: ResMut<SessionClock>,
     mut time: ResMut<Time<Virtual>>,
-    mut next: ResMut<NextState<Phase>>,
     mut records: MessageWriter<Record>,
 ) {
     for a in answers.read() {
-        match (a.timepoint, phase.get()) {
-            (Timepoint::Baseline, Phase::Baseline) => next.set(Phase::Immersion),
-            (Timepoint::Post, Phase::Post) => next.set(Phase::Done),
-            _ => {}
-        }
         if a.scale == Scale::Fms
             && let Some(v) = a.value
             && settings.plan.too_sick(v)
@@ -680,11 +680,13 @@ fn finish_closing(
             "faded",
             format!("to=neutral fade_s={:.2}", now - fade.started),
         ));
-        next.set(if settings.ratings && *closing != Closing::Emergency {
-            Phase::Post
-        } else {
-            Phase::Done
-        });
+        next.set(
+            if settings.asks_around() && *closing != Closing::Emergency {
+                Phase::Post
+            } else {
+                Phase::Done
+            },
+        );
     }
 }
 

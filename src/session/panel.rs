@@ -194,6 +194,9 @@ fn layout(scale: &Scale) -> Vec<(u8, Rect)> {
         Scale::Nrs | Scale::Count(_) => (92.0, 110.0, 10.0, 250.0),
         Scale::YesNo(_) => (300.0, 130.0, 80.0, 250.0),
         Scale::Fms => (130.0, 80.0, 14.0, 200.0),
+        // A questionnaire item: 4 or 7 answers in one row, below a longer question.
+        Scale::Item(..) if rows[0].len() <= 4 => (200.0, 110.0, 40.0, 300.0),
+        Scale::Item(..) => (140.0, 110.0, 20.0, 300.0),
     };
     let mut out = Vec::new();
     for (r, row) in rows.iter().enumerate() {

@@ -7,10 +7,23 @@ use crate::display::{Pointer, Recenter};
 use bevy::state::app::StatesPlugin;
 use bevy::time::TimeUpdateStrategy;
 use bevy::transform::TransformPlugin;
+use respite_core::research::data::SessionFiles;
 
 const STEP_S: f32 = 0.05;
 
 fn session_app(plan: SessionPlan, folder: &std::path::Path) -> App {
+    session_app_with(
+        RunSettings {
+            plan,
+            ratings: true,
+            show_only: false,
+            ..RunSettings::show_only()
+        },
+        folder,
+    )
+}
+
+fn session_app_with(settings: RunSettings, folder: &std::path::Path) -> App {
     let mut app = App::new();
     app.add_plugins((
         MinimalPlugins,
@@ -27,12 +40,8 @@ fn session_app(plan: SessionPlan, folder: &std::path::Path) -> App {
     .add_message::<Recenter>()
     .add_message::<crate::display::ControllerSelect>()
     .add_message::<crate::display::ContinueOnScreen>()
-    .insert_resource(RecordFolder(folder.to_path_buf()))
-    .insert_resource(RunSettings {
-        plan,
-        ratings: true,
-        show_only: false,
-    })
+    .insert_resource(RecordFolder(SessionFiles::plain(folder)))
+    .insert_resource(settings)
     .insert_resource(TimeUpdateStrategy::ManualDuration(
         std::time::Duration::from_secs_f32(STEP_S),
     ))
@@ -86,6 +95,12 @@ fn answer(app: &mut App, value: u8) {
     run_until(app, 2.0, |a| a.world().contains_resource::<Asking>());
     app.world_mut().write_message(TherapistAnswer(Some(value)));
     app.update();
+}
+
+/// Answers the next question, once the last one has gone.
+fn answer_next(app: &mut App, value: u8) {
+    run_until(app, 2.0, |a| !a.world().contains_resource::<Asking>());
+    answer(app, value);
 }
 
 fn press(app: &mut App, key: KeyCode) {
@@ -168,19 +183,19 @@ fn the_emergency_stop_ends_every_state_within_a_second() {
         let rows = events(dir.path());
         let stop = rows
             .iter()
-            .find(|r| r[3] == "emergency_stop")
+            .find(|r| r[2] == "emergency_stop")
             .unwrap_or_else(|| panic!("{target:?}: no stop recorded: {rows:?}"));
-        assert_eq!(stop[4], format!("phase={target:?}"));
+        assert_eq!(stop[5], format!("phase={target:?}"));
         let end = rows
             .iter()
-            .find(|r| r[3] == "session_end")
+            .find(|r| r[2] == "session_end")
             .unwrap_or_else(|| panic!("{target:?}: no end recorded: {rows:?}"));
         assert!(
-            end[4].starts_with("how=Emergency completed=false"),
+            end[5].starts_with("how=Emergency completed=false"),
             "{end:?}"
         );
         // No post rating after an emergency.
-        assert!(!rows.iter().any(|r| r[4] == "phase=Post") || target == Phase::Post);
+        assert!(!rows.iter().any(|r| r[5] == "phase=Post") || target == Phase::Post);
     }
 }
 
@@ -234,8 +249,8 @@ fn a_whole_session_runs_its_states_in_order_with_every_rating_recorded() {
     let rows = events(dir.path());
     let of = |event: &str| -> Vec<String> {
         rows.iter()
-            .filter(|r| r[3] == event)
-            .map(|r| r[4].clone())
+            .filter(|r| r[2] == event)
+            .map(|r| r[5].clone())
             .collect()
     };
     assert_eq!(
@@ -321,7 +336,7 @@ fn a_sickness_answer_over_the_limit_pauses_for_the_therapist() {
     let rows = events(dir.path());
     assert!(
         rows.iter()
-            .any(|r| r[3] == "pause" && r[4].starts_with("by=sickness_check fms=14"))
+            .any(|r| r[2] == "pause" && r[5].starts_with("by=sickness_check fms=14"))
     );
 }
 
@@ -420,14 +435,14 @@ fn a_counting_round_shows_its_lights_then_asks_and_scores_the_answer() {
     app.update();
     app.update();
     let rows = events(dir.path());
-    let result = rows.iter().find(|r| r[3] == "attention_result").unwrap();
+    let result = rows.iter().find(|r| r[2] == "attention_result").unwrap();
     assert_eq!(
-        result[4],
+        result[5],
         format!("round=1 shown={shown} answered={} error=1", shown + 1)
     );
     assert!(
         rows.iter()
-            .any(|r| r[3] == "rating" && r[4].starts_with("timepoint=task_1 scale=count"))
+            .any(|r| r[2] == "rating" && r[5].starts_with("timepoint=task_1 scale=count"))
     );
 }
 
@@ -466,8 +481,8 @@ fn the_pacer_comes_and_goes_gently_and_breathes_while_on() {
     let rows = events(dir.path());
     let pacer: Vec<&str> = rows
         .iter()
-        .filter(|r| r[3] == "pacer")
-        .map(|r| r[4].as_str())
+        .filter(|r| r[2] == "pacer")
+        .map(|r| r[5].as_str())
         .collect();
     assert_eq!(
         pacer,
@@ -503,5 +518,96 @@ fn a_restart_keeps_every_flag_but_the_ones_it_changes() {
             "--immersion",
             "calm_view"
         ]
+    );
+}
+
+#[test]
+fn a_washout_then_questionnaires_come_in_order_and_are_scored() {
+    use super::questions::{Questions, WashoutPlan};
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = RunSettings {
+        plan: short_plan(),
+        ratings: true,
+        show_only: false,
+        ..RunSettings::show_only()
+    };
+    settings.questions = Questions {
+        ssq: true,
+        ipq: true,
+    };
+    settings.washout = Some(WashoutPlan::UntilBaseline {
+        target: 5,
+        within: 1,
+        every_s: 0.5,
+        max_s: 60.0,
+    });
+    let mut app = session_app_with(settings, dir.path());
+    command(&mut app, SessionCommand::StartNow);
+    run_until(&mut app, 2.0, |a| phase(a) == Phase::Baseline);
+    // Pain 8 is not back near the first baseline (5 ± 1); 6 is.
+    answer_next(&mut app, 8);
+    answer_next(&mut app, 6);
+    for i in 0..16 {
+        answer_next(&mut app, (i % 4) as u8);
+    }
+    answer_next(&mut app, 5);
+    run_until(&mut app, 2.0, |a| phase(a) == Phase::Immersion);
+    command(&mut app, SessionCommand::End);
+    run_until(&mut app, FADE_S + 1.0, |a| phase(a) == Phase::Post);
+    answer_next(&mut app, 3);
+    for _ in 0..16 {
+        answer_next(&mut app, 1);
+    }
+    for _ in 0..14 {
+        answer_next(&mut app, 3);
+    }
+    run_until(&mut app, 2.0, |a| phase(a) == Phase::Done);
+    let rows = events(dir.path());
+    let asked: Vec<String> = rows
+        .iter()
+        .filter(|r| r[2] == "rating")
+        .map(|r| {
+            let d = &r[5];
+            let f = |k: &str| {
+                respite_core::research::data::field(d, k)
+                    .unwrap_or("-")
+                    .to_string()
+            };
+            format!("{}:{}:{}", f("timepoint"), f("scale"), r[3])
+        })
+        .collect();
+    assert_eq!(asked[0], "washout_1:nrs:8");
+    assert_eq!(asked[1], "washout_2:nrs:6");
+    assert_eq!(asked[2], "pre:ssq:0");
+    assert_eq!(asked[17], "pre:ssq:3");
+    assert_eq!(asked[18], "baseline:nrs:5");
+    assert_eq!(asked[19], "post:nrs:3");
+    assert_eq!(
+        asked[20..36].iter().filter(|a| *a == "post:ssq:1").count(),
+        16
+    );
+    assert_eq!(
+        asked[36..50].iter().filter(|a| *a == "post:ipq:3").count(),
+        14
+    );
+    assert_eq!(asked.len(), 50, "{asked:?}");
+    let end = rows.iter().find(|r| r[2] == "washout_end").unwrap();
+    assert!(end[5].contains("back_to_baseline=true"), "{end:?}");
+    let scores: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[2] == "questionnaire_score")
+        .map(|r| r[5].as_str())
+        .collect();
+    assert_eq!(scores.len(), 3, "{scores:?}");
+    // Every SSQ item 1 after: 21 raw points × 3.74.
+    assert!(
+        scores[1].starts_with("q=ssq timepoint=post nausea=66.78"),
+        "{scores:?}"
+    );
+    assert!(scores[1].contains("total=78.54"), "{scores:?}");
+    // Every IPQ item 3: reversing leaves 3.
+    assert!(
+        scores[2].contains("general=3.00 spatial=3.00 involvement=3.00 realism=3.00"),
+        "{scores:?}"
     );
 }

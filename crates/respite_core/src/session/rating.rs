@@ -2,6 +2,7 @@
 //! where each sits in the session (its timepoint), how an answer was given and by whom, and
 //! the number keys' way of entering a value.
 
+use crate::research::scoring::{Item, Questionnaire};
 use std::fmt;
 use std::ops::RangeInclusive;
 
@@ -16,6 +17,8 @@ pub enum Scale {
     Fms,
     /// A count 0–10 for the attention task ("How many lights did you see?").
     Count(String),
+    /// Item `n` (0-based) of a questionnaire (SSQ 0–3, IPQ 0–6).
+    Item(Questionnaire, usize),
 }
 
 impl Scale {
@@ -25,6 +28,18 @@ impl Scale {
             Scale::YesNo(_) => 0..=1,
             Scale::Fms => 0..=20,
             Scale::Count(_) => 0..=10,
+            Scale::Item(..) => {
+                let i = self.item().expect("an item scale has an item");
+                i.min..=i.max
+            }
+        }
+    }
+
+    /// The questionnaire item this scale asks, if it is one.
+    pub fn item(&self) -> Option<&'static Item> {
+        match self {
+            Scale::Item(q, n) => q.items().get(*n),
+            _ => None,
         }
     }
 
@@ -35,6 +50,7 @@ impl Scale {
             Scale::YesNo(_) => "yes_no",
             Scale::Fms => "fms",
             Scale::Count(_) => "count",
+            Scale::Item(q, _) => q.code(),
         }
     }
 
@@ -43,6 +59,13 @@ impl Scale {
             Scale::Nrs => "How strong is your pain right now?".into(),
             Scale::YesNo(q) | Scale::Count(q) => q.clone(),
             Scale::Fms => "How sick do you feel right now?".into(),
+            Scale::Item(q, n) => format!(
+                "{} ({}/{})\n{}",
+                q.prompt(),
+                n + 1,
+                q.items().len(),
+                self.item().map_or("", |i| i.text)
+            ),
         }
     }
 
@@ -52,6 +75,7 @@ impl Scale {
             Scale::Nrs => ("0  no pain", "worst pain imaginable  10"),
             Scale::YesNo(_) | Scale::Count(_) => ("", ""),
             Scale::Fms => ("0  no sickness at all", "frank sickness  20"),
+            Scale::Item(..) => self.item().map_or(("", ""), |i| i.anchors),
         }
     }
 
@@ -69,6 +93,7 @@ impl Scale {
     pub fn rows(&self) -> Vec<Vec<u8>> {
         match self {
             Scale::Nrs | Scale::Count(_) => vec![(0..=10).collect()],
+            Scale::Item(..) => vec![self.values().collect()],
             Scale::YesNo(_) => vec![vec![0, 1]],
             Scale::Fms => vec![(0..=6).collect(), (7..=13).collect(), (14..=20).collect()],
         }
@@ -79,6 +104,10 @@ impl Scale {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timepoint {
     Baseline,
+    /// Before the baseline (the first questionnaires).
+    Pre,
+    /// The n-th pain check of a washout between conditions.
+    Washout(u32),
     /// Scheduled at this minute of the time in the place.
     Minute(u32),
     Post,
@@ -92,6 +121,8 @@ impl fmt::Display for Timepoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Timepoint::Baseline => f.write_str("baseline"),
+            Timepoint::Pre => f.write_str("pre"),
+            Timepoint::Washout(n) => write!(f, "washout_{n}"),
             Timepoint::Minute(m) => write!(f, "minute_{m}"),
             Timepoint::Post => f.write_str("post"),
             Timepoint::Asked(n) => write!(f, "asked_{n}"),
@@ -137,6 +168,7 @@ impl Rating {
         let value = self.value.map_or("n/a".to_string(), |v| v.to_string());
         let question = match &self.scale {
             Scale::YesNo(q) => format!(" question=\"{}\"", q.replace('"', "'")),
+            Scale::Item(..) => format!(" item={}", self.scale.item().map_or("?", |i| i.code)),
             _ => String::new(),
         };
         format!(
