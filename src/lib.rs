@@ -10,6 +10,7 @@ pub mod display;
 mod environment;
 pub mod screenshot;
 pub mod session;
+pub mod study;
 pub mod walking;
 
 use bevy::prelude::*;
@@ -52,7 +53,7 @@ pub struct RunOptions {
     /// Measure frames instead of showing them to a person (`respite bench`).
     pub bench: Option<bench::BenchJob>,
     /// Write head pose and frame samples into this folder, as a session does.
-    pub samples: Option<std::path::PathBuf>,
+    pub samples: Option<respite_core::research::data::SessionFiles>,
     /// Bevy's bare 3D scene (one light, one plane, one cube) instead of the scene: the
     /// bench's yardstick.
     pub bare: bool,
@@ -60,8 +61,16 @@ pub struct RunOptions {
     pub sound: Option<audio::SoundPlan>,
     /// How a walking scene walks (its body, session number, pace).
     pub walk: walking::WalkSettings,
-    /// Where the session's record goes (events, head pose, frame times).
-    pub record: Option<std::path::PathBuf>,
+    /// Where the session's record goes (events, head pose, frame times) and what its
+    /// `session.json` says.
+    pub record: Option<(
+        respite_core::research::data::SessionFiles,
+        respite_core::research::data::Sidecar,
+    )>,
+    /// Markers from other devices: standard input, a local UDP port.
+    pub markers: session::markers::MarkerInputs,
+    /// In a study: a line saying which session this is, for the console.
+    pub study: Option<String>,
 }
 
 /// Builds the App for a run, or says why the demanded display cannot run.
@@ -89,12 +98,18 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         def: opts.scene,
     })
     .insert_resource(opts.session.clone());
-    if let Some(folder) = opts.samples.clone().or(opts.record.clone()) {
+    if let Some(folder) = opts
+        .samples
+        .clone()
+        .or(opts.record.as_ref().map(|r| r.0.clone()))
+    {
         app.insert_resource(session::samples::SampleFolder(folder));
     }
-    if let Some(folder) = opts.record.clone() {
-        app.insert_resource(session::record::RecordFolder(folder));
+    if let Some((files, sidecar)) = opts.record.clone() {
+        app.insert_resource(session::record::RecordFolder(files))
+            .insert_resource(session::record::SessionSidecar(sidecar));
     }
+    app.insert_resource(opts.markers.clone());
     if let Some(steps) = opts.autopilot.clone() {
         app.insert_resource(session::autopilot::Autopilot::new(steps));
     }
@@ -105,6 +120,7 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
             level: opts.level.clone(),
             scenes: opts.choices.0.clone(),
             levels: opts.choices.1.clone(),
+            study: opts.study.clone(),
         })
         .insert_resource(session::LaunchArgs(opts.launch_args.clone()))
         .add_plugins(console::plugin);
@@ -137,7 +153,7 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
                     records.write(session::Record::new(
                         "display",
                         format!(
-                            "requested={} active={:?} runtime={} fallback=\"{}\"",
+                            "requested={} active={:?} runtime=\"{}\" fallback=\"{}\"",
                             r.requested,
                             r.active,
                             r.runtime.as_deref().unwrap_or("n/a"),

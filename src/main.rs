@@ -11,6 +11,8 @@ use respite::screenshot::ScreenshotJob;
 use respite::session::RunSettings;
 use respite::walking::WalkSettings;
 use respite::{RunOptions, build_app};
+use respite_core::research::Protocol;
+use respite_core::research::data::{SessionFiles, Sidecar};
 use respite_core::session::{AudioStage, ImmersionLevel, ImmersionLevels, SessionPlan};
 use respite_core::sound::mixer::render;
 use respite_core::sound::{Mixer, Pose, ResolvedLevel, Room, SAMPLE_RATE, rms_dbfs, wav};
@@ -63,9 +65,49 @@ enum Command {
     Soundscape(SoundscapeArgs),
     /// Measure frame times, triangles and draw batches of scenes next to Bevy's bare 3D scene.
     Bench(BenchArgs),
+    /// Deal a study protocol's condition orders to participants (counterbalanced, the same
+    /// bytes for a seed on any machine).
+    Plan(PlanArgs),
+    /// Read a data folder's sessions: tables, the paired headset − screen difference, plots,
+    /// and optionally a BIDS export and a blinded version.
+    Report(ReportArgs),
     /// One scene's measurement, run by `bench` in a process of its own.
     #[command(hide = true)]
     BenchOne(BenchOneArgs),
+}
+
+#[derive(Args)]
+struct PlanArgs {
+    /// The protocol file (protocols/*.ron).
+    protocol: PathBuf,
+    /// How many participants (P01, P02, …), or their IDs separated by commas
+    /// [default: the protocol's number]
+    #[arg(long, value_name = "N|ID,ID,…")]
+    participants: Option<String>,
+    /// The seed [default: the protocol's]
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Write the plan here instead of to standard output.
+    #[arg(long, value_name = "FILE.tsv")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The data folder (holding sub-*/ses-*/).
+    data: PathBuf,
+    /// Where the tables, report.md and the PNG plots go.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Mask condition and display names for a blinded assessor; the key goes to --key.
+    #[arg(long)]
+    blind: bool,
+    /// The blinding key's file [default: <out>-key.tsv, beside the report, not in it]
+    #[arg(long, value_name = "FILE.tsv", requires = "blind")]
+    key: Option<PathBuf>,
+    /// Also write a BIDS dataset (participants.tsv, events, motion, answers) here.
+    #[arg(long, value_name = "DIR")]
+    bids: Option<PathBuf>,
 }
 
 /// Where the bench draws.
@@ -229,7 +271,7 @@ struct RunArgs {
     #[arg(long, default_value = "forest_glade")]
     scene: String,
     /// Where to show it: the headset (xr), a window (flat), or the headset if one answers (auto).
-    #[arg(long, value_enum, default_value_t = DisplayChoice::Auto)]
+    #[arg(long, value_enum, default_value_t = DisplayChoice::Auto, conflicts_with = "protocol")]
     display: DisplayChoice,
     /// Minutes in the place, between the baseline and the post rating.
     #[arg(long, default_value_t = 10.0, value_parser = parse_minutes)]
@@ -268,10 +310,44 @@ struct RunArgs {
     room: RoomArgs,
     #[command(flatten)]
     walk: WalkArgs,
-    /// Keep this session's record here: events.tsv (every phase, walk mark, landmark and
-    /// goal, written as it happens), motion.tsv (head pose) and frames.tsv.
-    #[arg(long, value_name = "DIR")]
+    /// Keep this session's record here: events.tsv (every phase, rating, marker, walk mark,
+    /// written and synced as it happens), motion.tsv (head pose), frames.tsv, session.json.
+    #[arg(long, value_name = "DIR", conflicts_with = "protocol")]
     record: Option<PathBuf>,
+    /// Run this participant's next session of a study protocol: its scene, display,
+    /// immersion level, minutes, ratings and questionnaires come from the protocol and plan.
+    #[arg(long, value_name = "FILE.ron", requires = "participant")]
+    protocol: Option<PathBuf>,
+    /// The plan to follow (from `respite plan`) [default: the protocol's own, from its seed]
+    #[arg(long, value_name = "FILE.tsv", requires = "protocol")]
+    plan: Option<PathBuf>,
+    /// The data folder [default: data/<study> with --protocol, else data]
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Continue an interrupted session from its last completed step.
+    #[arg(long, requires = "protocol")]
+    resume: bool,
+    /// Take markers from other devices: `stdin` (one per line) or `udp:PORT` (127.0.0.1
+    /// only; port 0 picks a free one); repeatable.
+    #[arg(long, value_name = "stdin|udp:PORT", value_parser = parse_marker_input)]
+    markers: Vec<MarkerInput>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum MarkerInput {
+    Stdin,
+    Udp(u16),
+}
+
+fn parse_marker_input(s: &str) -> Result<MarkerInput, String> {
+    match s {
+        "stdin" => Ok(MarkerInput::Stdin),
+        _ => s
+            .strip_prefix("udp:")
+            .and_then(|p| p.parse().ok())
+            .map(MarkerInput::Udp)
+            .ok_or_else(|| format!("'{s}': use stdin or udp:PORT")),
+    }
 }
 
 /// Which immersion level, and any of its fields changed for this run.
@@ -441,6 +517,11 @@ fn run_flags_with_other_command(matches: &clap::ArgMatches) -> Option<String> {
     [
         "scene",
         "display",
+        "protocol",
+        "plan",
+        "data",
+        "resume",
+        "markers",
         "minutes",
         "size",
         "ambient_db",
@@ -497,6 +578,8 @@ fn main() -> ExitCode {
         Some(Command::Soundscape(s)) => render_soundscape(dir.0, s),
         Some(Command::Bench(b)) => bench(dir.0, b),
         Some(Command::BenchOne(b)) => bench_one(dir, b),
+        Some(Command::Plan(p)) => plan(dir, p),
+        Some(Command::Report(r)) => report(r),
         Some(Command::Screenshot(s)) => run(
             dir,
             RunArgs {
@@ -516,6 +599,11 @@ fn main() -> ExitCode {
                 room: RoomArgs::default(),
                 walk: s.walk,
                 record: None,
+                protocol: None,
+                plan: None,
+                data: None,
+                resume: false,
+                markers: Vec::new(),
             },
             Some(ScreenshotJob {
                 out: s.out,
@@ -588,13 +676,100 @@ fn list_levels(file: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The next free `data/<ID>/session-<n>` folder.
-fn participant_folder(id: &str) -> PathBuf {
-    let base = Path::new("data").join(id);
-    (1..)
-        .map(|n| base.join(format!("session-{n}")))
-        .find(|p| !p.exists())
-        .unwrap_or(base)
+/// Every scene's and level's name.
+fn names(dir: &Path, levels: &Path) -> (Vec<String>, Vec<String>) {
+    (
+        open_catalog(dir)
+            .map(|c| c.entries.into_iter().map(|e| e.name).collect())
+            .unwrap_or_default(),
+        ImmersionLevels::load(levels)
+            .map(|l| l.levels.into_iter().map(|l| l.name).collect())
+            .unwrap_or_default(),
+    )
+}
+
+fn load_protocol(dir: &Path, levels: &Path, file: &Path) -> Result<Protocol, ExitCode> {
+    let (scenes, levels) = names(dir, levels);
+    Protocol::load(file, &scenes, &levels).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(BAD_INPUT)
+    })
+}
+
+fn plan((dir, levels): (&Path, &Path), args: PlanArgs) -> ExitCode {
+    let protocol = match load_protocol(dir, levels, &args.protocol) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let ids = match args.participants.as_deref().map_or(
+        Ok(Protocol::numbered(protocol.participants)),
+        respite::study::participants,
+    ) {
+        Ok(ids) => ids,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let plan = match protocol.plan(&ids, args.seed.unwrap_or(protocol.seed)) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: --participants: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    eprintln!("plan: {}", plan.dealt.note);
+    match &args.out {
+        None => print!("{}", plan.tsv()),
+        Some(out) => {
+            if let Err(e) = respite_core::research::data::write_atomic(out, &plan.tsv()) {
+                eprintln!("error: --out {}: {e}", out.display());
+                return ExitCode::from(BAD_INPUT);
+            }
+            eprintln!("plan: written to {}", out.display());
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn report(args: ReportArgs) -> ExitCode {
+    let key = args.key.clone().unwrap_or_else(|| {
+        let mut name = args.out.file_name().unwrap_or_default().to_os_string();
+        name.push("-key.tsv");
+        args.out.with_file_name(name)
+    });
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64);
+    let blind = args.blind.then_some((seed, key.as_path()));
+    match respite::study::write_report(&args.data, &args.out, blind, args.bids.as_deref()) {
+        Ok(out) => {
+            eprintln!("report: {}", out.summary);
+            for f in out.files {
+                eprintln!("report: wrote {}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(BAD_INPUT)
+        }
+    }
+}
+
+/// The hex SHA-256 of a file, or "n/a".
+fn file_sha(path: &Path) -> String {
+    std::fs::read(path).map_or("n/a".into(), |b| {
+        respite_core::research::data::sha256_hex(&b)
+    })
+}
+
+/// `key=value key=value` as a map.
+fn pairs(text: &str) -> std::collections::BTreeMap<String, String> {
+    text.split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn open_catalog(dir: &Path) -> Result<Catalog, ExitCode> {
@@ -683,6 +858,75 @@ fn run(
     args: RunArgs,
     screenshot: Option<ScreenshotJob>,
 ) -> ExitCode {
+    let mut args = args;
+    let mut study = None;
+    let mut study_line = None;
+    if let Some(file) = args.protocol.clone() {
+        let protocol = match load_protocol(dir, levels, &file) {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        let ids = Protocol::numbered(protocol.participants);
+        let plan = match &args.plan {
+            None => protocol.plan(&ids, protocol.seed),
+            Some(p) => std::fs::read_to_string(p)
+                .map_err(|e| format!("--plan {}: {e}", p.display()))
+                .and_then(|t| {
+                    respite_core::research::Plan::read_tsv(&protocol, p, &t, protocol.seed)
+                        .map_err(|e| e.to_string())
+                }),
+        };
+        let plan = match plan {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(BAD_INPUT);
+            }
+        };
+        let data = args
+            .data
+            .clone()
+            .unwrap_or_else(|| Path::new("data").join(&protocol.study));
+        let participant = args.participant.clone().unwrap_or_default();
+        let due = match respite::study::due(&protocol, &plan, &data, &participant, args.resume) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(BAD_INPUT);
+            }
+        };
+        let c = &due.condition;
+        args.scene = c.scene.clone();
+        args.display = match c.display {
+            respite_core::research::protocol::Display::Headset => DisplayChoice::Xr,
+            respite_core::research::protocol::Display::Screen => DisplayChoice::Flat,
+        };
+        args.level.immersion = c.immersion.clone();
+        args.level.level_set = c.level_set.clone();
+        args.minutes = c.minutes;
+        args.rate_every = protocol.ratings.every_min;
+        args.fms_every = protocol.questionnaires.fms_every_min;
+        args.no_ratings = !protocol.ratings.baseline && !protocol.ratings.post;
+        let line = format!(
+            "Study {}: {participant} session {} of {} (sequence {}): {}: {} on the {} for {} min{}",
+            protocol.study,
+            due.period,
+            due.periods,
+            due.sequence,
+            c.name,
+            c.scene,
+            c.display.code(),
+            c.minutes,
+            if due.resume.is_some() {
+                ", resuming"
+            } else {
+                ""
+            }
+        );
+        eprintln!("{line}");
+        study_line = Some(line);
+        study = Some((protocol, file, due));
+    }
     let mut scene = match load_scene(dir, &args.scene) {
         Ok(def) => def,
         Err(code) => return code,
@@ -721,6 +965,15 @@ fn run(
             },
             ratings: !args.no_ratings,
             show_only: false,
+            questions: respite::session::questions::Questions {
+                ssq: study.as_ref().is_some_and(|s| s.0.questionnaires.ssq),
+                ipq: study.as_ref().is_some_and(|s| s.0.questionnaires.ipq),
+            },
+            washout: study.as_ref().and_then(|s| s.2.washout),
+            done: study
+                .as_ref()
+                .and_then(|s| s.2.resume.clone())
+                .unwrap_or_default(),
         }
     };
     if session.plan.max_minutes < session.plan.minutes {
@@ -730,11 +983,86 @@ fn run(
         );
         return ExitCode::from(BAD_INPUT);
     }
-    let record = args.record.clone().or_else(|| {
-        args.participant
-            .as_deref()
-            .filter(|_| screenshot.is_none())
-            .map(participant_folder)
+    let files = match (&study, &args.record, &args.participant) {
+        _ if screenshot.is_some() => None,
+        (Some((_, _, due)), _, _) => Some(due.files.clone()),
+        (None, Some(dir), _) => Some(SessionFiles::plain(dir)),
+        (None, None, Some(id)) => {
+            let data = args.data.clone().unwrap_or_else(|| PathBuf::from("data"));
+            let n = respite_core::research::data::next_session(&data, id);
+            Some(SessionFiles::bids(&data, id, n, "respite"))
+        }
+        (None, None, None) => None,
+    };
+    let record = files.map(|files| {
+        let scene_file = dir.join(format!("{}.ron", args.scene));
+        let (protocol, protocol_file, due) = match &study {
+            Some((p, f, d)) => (Some(p), Some(f), Some(d)),
+            None => (None, None, None),
+        };
+        let sidecar = Sidecar {
+            app: "respite".into(),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            git_revision: env!("RESPITE_GIT_REVISION").into(),
+            participant: args.participant.clone().unwrap_or_default(),
+            session: due.map_or_else(
+                || {
+                    files
+                        .dir
+                        .file_name()
+                        .and_then(|n| n.to_str()?.strip_prefix("ses-")?.parse().ok())
+                        .unwrap_or(1)
+                },
+                |d| d.period,
+            ),
+            task: protocol.map_or("respite".into(), |p| p.task.clone()),
+            study: protocol.map(|p| p.study.clone()),
+            protocol_file: protocol_file.map(|f| f.display().to_string()),
+            protocol_sha256: protocol_file.map(|f| file_sha(f)),
+            condition: due.map(|d| d.condition.name.clone()),
+            period: due.map(|d| d.period),
+            sequence: due.map(|d| d.sequence.clone()),
+            scene: args.scene.clone(),
+            scene_sha256: file_sha(&scene_file),
+            scene_file: scene_file.display().to_string(),
+            display: match args.display {
+                DisplayChoice::Flat => "screen".into(),
+                DisplayChoice::Xr => "headset".into(),
+                DisplayChoice::Auto => "auto".into(),
+            },
+            display_parameters: [
+                ("requested".to_string(), args.display.to_string()),
+                (
+                    "window".to_string(),
+                    format!("{}x{}", args.size.0, args.size.1),
+                ),
+                ("fov_deg".to_string(), level.fov_deg.to_string()),
+                (
+                    "runtime".to_string(),
+                    "see the display event: the OpenXR runtime and headset that answered".into(),
+                ),
+            ]
+            .into(),
+            immersion: pairs(&level.to_string()),
+            audio: [
+                (
+                    "room_ambient_db".to_string(),
+                    format!("{:?}", args.room.ambient_db),
+                ),
+                (
+                    "headphones_db".to_string(),
+                    format!("{:?}", args.room.headphones_db),
+                ),
+            ]
+            .into(),
+            seed: scene.seed,
+            minutes: args.minutes,
+            scoring_version: respite_core::research::scoring::SCORING_VERSION.into(),
+            started_unix_s: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        };
+        (files, sidecar)
     });
     if let Some(job) = &screenshot
         && let Some(parent) = job.out.parent().filter(|p| !p.as_os_str().is_empty())
@@ -770,14 +1098,7 @@ fn run(
         session,
         level,
         participant: args.participant,
-        choices: (
-            open_catalog(dir)
-                .map(|c| c.entries.into_iter().map(|e| e.name).collect())
-                .unwrap_or_default(),
-            ImmersionLevels::load(levels)
-                .map(|l| l.levels.into_iter().map(|l| l.name).collect())
-                .unwrap_or_default(),
-        ),
+        choices: names(dir, levels),
         launch_args: std::env::args().skip(1).collect(),
         autopilot,
         time_scale: args.time_scale,
@@ -788,9 +1109,37 @@ fn run(
         bare: false,
         sound,
         walk,
-        record,
+        record: record.clone(),
+        study: study_line,
+        markers: respite::session::markers::MarkerInputs {
+            stdin: args.markers.contains(&MarkerInput::Stdin),
+            udp: args.markers.iter().find_map(|m| match m {
+                MarkerInput::Udp(p) => Some(*p),
+                MarkerInput::Stdin => None,
+            }),
+        },
     };
-    run_app(opts)
+    let code = run_app(opts);
+    if let Some((files, _)) = record {
+        close_session(&files);
+    }
+    code
+}
+
+/// A session whose end is on record is closed with its SHA-256 manifest (the samples'
+/// writer has finished: the App is gone). One that ended without a `session_end` (a
+/// restart, a display that failed) stays open.
+fn close_session(files: &SessionFiles) {
+    let ended = std::fs::read_to_string(files.file("events.tsv")).is_ok_and(|t| {
+        respite_core::research::data::read_events(&t)
+            .is_ok_and(|e| e.iter().any(|e| e.trial_type == "session_end"))
+    });
+    if ended {
+        match respite_core::research::data::write_manifest(&files.dir) {
+            Ok(()) => eprintln!("record: closed {}", files.manifest().display()),
+            Err(e) => eprintln!("error: cannot write {}: {e}", files.manifest().display()),
+        }
+    }
 }
 
 fn run_app(opts: RunOptions) -> ExitCode {
@@ -1121,10 +1470,12 @@ fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> ExitCode {
             report: args.report,
             offscreen_eye: offscreen.then_some(how.eye_size),
         }),
-        samples: Some(args.samples),
+        samples: Some(SessionFiles::plain(&args.samples)),
         bare,
         sound: None,
         walk,
         record: None,
+        markers: Default::default(),
+        study: None,
     })
 }

@@ -4,12 +4,18 @@
 
 use crate::display::Head;
 use bevy::prelude::*;
-use std::fs::File;
+use respite_core::research::data::SessionFiles;
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// A frame longer than this many display periods counts as dropped (as PsychoPy counts).
+const DROPPED_OVER: f64 = 1.2;
+/// The display period the `dropped` column is judged against: a 60 Hz screen. (A headset's
+/// own period is shorter; its frames are judged in the bench.)
+const PERIOD_MS: f64 = 1000.0 / 60.0;
 
 /// Longest time a row waits in memory.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -21,7 +27,7 @@ enum Row {
 
 /// Where this run's samples go: `motion.tsv` and `frames.tsv` in one folder.
 #[derive(Resource, Clone, Debug)]
-pub struct SampleFolder(pub PathBuf);
+pub struct SampleFolder(pub SessionFiles);
 
 #[derive(Resource)]
 struct SampleLog {
@@ -46,16 +52,24 @@ pub(crate) fn plugin(app: &mut App) {
         Ok(log) => {
             app.insert_resource(log).add_systems(Last, send_samples);
         }
-        Err(e) => error!("samples: cannot write to {}: {e}", folder.0.display()),
+        Err(e) => error!("samples: cannot write to {}: {e}", folder.0.dir.display()),
     }
 }
 
-fn start(folder: &Path) -> std::io::Result<SampleLog> {
-    std::fs::create_dir_all(folder)?;
-    let mut motion = BufWriter::new(File::create(folder.join("motion.tsv"))?);
-    let mut frames = BufWriter::new(File::create(folder.join("frames.tsv"))?);
-    writeln!(motion, "frame\tt_s\tx\ty\tz\tqx\tqy\tqz\tqw")?;
-    writeln!(frames, "frame\tt_s\tframe_ms")?;
+fn start(files: &SessionFiles) -> std::io::Result<SampleLog> {
+    std::fs::create_dir_all(&files.dir)?;
+    // Appended to, so a resumed session keeps what the first attempt wrote.
+    let open = |name: &str, header: &str| -> std::io::Result<BufWriter<File>> {
+        let path = files.file(name);
+        let fresh = !path.exists();
+        let mut f = BufWriter::new(OpenOptions::new().create(true).append(true).open(path)?);
+        if fresh {
+            writeln!(f, "{header}")?;
+        }
+        Ok(f)
+    };
+    let mut motion = open("motion.tsv", "frame\tt_s\tx\ty\tz\tqx\tqy\tqz\tqw")?;
+    let mut frames = open("frames.tsv", "frame\tt_s\tframe_ms\tdropped")?;
     let (tx, rx) = channel();
     let writer = std::thread::Builder::new()
         .name("respite-samples".into())
@@ -76,7 +90,11 @@ fn write_rows(rx: &Receiver<Row>, motion: &mut BufWriter<File>, frames: &mut Buf
                 "{f}\t{t:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.5}\t{:.5}\t{:.5}\t{:.5}",
                 p[0], p[1], p[2], p[3], p[4], p[5], p[6]
             ),
-            Ok(Row::Frame(f, t, ms)) => writeln!(frames, "{f}\t{t:.4}\t{ms:.3}"),
+            Ok(Row::Frame(f, t, ms)) => writeln!(
+                frames,
+                "{f}\t{t:.4}\t{ms:.3}\t{}",
+                u8::from(ms > DROPPED_OVER * PERIOD_MS)
+            ),
             Err(RecvTimeoutError::Timeout) => Ok(()),
             Err(RecvTimeoutError::Disconnected) => break,
         };

@@ -11,6 +11,7 @@ mod pictures;
 mod places;
 mod session;
 mod sound;
+mod study;
 mod supervised;
 mod support;
 mod walking;

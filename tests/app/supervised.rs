@@ -13,7 +13,7 @@ fn events(folder: &Path) -> Rows {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("onset\tduration\tscene_s\tevent\tdetail")
+        Some("onset\tduration\ttrial_type\tvalue\tscene_s\tdetail")
     );
     lines
         .map(|l| l.split('\t').map(str::to_string).collect())
@@ -21,7 +21,7 @@ fn events(folder: &Path) -> Rows {
 }
 
 fn of<'a>(rows: &'a Rows, event: &str) -> Vec<&'a Vec<String>> {
-    rows.iter().filter(|r| r[3] == event).collect()
+    rows.iter().filter(|r| r[2] == event).collect()
 }
 
 /// The session command the tests share: a small window, the participant P01.
@@ -56,13 +56,13 @@ fn a_ten_minute_session_runs_end_to_end_with_every_rating_and_a_marker() {
     assert!(out.status.success(), "{:?}\n{err}", out.status);
     let rows = events(&dir.path().join("rec"));
     let text = format!("{rows:#?}");
-    let start = &of(&rows, "session_start")[0][4];
+    let start = &of(&rows, "session_start")[0][5];
     assert!(
         start.starts_with("participant=P01 scene=beach_sunset minutes=10 ratings=true"),
         "{start}"
     );
-    assert!(of(&rows, "immersion")[0][4].starts_with("level=immersive fov_deg=100"));
-    let phases: Vec<&str> = of(&rows, "phase").iter().map(|r| r[4].as_str()).collect();
+    assert!(of(&rows, "immersion")[0][5].starts_with("level=immersive fov_deg=100"));
+    let phases: Vec<&str> = of(&rows, "phase").iter().map(|r| r[5].as_str()).collect();
     assert_eq!(
         phases,
         [
@@ -75,7 +75,7 @@ fn a_ten_minute_session_runs_end_to_end_with_every_rating_and_a_marker() {
         ],
         "{text}"
     );
-    let ratings: Vec<&str> = of(&rows, "rating").iter().map(|r| r[4].as_str()).collect();
+    let ratings: Vec<&str> = of(&rows, "rating").iter().map(|r| r[5].as_str()).collect();
     assert_eq!(ratings.len(), 3, "{text}");
     assert!(
         ratings[0].starts_with("timepoint=baseline scale=nrs value=7 by=patient via=gaze"),
@@ -106,9 +106,9 @@ fn a_ten_minute_session_runs_end_to_end_with_every_rating_and_a_marker() {
         "asked {} s into the place",
         minute5_at - immersion_at
     );
-    let marker = &of(&rows, "marker")[0][4];
+    let marker = &of(&rows, "marker")[0][5];
     assert_eq!(marker, "key=F2 label=\"reports more pain\"");
-    let end = &of(&rows, "session_end")[0][4];
+    let end = &of(&rows, "session_end")[0][5];
     assert!(
         end.starts_with("how=Planned completed=true in_place_s="),
         "{end}"
@@ -148,10 +148,10 @@ fn the_emergency_stop_fades_to_neutral_within_a_second_and_ends_the_session() {
     let text = format!("{rows:#?}");
     let stop = of(&rows, "emergency_stop");
     assert_eq!(stop.len(), 1, "{text}");
-    assert_eq!(stop[0][4], "phase=Immersion");
+    assert_eq!(stop[0][5], "phase=Immersion");
     let faded = of(&rows, "faded");
     assert_eq!(faded.len(), 1, "{text}");
-    let fade_s: f64 = faded[0][4].rsplit('=').next().unwrap().parse().unwrap();
+    let fade_s: f64 = faded[0][5].rsplit('=').next().unwrap().parse().unwrap();
     let (t0, t1): (f64, f64) = (stop[0][0].parse().unwrap(), faded[0][0].parse().unwrap());
     // The neutral is on record on the first frame that shows it, so allow the longest
     // frame of that second (software rendering is slow).
@@ -176,12 +176,12 @@ fn the_emergency_stop_fades_to_neutral_within_a_second_and_ends_the_session() {
     assert!(
         of(&rows, "phase")
             .iter()
-            .any(|r| r[4] == "phase=Done how=Emergency"),
+            .any(|r| r[5] == "phase=Done how=Emergency"),
         "{text}"
     );
     // No post rating after an emergency; the session is on record as stopped.
-    assert!(!rows.iter().any(|r| r[4] == "phase=Post"), "{text}");
-    let end = &of(&rows, "session_end")[0][4];
+    assert!(!rows.iter().any(|r| r[5] == "phase=Post"), "{text}");
+    let end = &of(&rows, "session_end")[0][5];
     assert!(end.starts_with("how=Emergency completed=false"), "{end}");
 }
 

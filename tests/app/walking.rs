@@ -20,7 +20,7 @@ fn quick_trail() -> tempfile::TempDir {
 }
 
 fn column(rows: &[Vec<String>], event: &str) -> Vec<Vec<String>> {
-    rows.iter().filter(|r| r[3] == event).cloned().collect()
+    rows.iter().filter(|r| r[2] == event).cloned().collect()
 }
 
 #[test]
@@ -51,30 +51,30 @@ fn a_walk_runs_in_the_window_and_its_record_is_written_as_it_happens() {
     let mut lines = events.lines();
     assert_eq!(
         lines.next(),
-        Some("onset\tduration\tscene_s\tevent\tdetail")
+        Some("onset\tduration\ttrial_type\tvalue\tscene_s\tdetail")
     );
     let rows: Vec<Vec<String>> = lines
         .map(|l| l.split('\t').map(str::to_string).collect())
         .collect();
-    assert!(rows.iter().all(|r| r.len() == 5), "{events}");
+    assert!(rows.iter().all(|r| r.len() == 6), "{events}");
     // The body the patient chose is on record.
     let body = column(&rows, "body");
     assert!(
-        body[0][4].contains("height_m=1.62 build=Female legwear=Shorts"),
+        body[0][5].contains("height_m=1.62 build=Female legwear=Shorts"),
         "{events}"
     );
     // Eyes at a 1.62 m walker's height.
-    assert!(body[0][4].ends_with("eye_height_m=1.52"), "{events}");
+    assert!(body[0][5].ends_with("eye_height_m=1.52"), "{events}");
     // The walk began, marked every 10 s of walking, and ended with the session.
     assert_eq!(column(&rows, "walk_start").len(), 1, "{events}");
     let marks = column(&rows, "walk_mark");
     assert!(!marks.is_empty(), "{events}");
-    assert!(marks[0][4].starts_with("mark=1 walked_m="), "{events}");
+    assert!(marks[0][5].starts_with("mark=1 walked_m="), "{events}");
     let end = column(&rows, "walk_end");
     assert_eq!(end.len(), 1, "{events}");
-    let walked: f32 = field(&end[0][4], "walked_m");
-    let steps: f32 = field(&end[0][4], "steps");
-    let seconds: f32 = field(&end[0][4], "walking_s");
+    let walked: f32 = field(&end[0][5], "walked_m");
+    let steps: f32 = field(&end[0][5], "steps");
+    let seconds: f32 = field(&end[0][5], "walking_s");
     // 15 s in the place at up to 0.8 m/s, eased in.
     assert!(
         walked > 5.0 && walked < 0.8 * seconds,
@@ -87,7 +87,7 @@ fn a_walk_runs_in_the_window_and_its_record_is_written_as_it_happens() {
     );
     // Phases in order, ending with the planned close.
     let phase_rows = column(&rows, "phase");
-    let names: Vec<String> = phase_rows.iter().map(|r| r[4].clone()).collect();
+    let names: Vec<String> = phase_rows.iter().map(|r| r[5].clone()).collect();
     assert_eq!(
         names,
         [

@@ -1,0 +1,223 @@
+//! `respite plan`, `respite report`, and what `respite run --protocol` needs: which
+//! session a participant is due, whether an interrupted one may resume, and the washout
+//! before it. Engine-free; the binary calls these before it builds the App.
+
+use crate::session::questions::{Done, WashoutPlan};
+use respite_core::research::data::{self, SessionFiles};
+use respite_core::research::protocol::{Condition, Protocol, Washout};
+use respite_core::research::report::{self, Report, Status};
+use respite_core::research::{bids, plots};
+use std::path::{Path, PathBuf};
+
+/// One participant's due session under a protocol.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub condition: Condition,
+    pub period: usize,
+    pub periods: usize,
+    pub sequence: String,
+    pub files: SessionFiles,
+    pub washout: Option<WashoutPlan>,
+    /// Some when resuming an interrupted session.
+    pub resume: Option<Done>,
+}
+
+/// The next session `participant` is due, from the plan.
+pub fn due(
+    protocol: &Protocol,
+    plan: &respite_core::research::Plan,
+    data: &Path,
+    participant: &str,
+    resume: bool,
+) -> Result<Due, String> {
+    let mine = plan.of(participant);
+    if mine.is_empty() {
+        return Err(format!(
+            "--participant {participant}: not in the plan for study '{}' ({} participants: {}…)",
+            protocol.study,
+            plan.dealt.assignments.len(),
+            plan.dealt
+                .assignments
+                .iter()
+                .take(3)
+                .map(|a| a.participant.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let periods = mine.len();
+    for s in &mine {
+        let files = SessionFiles::bids(data, participant, s.period, &protocol.task);
+        if files.manifest().exists() {
+            continue; // closed: completed or stopped
+        }
+        let resume = if files.dir.exists() {
+            let events = std::fs::read_to_string(files.file("events.tsv")).unwrap_or_default();
+            let events = data::read_events(&events).unwrap_or_default();
+            if !resume {
+                let last = events.last().map_or("nothing".to_string(), |e| {
+                    format!("{} {}", e.trial_type, e.detail)
+                });
+                return Err(format!(
+                    "sub-{participant}/ses-{} was interrupted ({} events on record, the last: {last}). \
+                     Add --resume to continue it from its last completed step",
+                    s.period,
+                    events.len()
+                ));
+            }
+            Some(Done {
+                answered: events
+                    .iter()
+                    .filter(|e| e.trial_type == "rating" && e.value.is_some())
+                    .filter_map(|e| {
+                        Some((
+                            e.get("timepoint")?.to_string(),
+                            e.get("scale")?.to_string(),
+                            e.get("item").map(str::to_string),
+                        ))
+                    })
+                    .collect(),
+                place: events
+                    .iter()
+                    .any(|e| e.trial_type == "phase" && e.get("phase") == Some("Post")),
+            })
+        } else if resume {
+            return Err(format!(
+                "--resume: sub-{participant}/ses-{} has not started; run without --resume",
+                s.period
+            ));
+        } else {
+            None
+        };
+        let washout = if s.period > 1 && resume.is_none() {
+            washout(protocol, data, participant, s.period)
+        } else {
+            None
+        };
+        return Ok(Due {
+            condition: s.condition.clone(),
+            period: s.period,
+            periods,
+            sequence: s.sequence.clone(),
+            files,
+            washout,
+            resume,
+        });
+    }
+    Err(format!(
+        "--participant {participant} has finished all {periods} sessions of study '{}'",
+        protocol.study
+    ))
+}
+
+fn washout(
+    protocol: &Protocol,
+    data: &Path,
+    participant: &str,
+    period: usize,
+) -> Option<WashoutPlan> {
+    let previous = SessionFiles::bids(data, participant, period - 1, &protocol.task);
+    match protocol.washout {
+        Washout::None => None,
+        Washout::Minutes(m) => {
+            let ended = std::fs::metadata(previous.manifest())
+                .ok()?
+                .modified()
+                .ok()?;
+            let since = ended.elapsed().map_or(0.0, |d| d.as_secs_f32());
+            let left = m * 60.0 - since;
+            (left > 0.0).then_some(WashoutPlan::Wait { seconds: left })
+        }
+        Washout::UntilBaseline {
+            within,
+            every_min,
+            max_min,
+        } => {
+            let first = SessionFiles::bids(data, participant, 1, &protocol.task);
+            let baseline = report::read_session(&first.dir).ok()?.baseline?;
+            Some(WashoutPlan::UntilBaseline {
+                target: baseline.round() as u8,
+                within,
+                every_s: every_min * 60.0,
+                max_s: max_min * 60.0,
+            })
+        }
+    }
+}
+
+/// Participants from `--participants`: a count (P01…) or IDs separated by commas.
+pub fn participants(arg: &str) -> Result<Vec<String>, String> {
+    if let Ok(n) = arg.parse::<usize>() {
+        if n == 0 || n > 10_000 {
+            return Err(format!(
+                "--participants {arg}: use 1 to 10000, or a list of IDs"
+            ));
+        }
+        return Ok(Protocol::numbered(n));
+    }
+    Ok(arg.split(',').map(|s| s.trim().to_string()).collect())
+}
+
+/// What `respite report` writes.
+pub struct ReportOut {
+    pub files: Vec<PathBuf>,
+    pub summary: String,
+}
+
+/// Reads `data`, writes the tables, the text and the plots to `out` (and a BIDS export and
+/// a blinding key when asked).
+pub fn write_report(
+    data: &Path,
+    out: &Path,
+    blind: Option<(u64, &Path)>,
+    bids_dir: Option<&Path>,
+) -> Result<ReportOut, String> {
+    let sessions = report::read_all(data)?;
+    if sessions.is_empty() {
+        return Err(format!(
+            "{}: no sub-*/ses-* session folders",
+            data.display()
+        ));
+    }
+    let report = Report::new(sessions, blind.map(|b| b.0));
+    std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
+    let mut files = Vec::new();
+    let mut put = |name: &str, text: String| -> Result<(), String> {
+        let p = out.join(name);
+        data::write_atomic(&p, &text).map_err(|e| format!("{}: {e}", p.display()))?;
+        files.push(p);
+        Ok(())
+    };
+    put("sessions.tsv", report.sessions_tsv())?;
+    put("conditions.tsv", report.conditions_tsv())?;
+    put("report.md", report.markdown())?;
+    let over = out.join("nrs_over_time.png");
+    plots::nrs_over_time(&report, &over)?;
+    files.push(over);
+    if !report.paired.is_empty() {
+        let p = out.join("paired_post_nrs.png");
+        plots::paired_lines(&report, &p)?;
+        files.push(p);
+    }
+    if let (Some((_, key)), Some(b)) = (blind, &report.blinding) {
+        data::write_atomic(key, &b.key_tsv())
+            .map_err(|e| format!("--key {}: {e}", key.display()))?;
+        files.push(key.to_path_buf());
+    }
+    if let Some(dir) = bids_dir {
+        let name = data.file_name().map_or("Respite study".to_string(), |n| {
+            n.to_string_lossy().to_string()
+        });
+        bids::export(&report, &name, dir)?;
+        files.push(dir.to_path_buf());
+    }
+    let count = |s: Status| report.sessions.iter().filter(|r| r.status == s).count();
+    let summary = format!(
+        "{} sessions ({} completed, {} stopped, {} incomplete)",
+        report.sessions.len(),
+        count(Status::Completed),
+        count(Status::Stopped),
+        count(Status::Incomplete)
+    );
+    Ok(ReportOut { files, summary })
+}

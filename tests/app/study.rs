@@ -1,0 +1,294 @@
+//! Studies: plans from protocols, a study session killed at random points (nothing it
+//! wrote is lost, the report reads it, `--resume` finishes it), markers from another
+//! device on standard input, and the report with its BIDS export.
+
+use crate::support::{ROOT, require_display, respite, stderr, stdout};
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+#[test]
+fn plans_are_the_same_bytes_every_time_and_bad_input_is_refused() {
+    let plan = |extra: &[&str]| {
+        respite()
+            .args(["plan", "protocols/hmd_vs_screen.ron"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let a = plan(&["--participants", "16"]);
+    let b = plan(&["--participants", "16"]);
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert_eq!(stdout(&a), stdout(&b));
+    assert_eq!(stdout(&a).lines().count(), 33);
+    assert!(
+        stderr(&a).contains("balanced: each of the 2 sequences used by 8"),
+        "{}",
+        stderr(&a)
+    );
+    let odd = plan(&["--participants", "15"]);
+    assert!(stderr(&odd).contains("not balanced"), "{}", stderr(&odd));
+    let dup = plan(&["--participants", "P01,P02,P01"]);
+    assert_eq!(dup.status.code(), Some(2));
+    assert!(
+        stderr(&dup).contains("'P01' is listed twice"),
+        "{}",
+        stderr(&dup)
+    );
+    let label = plan(&["--participants", "P01,Jane Doe"]);
+    assert_eq!(label.status.code(), Some(2));
+    let dir = tempfile::tempdir().unwrap();
+    let nowhere = dir.path().join("missing/plan.tsv");
+    let out = plan(&["--out", nowhere.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!nowhere.exists());
+    let bad = dir.path().join("bad.ron");
+    let src = std::fs::read_to_string(Path::new(ROOT).join("protocols/hmd_vs_screen.ron")).unwrap();
+    std::fs::write(&bad, src.replacen("\"forest_glade\"", "\"moon_base\"", 1)).unwrap();
+    let out = respite().arg("plan").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.ron:13:") && err.contains("unknown scene 'moon_base'"),
+        "{err}"
+    );
+}
+
+const PROTOCOL: &str = r#"Protocol(
+    study: "killtest",
+    title: "Two screen conditions",
+    task: "rest",
+    participants: 2,
+    seed: 3,
+    conditions: [
+        Condition(name: "a", scene: "plain", display: Screen, minutes: 2),
+        Condition(name: "b", scene: "plain", display: Screen, minutes: 2),
+    ],
+    design: AbBa,
+    washout: None,
+    ratings: Ratings(baseline: true, every_min: 1, post: true),
+)"#;
+
+const SCRIPT: &str = r#"[
+    (on: Question("baseline"), act: Say(Some(6))),
+    (on: Question("minute_1"), act: Say(Some(4))),
+    (on: Question("post"), act: Say(Some(3))),
+]"#;
+
+struct Study {
+    dir: tempfile::TempDir,
+}
+
+impl Study {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let scenes = dir.path().join("scenes");
+        std::fs::create_dir_all(&scenes).unwrap();
+        std::fs::write(scenes.join("plain.ron"), respite::bench::BARE_SPEC).unwrap();
+        std::fs::write(dir.path().join("p.ron"), PROTOCOL).unwrap();
+        std::fs::write(dir.path().join("pilot.ron"), SCRIPT).unwrap();
+        Self { dir }
+    }
+
+    fn path(&self, p: &str) -> std::path::PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn run(&self, extra: &[&str]) -> std::process::Command {
+        let mut c = respite();
+        c.arg("run")
+            .arg("--protocol")
+            .arg(self.path("p.ron"))
+            .args([
+                "--participant",
+                "P01",
+                "--size",
+                "320x180",
+                "--time-scale",
+                "10",
+            ])
+            .arg("--scenes-dir")
+            .arg(self.path("scenes"))
+            .arg("--data")
+            .arg(self.path("data"))
+            .arg("--autopilot")
+            .arg(self.path("pilot.ron"))
+            .args(extra);
+        c
+    }
+}
+
+/// `(event, detail)` of each record the app logged: it logs one only once it is on disk.
+fn logged(log: &str) -> Vec<(String, String)> {
+    log.lines()
+        // The message, not the module path (`…::record: record: phase …`).
+        .filter_map(|l| l.split_once(" record: "))
+        .filter_map(|(_, r)| {
+            let (e, d) = r.split_once(' ').unwrap_or((r, ""));
+            (!e.is_empty() && !e.contains('/') && e != "writing" && e != "closed")
+                .then(|| (e.to_string(), d.trim_end().to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_study_session_killed_at_random_points_loses_nothing_and_resumes() {
+    require_display();
+    let study = Study::new();
+    let ses = study.path("data/sub-P01/ses-1");
+    let events_file = ses.join("sub-P01_ses-1_task-rest_events.tsv");
+    // Kill points from a fixed LCG: 2–14 s after start, over calibration, the baseline, the
+    // place and its ratings.
+    let mut x: u64 = 0x5eed;
+    let mut kills = Vec::new();
+    for attempt in 0..3 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let after = 2.0 + (x >> 33) as f64 / (1u64 << 31) as f64 * 12.0;
+        kills.push(after);
+        let log = study.path(&format!("log{attempt}.txt"));
+        let extra: &[&str] = if attempt == 0 {
+            &["--markers", "stdin"]
+        } else {
+            &["--markers", "stdin", "--resume"]
+        };
+        let mut child = study
+            .run(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let start = Instant::now();
+        let mut sent = 0;
+        while start.elapsed().as_secs_f64() < after {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            let _ = writeln!(stdin, "TENS pulse {attempt}-{sent}");
+            let _ = stdin.flush();
+            sent += 1;
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let log = std::fs::read_to_string(&log).unwrap();
+        assert!(!log.contains("panicked"), "{log}");
+        let text = std::fs::read_to_string(&events_file).unwrap_or_default();
+        let rows: Vec<(String, String)> = text
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let c: Vec<&str> = l.split('\t').collect();
+                (c[2].to_string(), c[5].to_string())
+            })
+            .collect();
+        let said = logged(&log);
+        assert!(said.len() >= 3, "killed after {after:.1} s:\n{log}");
+        assert!(said.iter().any(|r| r.0 == "session_start"), "{said:?}");
+        for r in &said {
+            assert!(
+                rows.contains(r),
+                "logged but not on disk after the kill at {after:.1} s: {r:?}\n{text}"
+            );
+        }
+        assert!(
+            !ses.join("manifest.sha256").exists(),
+            "a killed session is not closed"
+        );
+        // Without --resume the next run refuses and says why.
+        let refused = study.run(&[]).output().unwrap();
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(
+            stderr(&refused).contains("was interrupted"),
+            "{}",
+            stderr(&refused)
+        );
+        // The report reads what is there and marks it incomplete.
+        let out = respite()
+            .args(["report"])
+            .arg(study.path("data"))
+            .arg("--out")
+            .arg(study.path("report"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let table = std::fs::read_to_string(study.path("report/sessions.tsv")).unwrap();
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with("P01\t1\t1\tAB") || l.starts_with("P01\t1\t1\tBA")),
+            "{table}"
+        );
+        assert!(table.contains("\tincomplete\tnone"), "{table}");
+    }
+    let markers = std::fs::read_to_string(&events_file).unwrap();
+    assert!(
+        markers.contains("source=stdin label=\"TENS pulse 0-"),
+        "{markers}"
+    );
+    // Resumed to the end: closed with a manifest, the report says completed.
+    let done = study.run(&["--resume"]).output().unwrap();
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert!(ses.join("manifest.sha256").exists(), "{}", stderr(&done));
+    let text = std::fs::read_to_string(&events_file).unwrap();
+    assert!(
+        text.contains("session_end\tn/a") && text.contains("completed=true"),
+        "{text}"
+    );
+    let sidecar =
+        std::fs::read_to_string(ses.join("sub-P01_ses-1_task-rest_session.json")).unwrap();
+    for key in [
+        "\"git_revision\"",
+        "\"protocol_sha256\"",
+        "\"scene_sha256\"",
+        "\"condition\"",
+        "\"fov_deg\"",
+    ] {
+        assert!(sidecar.contains(key), "{sidecar}");
+    }
+    let out = respite()
+        .arg("report")
+        .arg(study.path("data"))
+        .arg("--out")
+        .arg(study.path("report"))
+        .arg("--bids")
+        .arg(study.path("bids"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = std::fs::read_to_string(study.path("report/sessions.tsv")).unwrap();
+    assert!(table.contains("\tcompleted\tok"), "{table}");
+    assert!(study.path("bids/dataset_description.json").is_file());
+    validate_bids(&study.path("bids"));
+    assert!(study.path("report/nrs_over_time.png").is_file());
+    eprintln!("kill points: {kills:?}");
+}
+
+/// The official BIDS validator (the `bids-validator` npm package, named by
+/// `RESPITE_BIDS_VALIDATOR`; `.ci/run` installs it) must accept the export: errors fail,
+/// warnings are allowed. Without it the check is skipped here, never in CI.
+fn validate_bids(dir: &Path) {
+    let Some(validator) = std::env::var_os("RESPITE_BIDS_VALIDATOR") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set RESPITE_BIDS_VALIDATOR (see .ci/run)"
+        );
+        eprintln!("bids-validator: RESPITE_BIDS_VALIDATOR is not set, the export is not validated");
+        return;
+    };
+    let out = std::process::Command::new(validator)
+        .arg(dir)
+        .output()
+        .expect("run bids-validator");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        out.status.success(),
+        "bids-validator refused the export:\n{text}"
+    );
+    assert!(!text.contains("[ERR]"), "{text}");
+    assert!(text.contains("1 - Subject"), "{text}");
+}
