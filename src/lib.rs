@@ -143,12 +143,23 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
             opts.time_scale,
         );
         let level = opts.level.to_string();
+        let done = &opts.session.done;
+        let resumed = done.resumed.then(|| {
+            format!(
+                "answered_before={} place_done={}",
+                done.answered.len(),
+                done.place
+            )
+        });
         app.add_systems(
             Startup,
             move |mut records: MessageWriter<session::Record>,
                   report: Option<Res<DisplayReport>>| {
                 records.write(session::Record::new("session_start", start.clone()));
                 records.write(session::Record::new("immersion", level.clone()));
+                if let Some(r) = &resumed {
+                    records.write(session::Record::new("session_resumed", r.clone()));
+                }
                 if let Some(r) = report {
                     records.write(session::Record::new(
                         "display",

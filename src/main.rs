@@ -757,6 +757,14 @@ fn report(args: ReportArgs) -> ExitCode {
     }
 }
 
+/// Makes `dir` and proves a file can be written and removed there.
+fn writable(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(".respite-write-check");
+    std::fs::write(&probe, b"ok")?;
+    std::fs::remove_file(probe)
+}
+
 /// The hex SHA-256 of a file, or "n/a".
 fn file_sha(path: &Path) -> String {
     std::fs::read(path).map_or("n/a".into(), |b| {
@@ -994,6 +1002,16 @@ fn run(
         }
         (None, None, None) => None,
     };
+    // A folder that cannot take the record stops the run before anything is shown.
+    if let Some(f) = &files
+        && let Err(e) = writable(&f.dir)
+    {
+        eprintln!(
+            "error: {}: cannot write the session's record there: {e}",
+            f.dir.display()
+        );
+        return ExitCode::from(BAD_INPUT);
+    }
     let record = files.map(|files| {
         let scene_file = dir.join(format!("{}.ron", args.scene));
         let (protocol, protocol_file, due) = match &study {

@@ -80,6 +80,7 @@ pub fn due(
                 place: events
                     .iter()
                     .any(|e| e.trial_type == "phase" && e.get("phase") == Some("Post")),
+                resumed: true,
             })
         } else if resume {
             return Err(format!(

@@ -452,6 +452,12 @@ fn obey_commands(
                                 child.id()
                             ),
                         ));
+                        // This session ends here (before the place); the new process
+                        // keeps its own record.
+                        records.write(Record::new(
+                            "session_end",
+                            "how=Restart completed=false in_place_s=0.0",
+                        ));
                         exit.write(AppExit::Success);
                     }
                     Err(e) => error!("session: cannot start again: {e}"),

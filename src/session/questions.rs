@@ -42,6 +42,8 @@ pub struct Done {
     pub answered: Vec<(String, String, Option<String>)>,
     /// The time in the place ran to its end before the interruption.
     pub place: bool,
+    /// This run continues an interrupted session.
+    pub resumed: bool,
 }
 
 impl Done {

@@ -13,16 +13,28 @@ use std::time::{Duration, Instant};
 
 /// A frame longer than this many display periods counts as dropped (as PsychoPy counts).
 const DROPPED_OVER: f64 = 1.2;
-/// The display period the `dropped` column is judged against: a 60 Hz screen. (A headset's
-/// own period is shorter; its frames are judged in the bench.)
-const PERIOD_MS: f64 = 1000.0 / 60.0;
+/// The display period on a screen (60 Hz). In a headset the runtime's own predicted display
+/// period is used instead.
+const SCREEN_PERIOD_MS: f64 = 1000.0 / 60.0;
 
 /// Longest time a row waits in memory.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 enum Row {
     Pose(u64, f64, [f32; 7]),
-    Frame(u64, f64, f64),
+    Frame(FrameRow),
+}
+
+/// One frame's timing.
+struct FrameRow {
+    frame: u64,
+    t: f64,
+    ms: f64,
+    /// The display period the frame is judged against.
+    period_ms: f64,
+    /// When the runtime predicts this frame reaches the headset's display, seconds on the
+    /// OpenXR runtime's clock (none on a screen).
+    predicted_display_s: Option<f64>,
 }
 
 /// Where this run's samples go: `motion.tsv` and `frames.tsv` in one folder.
@@ -69,7 +81,10 @@ fn start(files: &SessionFiles) -> std::io::Result<SampleLog> {
         Ok(f)
     };
     let mut motion = open("motion.tsv", "frame\tt_s\tx\ty\tz\tqx\tqy\tqz\tqw")?;
-    let mut frames = open("frames.tsv", "frame\tt_s\tframe_ms\tdropped")?;
+    let mut frames = open(
+        "frames.tsv",
+        "frame\tt_s\tframe_ms\tperiod_ms\tdropped\tpredicted_display_s",
+    )?;
     let (tx, rx) = channel();
     let writer = std::thread::Builder::new()
         .name("respite-samples".into())
@@ -90,10 +105,16 @@ fn write_rows(rx: &Receiver<Row>, motion: &mut BufWriter<File>, frames: &mut Buf
                 "{f}\t{t:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.5}\t{:.5}\t{:.5}\t{:.5}",
                 p[0], p[1], p[2], p[3], p[4], p[5], p[6]
             ),
-            Ok(Row::Frame(f, t, ms)) => writeln!(
+            Ok(Row::Frame(r)) => writeln!(
                 frames,
-                "{f}\t{t:.4}\t{ms:.3}\t{}",
-                u8::from(ms > DROPPED_OVER * PERIOD_MS)
+                "{}\t{:.4}\t{:.3}\t{:.3}\t{}\t{}",
+                r.frame,
+                r.t,
+                r.ms,
+                r.period_ms,
+                u8::from(r.ms > DROPPED_OVER * r.period_ms),
+                r.predicted_display_s
+                    .map_or("n/a".to_string(), |s| format!("{s:.6}"))
             ),
             Err(RecvTimeoutError::Timeout) => Ok(()),
             Err(RecvTimeoutError::Disconnected) => break,
@@ -113,6 +134,7 @@ fn write_rows(rx: &Receiver<Row>, motion: &mut BufWriter<File>, frames: &mut Buf
 fn send_samples(
     log: Res<SampleLog>,
     time: Res<Time<Real>>,
+    xr_frame: Option<Res<bevy_mod_openxr::resources::OxrFrameState>>,
     heads: Query<&GlobalTransform, With<Head>>,
     mut frame: Local<u64>,
 ) {
@@ -123,5 +145,17 @@ fn send_samples(
         let (_, r, p) = head.to_scale_rotation_translation();
         let _ = tx.send(Row::Pose(*frame, t, [p.x, p.y, p.z, r.x, r.y, r.z, r.w]));
     }
-    let _ = tx.send(Row::Frame(*frame, t, time.delta_secs_f64() * 1000.0));
+    let xr = xr_frame.map(|f| {
+        (
+            f.0.predicted_display_period.as_nanos() as f64 / 1e6,
+            f.0.predicted_display_time.as_nanos() as f64 / 1e9,
+        )
+    });
+    let _ = tx.send(Row::Frame(FrameRow {
+        frame: *frame,
+        t,
+        ms: time.delta_secs_f64() * 1000.0,
+        period_ms: xr.map_or(SCREEN_PERIOD_MS, |x| x.0).max(1.0),
+        predicted_display_s: xr.map(|x| x.1),
+    }));
 }

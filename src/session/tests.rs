@@ -11,16 +11,18 @@ use respite_core::research::data::SessionFiles;
 
 const STEP_S: f32 = 0.05;
 
+/// A rated session with this plan and nothing else asked.
+fn rated(plan: SessionPlan) -> RunSettings {
+    RunSettings {
+        plan,
+        ratings: true,
+        show_only: false,
+        ..RunSettings::show_only()
+    }
+}
+
 fn session_app(plan: SessionPlan, folder: &std::path::Path) -> App {
-    session_app_with(
-        RunSettings {
-            plan,
-            ratings: true,
-            show_only: false,
-            ..RunSettings::show_only()
-        },
-        folder,
-    )
+    session_app_with(rated(plan), folder)
 }
 
 fn session_app_with(settings: RunSettings, folder: &std::path::Path) -> App {
@@ -525,12 +527,7 @@ fn a_restart_keeps_every_flag_but_the_ones_it_changes() {
 fn a_washout_then_questionnaires_come_in_order_and_are_scored() {
     use super::questions::{Questions, WashoutPlan};
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = RunSettings {
-        plan: short_plan(),
-        ratings: true,
-        show_only: false,
-        ..RunSettings::show_only()
-    };
+    let mut settings = rated(short_plan());
     settings.questions = Questions {
         ssq: true,
         ipq: true,
@@ -610,4 +607,31 @@ fn a_washout_then_questionnaires_come_in_order_and_are_scored() {
         scores[2].contains("general=3.00 spatial=3.00 involvement=3.00 realism=3.00"),
         "{scores:?}"
     );
+}
+
+#[test]
+fn a_timed_washout_shows_its_countdown_then_asks_the_baseline() {
+    use super::panel::PanelMessage;
+    use super::questions::WashoutPlan;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = rated(short_plan());
+    settings.washout = Some(WashoutPlan::Wait { seconds: 2.0 });
+    let mut app = session_app_with(settings, dir.path());
+    command(&mut app, SessionCommand::StartNow);
+    run_until(&mut app, 2.0, |a| phase(a) == Phase::Baseline);
+    app.update();
+    let shown = app.world().resource::<PanelMessage>().0.clone();
+    assert!(
+        shown
+            .as_deref()
+            .is_some_and(|m| m.starts_with("A rest before the next part: 0:0")),
+        "{shown:?}"
+    );
+    assert!(!app.world().contains_resource::<Asking>());
+    // Nothing is asked during the rest; the baseline comes after it.
+    let waited = run_until(&mut app, 4.0, |a| a.world().contains_resource::<Asking>());
+    assert!((1.5..=2.5).contains(&waited), "asked after {waited} s");
+    let rows = events(dir.path());
+    let end = rows.iter().find(|r| r[2] == "washout_end").unwrap();
+    assert!(end[5].starts_with("waited_s=2"), "{end:?}");
 }

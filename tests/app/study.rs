@@ -43,6 +43,25 @@ fn plans_are_the_same_bytes_every_time_and_bad_input_is_refused() {
     let out = plan(&["--out", nowhere.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(!nowhere.exists());
+    let run = |participant: &str, extra: &[&str]| {
+        respite()
+            .args(["run", "--protocol", "protocols/hmd_vs_screen.ron"])
+            .args(["--participant", participant])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // A data folder that cannot be written: exit 2 before anything is shown.
+    let out = run("P01", &["--data", "/etc/hostname/data"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write the session's record"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run("P99", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not in the plan"), "{}", stderr(&out));
     let bad = dir.path().join("bad.ron");
     let src = std::fs::read_to_string(Path::new(ROOT).join("protocols/hmd_vs_screen.ron")).unwrap();
     std::fs::write(&bad, src.replacen("\"forest_glade\"", "\"moon_base\"", 1)).unwrap();
@@ -239,6 +258,9 @@ fn a_study_session_killed_at_random_points_loses_nothing_and_resumes() {
         text.contains("session_end\tn/a") && text.contains("completed=true"),
         "{text}"
     );
+    // Every resumed run says so, and they all share one events table and header.
+    assert!(text.contains("\tsession_resumed\t"), "{text}");
+    assert_eq!(text.matches("onset\tduration").count(), 1, "{text}");
     let sidecar =
         std::fs::read_to_string(ses.join("sub-P01_ses-1_task-rest_session.json")).unwrap();
     for key in [
@@ -265,6 +287,30 @@ fn a_study_session_killed_at_random_points_loses_nothing_and_resumes() {
     assert!(study.path("bids/dataset_description.json").is_file());
     validate_bids(&study.path("bids"));
     assert!(study.path("report/nrs_over_time.png").is_file());
+    // Blinded: no condition name in the report, the key beside it and not in it.
+    let out = respite()
+        .arg("report")
+        .arg(study.path("data"))
+        .arg("--out")
+        .arg(study.path("blind"))
+        .arg("--blind")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let masked = std::fs::read_to_string(study.path("blind/sessions.tsv")).unwrap();
+    assert!(
+        masked.contains("\tX1\tmasked\t") || masked.contains("\tX2\tmasked\t"),
+        "{masked}"
+    );
+    assert!(
+        !masked.contains("\ta\t") && !masked.contains("screen"),
+        "{masked}"
+    );
+    let key = std::fs::read_to_string(study.path("blind-key.tsv")).unwrap();
+    assert!(
+        key.starts_with("mask\tcondition\n") && key.contains("\ta\n"),
+        "{key}"
+    );
     eprintln!("kill points: {kills:?}");
 }
 

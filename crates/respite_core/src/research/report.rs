@@ -109,14 +109,20 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
             .rev()
             .find_map(value)
     };
-    let during = events
-        .iter()
-        .filter(rating)
-        .filter_map(|e| {
-            let m: f64 = e.get("timepoint")?.strip_prefix("minute_")?.parse().ok()?;
-            Some((m, value(e)?))
-        })
-        .collect();
+    // A resumed session may have asked a minute twice: the later answer stands.
+    let mut during: Vec<(f64, f64)> = Vec::new();
+    for e in events.iter().filter(rating) {
+        let Some(m) = e
+            .get("timepoint")
+            .and_then(|t| t.strip_prefix("minute_")?.parse::<f64>().ok())
+        else {
+            continue;
+        };
+        let Some(v) = value(e) else { continue };
+        during.retain(|d| d.0 != m);
+        during.push((m, v));
+    }
+    during.sort_by(|a, b| a.0.total_cmp(&b.0));
     let fms = events
         .iter()
         .filter(|e| e.trial_type == "rating" && e.get("scale") == Some("fms"))
@@ -146,7 +152,15 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
             .condition
             .clone()
             .unwrap_or_else(|| sidecar.scene.clone()),
-        display: sidecar.display.clone(),
+        // `auto` says what answered in the display parameters.
+        display: match (
+            sidecar.display.as_str(),
+            sidecar.display_parameters.get("active"),
+        ) {
+            ("auto", Some(a)) if a == "Xr" => "headset".into(),
+            ("auto", Some(a)) if a == "Flat" => "screen".into(),
+            (d, _) => d.to_string(),
+        },
         baseline: at("baseline"),
         during,
         post: at("post"),
