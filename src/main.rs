@@ -914,7 +914,9 @@ fn run(
         args.minutes = c.minutes;
         args.rate_every = protocol.ratings.every_min;
         args.fms_every = protocol.questionnaires.fms_every_min;
-        args.no_ratings = !protocol.ratings.baseline && !protocol.ratings.post;
+        args.no_ratings = !protocol.ratings.baseline
+            && !protocol.ratings.post
+            && protocol.ratings.every_min <= 0.0;
         let line = format!(
             "Study {}: {participant} session {} of {} (sequence {}): {}: {} on the {} for {} min{}",
             protocol.study,
@@ -976,6 +978,8 @@ fn run(
             questions: respite::session::questions::Questions {
                 ssq: study.as_ref().is_some_and(|s| s.0.questionnaires.ssq),
                 ipq: study.as_ref().is_some_and(|s| s.0.questionnaires.ipq),
+                no_baseline: study.as_ref().is_some_and(|s| !s.0.ratings.baseline),
+                no_post: study.as_ref().is_some_and(|s| !s.0.ratings.post),
             },
             washout: study.as_ref().and_then(|s| s.2.washout),
             done: study

@@ -19,6 +19,16 @@ pub struct Questions {
     pub ssq: bool,
     /// IPQ after the post rating.
     pub ipq: bool,
+    /// A study's protocol may leave out the baseline or the post pain rating (both are asked
+    /// whenever ratings are on, unless left out here).
+    pub no_baseline: bool,
+    pub no_post: bool,
+}
+
+/// Minutes and seconds left, for the panel.
+fn mmss(seconds: f32) -> String {
+    let s = seconds.max(0.0);
+    format!("{}:{:02}", (s / 60.0) as u32, (s % 60.0) as u32)
 }
 
 /// A rest between conditions, before anything is asked.
@@ -100,7 +110,7 @@ fn before(settings: &RunSettings) -> VecDeque<AskRating> {
     if settings.questions.ssq {
         q.extend(items(Questionnaire::Ssq, Timepoint::Pre));
     }
-    if settings.ratings {
+    if settings.ratings && !settings.questions.no_baseline {
         q.push_back(AskRating {
             timepoint: Timepoint::Baseline,
             scale: Scale::Nrs,
@@ -112,7 +122,7 @@ fn before(settings: &RunSettings) -> VecDeque<AskRating> {
 
 fn after(settings: &RunSettings) -> VecDeque<AskRating> {
     let mut q = VecDeque::new();
-    if settings.ratings {
+    if settings.ratings && !settings.questions.no_post {
         q.push_back(AskRating {
             timepoint: Timepoint::Post,
             scale: Scale::Nrs,
@@ -201,11 +211,7 @@ fn run_washout(
     match washing.plan {
         WashoutPlan::Wait { seconds } => {
             let left = (seconds - waited).max(0.0);
-            message.0 = Some(format!(
-                "A rest before the next part: {}:{:02}",
-                (left / 60.0) as u32,
-                (left % 60.0) as u32
-            ));
+            message.0 = Some(format!("A rest before the next part: {}", mmss(left)));
             if left <= 0.0 {
                 end_washout(
                     &mut commands,
@@ -255,9 +261,8 @@ fn run_washout(
             } else if !washing.waiting_answer {
                 let left = (washing.next_ask - now).max(0.0);
                 message.0 = Some(format!(
-                    "A rest before the next part. Next question in {}:{:02}",
-                    (left / 60.0) as u32,
-                    (left % 60.0) as u32
+                    "A rest before the next part. Next question in {}",
+                    mmss(left)
                 ));
             }
         }

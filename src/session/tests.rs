@@ -531,6 +531,7 @@ fn a_washout_then_questionnaires_come_in_order_and_are_scored() {
     settings.questions = Questions {
         ssq: true,
         ipq: true,
+        ..Default::default()
     };
     settings.washout = Some(WashoutPlan::UntilBaseline {
         target: 5,
