@@ -4,7 +4,7 @@
 //! scores. What BIDS has no place for (frame timing, `session.json`) stays in the data
 //! folder.
 
-use super::data::{SessionFiles, Sidecar, write_atomic};
+use super::data::{SessionFiles, write_atomic};
 use super::report::{Report, SessionResult};
 use super::scoring::{Questionnaire, SCORING_VERSION};
 use serde_json::json;
@@ -23,13 +23,6 @@ fn put(root: &Path, rel: &str, text: &str) -> Result<(), String> {
 
 fn json_text(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).expect("plain JSON") + "\n"
-}
-
-fn sidecar_of(r: &SessionResult) -> Sidecar {
-    SessionFiles::find(&r.dir)
-        .and_then(|f| std::fs::read_to_string(f.file("session.json")).ok())
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
 }
 
 /// Writes the dataset to `out` (made if missing). Condition labels follow the report's
@@ -95,12 +88,7 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
     for p in &people {
         let mut sessions = String::from("session_id\tcondition\tdisplay\tperiod\tstatus\n");
         for r in report.sessions.iter().filter(|s| s.participant == *p) {
-            let side = sidecar_of(r);
-            let task = if side.task.is_empty() {
-                "respite".to_string()
-            } else {
-                side.task.clone()
-            };
+            let task = r.task.clone();
             if !tasks.contains(&task) {
                 tasks.push(task.clone());
             }

@@ -50,6 +50,34 @@ fn draw(
     to_png(&svg, out)
 }
 
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// Grid and labels: the x axis names its whole-number positions (`names[0]` at 0, …).
+fn mesh(chart: &mut Chart, names: &[String], y: &str) -> Result<(), String> {
+    chart
+        .configure_mesh()
+        .x_labels(names.len())
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 0.01 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_desc(y)
+        .label_style(("sans-serif", 18))
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Timepoints along the x axis: baseline, each scheduled minute, post.
 fn timepoints(report: &Report) -> Vec<(String, Option<f64>)> {
     let mut minutes: Vec<i64> = report
@@ -84,21 +112,8 @@ pub fn nrs_over_time(report: &Report, out: &Path) -> Result<(), String> {
             .y_label_area_size(60)
             .build_cartesian_2d(-0.3f64..(n as f64 - 0.7), 0f64..10f64)
             .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_labels(n)
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() < 0.01 && i >= 0.0 && (i as usize) < n {
-                    tps[i as usize].0.clone()
-                } else {
-                    String::new()
-                }
-            })
-            .y_desc("NRS")
-            .label_style(("sans-serif", 18))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        let names: Vec<String> = tps.iter().map(|t| t.0.clone()).collect();
+        mesh(&mut chart, &names, "NRS")?;
         for (ci, c) in report.conditions().iter().enumerate() {
             let done: Vec<_> = report
                 .sessions
@@ -174,22 +189,7 @@ pub fn paired_lines(report: &Report, out: &Path) -> Result<(), String> {
             .y_label_area_size(60)
             .build_cartesian_2d(-0.4f64..1.4f64, 0f64..10f64)
             .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_labels(2)
-            .x_label_formatter(&|x| {
-                if x.abs() < 0.01 {
-                    left.clone()
-                } else if (x - 1.0).abs() < 0.01 {
-                    right.clone()
-                } else {
-                    String::new()
-                }
-            })
-            .y_desc("post NRS")
-            .label_style(("sans-serif", 18))
-            .draw()
-            .map_err(|e| e.to_string())?;
+        mesh(&mut chart, &[left.clone(), right.clone()], "post NRS")?;
         for (i, (_, h, s)) in p.pairs.iter().enumerate() {
             // A little horizontal spread keeps identical pairs visible.
             let dx = (i as f64 / p.pairs.len().max(1) as f64 - 0.5) * 0.08;

@@ -55,6 +55,8 @@ pub struct SessionResult {
     /// `Some(names)` of files that no longer match the manifest; `None` with no manifest.
     pub manifest: Option<Vec<String>>,
     pub events: usize,
+    /// The BIDS task label ("respite" outside a study).
+    pub task: String,
 }
 
 impl SessionResult {
@@ -171,6 +173,11 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
         status,
         manifest,
         events: events.len(),
+        task: if sidecar.task.is_empty() {
+            "respite".to_string()
+        } else {
+            sidecar.task.clone()
+        },
     })
 }
 
