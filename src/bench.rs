@@ -1,14 +1,19 @@
 //! `respite bench`: frame-time measurement of every scene next to Bevy's bare 3D scene.
 //!
 //! Each scene runs in a child process of its own (`respite bench-one`), so each measures its
-//! own start-up and none inherits another's caches. A child waits until every pipeline has
-//! compiled, runs the warm-up frames, then records `frames` frames: the main world's CPU
-//! time (First → Last: all of our systems and Bevy's), and the whole frame (First → next
-//! First: main world, render world and, in offscreen mode, the GPU finishing the frame).
+//! own start-up and none inherits another's caches. A child starts as a session does: the
+//! cameras show only the neutral for a few frames (with `--preload`, after the place has
+//! been drawn behind it until built). Then the switch to the place, as when a session's
+//! place fades in: every frame
+//! from the switch until nothing is left compiling is timed, and the longest is the switch
+//! hitch. Then the warm-up frames, then `frames` recorded frames: the main world's CPU time
+//! (First → Last: all of our systems and Bevy's), and the whole frame (First → next First:
+//! main world, render world and, in offscreen mode, the GPU finishing the frame).
 //! Head-pose and frame samples are written as in a real session meanwhile.
 
 use crate::display::RenderReadiness;
 use crate::environment::LivingMaterial;
+use crate::session::PlaceView;
 use bevy::prelude::*;
 use bevy::render::render_resource::PollType;
 use bevy::render::renderer::RenderDevice;
@@ -44,10 +49,31 @@ pub struct BenchJob {
     pub report: PathBuf,
     /// Per-eye size when rendering offscreen eye views instead of a window.
     pub offscreen_eye: Option<(u32, u32)>,
+    /// Whether the place is preloaded behind the neutral before the switch (not in sessions).
+    pub preload: bool,
+}
+
+/// Neutral frames between the preload and the switch to the place.
+const NEUTRAL_FRAMES: u32 = 5;
+
+/// Where the bench is in its run.
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
+enum Stage {
+    /// Preloading the place behind the neutral, then showing the neutral only.
+    #[default]
+    Neutral,
+    /// The place has been switched on; frames are timed until nothing is compiling.
+    Switched,
+    /// The place is showing and settled: warm-up, then the recorded frames.
+    Place,
 }
 
 #[derive(Resource, Default)]
 struct Clock {
+    stage: Stage,
+    neutral_frames: u32,
+    switched_frames: u32,
+    switch_ms: Vec<f64>,
     frame: u64,
     frame_start: Option<Instant>,
     first_frame_s: Option<f64>,
@@ -61,14 +87,28 @@ struct Clock {
 }
 
 pub(crate) fn plugin(app: &mut App) {
+    let preload = app.world().resource::<BenchJob>().preload;
     app.init_resource::<Clock>()
+        .insert_resource(if preload {
+            PlaceView::preloading(false)
+        } else {
+            PlaceView::new(false)
+        })
         .add_systems(First, frame_start)
+        .add_systems(Update, want_place_after_neutral)
         .add_systems(Last, (frame_end, finish).chain());
     let offscreen = app.world().resource::<BenchJob>().offscreen_eye.is_some();
     if offscreen && let Some(render_app) = app.get_sub_app_mut(RenderApp) {
         // No swap chain holds the CPU back: wait for the GPU at the end of every frame, so
         // the whole-frame time includes the GPU's work.
         render_app.add_systems(Render, wait_for_gpu.in_set(RenderSystems::Cleanup));
+    }
+}
+
+fn want_place_after_neutral(clock: Res<Clock>, mut view: ResMut<PlaceView>) {
+    let wanted = clock.stage != Stage::Neutral;
+    if view.wanted != wanted {
+        view.wanted = wanted;
     }
 }
 
@@ -93,25 +133,61 @@ fn frame_start(mut clock: ResMut<Clock>, placed: Query<&GlobalTransform, With<Me
     if clock.frame == 2 {
         clock.first_frame_s = Some(since_start());
     }
-    if let (true, Some(prev)) = (clock.measuring, clock.frame_start) {
-        clock.whole_ms.push((now - prev).as_secs_f64() * 1000.0);
+    if let Some(prev) = clock.frame_start {
+        let ms = (now - prev).as_secs_f64() * 1000.0;
+        if clock.measuring {
+            clock.whole_ms.push(ms);
+        } else if clock.stage == Stage::Switched {
+            clock.switch_ms.push(ms);
+        }
     }
     clock.frame_start = Some(now);
 }
 
-fn frame_end(mut clock: ResMut<Clock>, job: Res<BenchJob>, readiness: Res<RenderReadiness>) {
+fn frame_end(
+    mut clock: ResMut<Clock>,
+    job: Res<BenchJob>,
+    readiness: Res<RenderReadiness>,
+    view: Res<PlaceView>,
+) {
     let Some(start) = clock.frame_start else {
         return;
     };
     let cpu = start.elapsed().as_secs_f64() * 1000.0;
     if clock.measuring {
         clock.cpu_ms.push(cpu);
-    } else if readiness.is_settled() {
-        if clock.ready_s.is_none() {
-            clock.ready_s = Some(since_start());
+        return;
+    }
+    match clock.stage {
+        Stage::Neutral => {
+            if !(view.preloaded() && readiness.is_settled()) {
+                return;
+            }
+            // Preloaded: the place has been built behind the neutral by now.
+            if job.preload && clock.ready_s.is_none() {
+                clock.ready_s = Some(since_start());
+            }
+            clock.neutral_frames += 1;
+            if clock.neutral_frames >= NEUTRAL_FRAMES {
+                clock.stage = Stage::Switched;
+            }
         }
-        clock.warm += 1;
-        clock.measuring = clock.warm >= job.warmup;
+        Stage::Switched => {
+            clock.switched_frames += 1;
+            // Not preloaded: the switch frame's render built the place (pipelines compile
+            // before a frame is drawn), and that render is over by the next frame's end.
+            if clock.switched_frames == 2 && clock.ready_s.is_none() {
+                clock.ready_s = Some(since_start());
+            }
+            // Long enough for anything the place still needed to be queued and counted.
+            if clock.switched_frames > 6 && readiness.is_settled() {
+                clock.stage = Stage::Place;
+            }
+        }
+        Stage::Place => {
+            clock.warm += 1;
+            clock.measuring = clock.warm >= job.warmup;
+        }
     }
 }
 
@@ -203,6 +279,7 @@ fn finish(
     let (triangles, batches) = drawn(&meshes, &items);
     let cpu = Summary::of(&clock.cpu_ms);
     let whole = Summary::of(&clock.whole_ms);
+    let switch = Summary::of(&clock.switch_ms);
     let mut out = String::new();
     let mut put = |k: &str, v: String| out.push_str(&format!("{k}\t{v}\n"));
     for (name, s) in [("cpu", cpu), ("frame", whole)] {
@@ -213,6 +290,8 @@ fn finish(
         put(&format!("{name}_mean_ms"), format!("{:.3}", s.mean));
     }
     put("frames", format!("{}", cpu.n));
+    put("switch_max_ms", format!("{:.3}", switch.max));
+    put("switch_frames_timed", format!("{}", switch.n));
     put("triangles", format!("{triangles}"));
     put("batches", format!("{batches}"));
     put("entities", format!("{}", entities.iter().count()));
@@ -239,11 +318,13 @@ fn finish(
 /// Logs, once the scene has settled in a normal run, what it draws: its budget figures.
 pub(crate) fn log_budget(
     readiness: Res<RenderReadiness>,
+    view: Option<Res<PlaceView>>,
     meshes: Res<Assets<Mesh>>,
     items: Drawn,
     mut done: Local<bool>,
 ) {
-    if *done || !readiness.is_settled() {
+    let place_drawn = view.is_none_or(|v| v.wanted && v.preloaded());
+    if *done || !place_drawn || !readiness.is_settled() {
         return;
     }
     *done = true;
@@ -342,6 +423,11 @@ pub fn columns() -> Vec<(&'static str, Box<dyn Fn(&Row, &Row) -> f64>)> {
         ("peak_mib", key("peak_mib")),
         ("first_frame_s", key("first_frame_s")),
         ("ready_s", key("ready_s")),
+        ("switch_max_ms", key("switch_max_ms")),
+        (
+            "switch_x_frame",
+            Box::new(|r, _| ratio(r.get("switch_max_ms"), r.get("frame_p50_ms"))),
+        ),
     ]
 }
 
@@ -376,4 +462,54 @@ pub fn tsv(rows: &[Row]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(scene: &str, figures: &[(&str, f64)]) -> Row {
+        Row {
+            scene: scene.into(),
+            figures: figures.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        }
+    }
+
+    /// The table a script compares: ratios to the bare scene of the same run, and the
+    /// switch hitch in the scene's own frames.
+    #[test]
+    fn the_table_gives_ratios_to_the_bare_scene_and_the_hitch_in_frames() {
+        let bare = row(
+            BARE,
+            &[
+                ("cpu_p99_ms", 2.0),
+                ("frame_mean_ms", 10.0),
+                ("frame_p50_ms", 10.0),
+            ],
+        );
+        let glade = row(
+            "glade",
+            &[
+                ("cpu_p99_ms", 3.0),
+                ("frame_mean_ms", 40.0),
+                ("frame_p50_ms", 25.0),
+                ("switch_max_ms", 75.0),
+                ("triangles", 1234.0),
+            ],
+        );
+        let table = tsv(&[bare, glade]);
+        let lines: Vec<Vec<&str>> = table.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(lines.len(), 3);
+        let col = |name: &str| lines[0].iter().position(|h| *h == name).unwrap();
+        assert_eq!(lines[1][0], BARE);
+        assert_eq!(lines[2][0], "glade");
+        assert_eq!(lines[2][col("cpu_p99_x_bare")], "1.500");
+        assert_eq!(lines[2][col("fps")], "25");
+        assert_eq!(lines[2][col("fps_x_bare")], "0.250");
+        assert_eq!(lines[2][col("switch_x_frame")], "3");
+        assert_eq!(lines[2][col("triangles")], "1234");
+        // A figure the child did not report is NaN, never a made-up zero.
+        assert_eq!(lines[1][col("switch_x_frame")], "NaN");
+        assert_eq!(lines[1][col("cpu_p99_x_bare")], "1");
+    }
 }

@@ -150,6 +150,10 @@ struct BenchHow {
     /// Size of each eye view for `offscreen-xr`, WIDTHxHEIGHT (a Quest 3's by default).
     #[arg(long, default_value = "2064x2208", value_parser = parse_size)]
     eye_size: (u32, u32),
+    /// Preload the place behind the neutral before the switch to it (sessions do not yet):
+    /// shows what a preload saves in the switch hitch, and what it costs afterwards.
+    #[arg(long)]
+    preload: bool,
 }
 
 #[derive(Args)]
@@ -1363,6 +1367,7 @@ fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
                     "--eye-size",
                     &format!("{}x{}", how.eye_size.0, how.eye_size.1),
                 ])
+                .args(how.preload.then_some("--preload"))
                 .arg("--report")
                 .arg(&report)
                 .arg("--samples")
@@ -1398,7 +1403,12 @@ fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
         how.warmup
     );
     println!(
-        "scene switch hitch: not measured (a session shows one scene; switching within a session is not built yet)"
+        "switch: neutral -> place, as when a session's place fades in ({}); switch_x_frame = the longest frame from the switch until nothing compiles / frame p50",
+        if how.preload {
+            "--preload: the place drawn behind the neutral first, which sessions do not do"
+        } else {
+            "not preloaded, as in a session"
+        }
     );
     if let Some(out) = &args.out {
         let tmp = out.with_extension("tsv.partial");
@@ -1491,6 +1501,7 @@ fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> ExitCode {
             warmup: how.warmup,
             report: args.report,
             offscreen_eye: offscreen.then_some(how.eye_size),
+            preload: how.preload,
         }),
         samples: Some(SessionFiles::plain(&args.samples)),
         bare,

@@ -256,7 +256,15 @@ pub(crate) fn plugin(app: &mut App) {
                 .chain()
                 .run_if(not(in_state(Phase::Done))),
         )
-        .add_systems(OnEnter(Phase::Done), end_session);
+        .add_systems(OnEnter(Phase::Done), end_session)
+        // Last in the frame's updates, after whatever decided the phase (or, in the bench,
+        // the stage).
+        .add_systems(
+            PostUpdate,
+            apply_place_view
+                .run_if(resource_exists::<PlaceView>)
+                .before(bevy::camera::visibility::VisibilitySystems::CheckVisibility),
+        );
     if show_only {
         return;
     }
@@ -274,10 +282,11 @@ pub(crate) fn plugin(app: &mut App) {
                     .run_if(in_state(Phase::Immersion)),
                 finish_closing.run_if(in_state(Phase::Closing)),
                 move_on_when_answered,
-                veil_cameras,
+                place_view_for_phase,
             )
                 .chain(),
-        );
+        )
+        .insert_resource(PlaceView::new(false));
 }
 
 fn wrap_head_in_fade_shell(
@@ -748,35 +757,105 @@ fn run_fade(
     }
 }
 
-/// Before and after the place (calibration, baseline, post), the cameras draw only the
-/// panel over the neutral; in the place they draw everything and the shell does the fading.
-fn veil_cameras(
-    phase: Res<State<Phase>>,
-    mut was_veiled: Local<Option<bool>>,
+/// What the cameras draw. Before and after the place (calibration, baseline, post) only the
+/// panel over the neutral; in the place everything, the shell doing the fading. With
+/// preloading (the bench's `--preload`; not in sessions), whenever cameras come the place is
+/// first drawn behind the opaque neutral shell until everything it needs has compiled, so
+/// the frame that first shows it has nothing left to build. Sessions do not preload yet:
+/// under lavapipe it took the switch from 1.5–2.5 frames to 1.0–1.2 but left
+/// `mountain_lake`'s later frames 1.8× slower, for a cause not found yet
+/// (docs/performance.md).
+#[derive(Resource, Debug)]
+pub struct PlaceView {
+    /// Whether the place is to be drawn now.
+    pub wanted: bool,
+    /// Frames the place has been drawn for the cameras there are, while preloading.
+    preload_frames: u32,
+    preloaded: bool,
+    preload: bool,
+}
+
+/// Frames the place is drawn at least before it counts as preloaded: its pipelines are
+/// queued in the first, and the readiness count has seen what the second left waiting.
+const PRELOAD_MIN_FRAMES: u32 = 2;
+
+impl PlaceView {
+    /// No preloading: the place's first frame builds whatever it needs (as in sessions).
+    pub fn new(wanted: bool) -> Self {
+        Self {
+            wanted,
+            preload_frames: 0,
+            preloaded: true,
+            preload: false,
+        }
+    }
+
+    /// The place is drawn behind the neutral until it is built, whenever cameras come.
+    pub fn preloading(wanted: bool) -> Self {
+        Self {
+            preloaded: false,
+            preload: true,
+            ..Self::new(wanted)
+        }
+    }
+
+    /// True once the place has been drawn until nothing was left compiling (at once without
+    /// preloading).
+    pub fn preloaded(&self) -> bool {
+        self.preloaded
+    }
+}
+
+/// The session wants the place drawn only in the phases that show it.
+fn place_view_for_phase(phase: Res<State<Phase>>, mut view: ResMut<PlaceView>) {
+    let wanted = !matches!(
+        phase.get(),
+        Phase::Calibrate | Phase::Baseline | Phase::Post | Phase::Done
+    );
+    if view.wanted != wanted {
+        view.wanted = wanted;
+    }
+}
+
+pub(crate) fn apply_place_view(
+    mut view: ResMut<PlaceView>,
+    readiness: Res<RenderReadiness>,
+    mut was_drawn: Local<Option<bool>>,
     mut cameras: Query<(Entity, &mut Camera), With<Camera3d>>,
     added: Query<(), Added<Camera3d>>,
     mut commands: Commands,
 ) {
-    let veiled = matches!(
-        phase.get(),
-        Phase::Calibrate | Phase::Baseline | Phase::Post | Phase::Done
-    );
-    // Only on a change (or a camera that has just come, such as a headset's eyes): a
-    // touched camera is set up again by the renderer.
-    if *was_veiled == Some(veiled) && added.is_empty() {
+    if !added.is_empty() && view.preload {
+        view.preload_frames = 0;
+        view.preloaded = false;
+    }
+    if !view.preloaded && !cameras.is_empty() {
+        view.preload_frames += 1;
+        if view.preload_frames > PRELOAD_MIN_FRAMES && readiness.is_settled() {
+            view.preloaded = true;
+            info!(
+                "place preloaded behind the neutral in {} frames",
+                view.preload_frames
+            );
+        }
+    }
+    let drawn = view.wanted || !view.preloaded;
+    // Only on a change (or a camera that has just come): a touched camera is set up again
+    // by the renderer.
+    if *was_drawn == Some(drawn) && added.is_empty() {
         return;
     }
-    *was_veiled = Some(veiled);
-    let layers = if veiled {
-        RenderLayers::layer(PANEL_LAYER)
-    } else {
+    *was_drawn = Some(drawn);
+    let layers = if drawn {
         RenderLayers::from_layers(&[0, PANEL_LAYER])
+    } else {
+        RenderLayers::layer(PANEL_LAYER)
     };
     for (entity, mut camera) in &mut cameras {
-        camera.clear_color = if veiled {
-            ClearColorConfig::Custom(NEUTRAL)
-        } else {
+        camera.clear_color = if drawn {
             ClearColorConfig::Default
+        } else {
+            ClearColorConfig::Custom(NEUTRAL)
         };
         commands.entity(entity).insert(layers.clone());
     }
