@@ -4,9 +4,8 @@
 //! own start-up and none inherits another's caches. A child starts as a session does: the
 //! cameras show only the neutral for a few frames (with `--preload`, after the place has
 //! been drawn behind it until built). Then the switch to the place, as when a session's
-//! place fades in: every frame
-//! from the switch until nothing is left compiling is timed, and the longest is the switch
-//! hitch. Then the warm-up frames, then `frames` recorded frames: the main world's CPU time
+//! place fades in: every frame from the switch until nothing is left compiling is timed,
+//! and the longest is the switch hitch. Then the warm-up frames, then `frames` recorded frames: the main world's CPU time
 //! (First → Last: all of our systems and Bevy's), and the whole frame (First → next First:
 //! main world, render world and, in offscreen mode, the GPU finishing the frame).
 //! Head-pose and frame samples are written as in a real session meanwhile.
@@ -106,10 +105,7 @@ pub(crate) fn plugin(app: &mut App) {
 }
 
 fn want_place_after_neutral(clock: Res<Clock>, mut view: ResMut<PlaceView>) {
-    let wanted = clock.stage != Stage::Neutral;
-    if view.wanted != wanted {
-        view.wanted = wanted;
-    }
+    view.wanted = clock.stage != Stage::Neutral;
 }
 
 fn wait_for_gpu(device: Res<RenderDevice>) {

@@ -808,13 +808,10 @@ impl PlaceView {
 
 /// The session wants the place drawn only in the phases that show it.
 fn place_view_for_phase(phase: Res<State<Phase>>, mut view: ResMut<PlaceView>) {
-    let wanted = !matches!(
+    view.wanted = !matches!(
         phase.get(),
         Phase::Calibrate | Phase::Baseline | Phase::Post | Phase::Done
     );
-    if view.wanted != wanted {
-        view.wanted = wanted;
-    }
 }
 
 pub(crate) fn apply_place_view(
