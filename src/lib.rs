@@ -8,6 +8,7 @@ pub mod bench;
 pub mod console;
 pub mod display;
 mod environment;
+pub mod executors;
 pub mod screenshot;
 pub mod session;
 pub mod study;
@@ -207,5 +208,6 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
             ))
             .add_plugins(screenshot::plugin);
     }
+    app.add_plugins(executors::ExecutorPlugin);
     Ok((app, report))
 }

@@ -1,0 +1,56 @@
+//! How the App's systems share the machine's cores.
+//!
+//! Bevy runs each schedule's systems on a pool of threads. On a machine with two cores,
+//! where the renderer's own threads already want both, handing systems to pool threads
+//! costs more in wake-ups and context switches than the systems themselves; there every
+//! schedule runs its systems one after another on the thread that runs it.
+
+use bevy::ecs::schedule::{Schedules, SingleThreadedExecutor};
+use bevy::prelude::*;
+
+/// Cores at or below which the schedules run single-threaded.
+pub const SINGLE_THREADED_AT_OR_BELOW: usize = 2;
+
+/// Whether this machine's schedules should run single-threaded.
+pub fn single_threaded_here() -> bool {
+    match std::env::var("RESPITE_EXECUTOR").as_deref() {
+        Ok("single") => return true,
+        Ok("multi") => return false,
+        _ => {}
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get()) <= SINGLE_THREADED_AT_OR_BELOW
+}
+
+/// Sets every schedule of the App and of its sub-apps (the render world's too) to run
+/// single-threaded on small machines; added last, its `cleanup` runs when every other
+/// plugin's schedules exist.
+pub struct ExecutorPlugin;
+
+impl Plugin for ExecutorPlugin {
+    fn build(&self, _app: &mut App) {}
+
+    fn cleanup(&self, app: &mut App) {
+        if !single_threaded_here() {
+            return;
+        }
+        // The main App first, then the render world and any other sub-app.
+        let count: usize = app
+            .sub_apps_mut()
+            .iter_mut()
+            .map(|sub| single_threaded(sub.world_mut()))
+            .sum();
+        info!("{count} schedules run single-threaded (two cores or fewer)");
+    }
+}
+
+fn single_threaded(world: &mut World) -> usize {
+    let Some(mut schedules) = world.get_resource_mut::<Schedules>() else {
+        return 0;
+    };
+    let mut count = 0;
+    for (_, schedule) in schedules.iter_mut() {
+        schedule.set_executor(SingleThreadedExecutor::new());
+        count += 1;
+    }
+    count
+}
