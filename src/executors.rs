@@ -11,14 +11,22 @@ use bevy::prelude::*;
 /// Cores at or below which the schedules run single-threaded.
 pub const SINGLE_THREADED_AT_OR_BELOW: usize = 2;
 
-/// Whether this machine's schedules should run single-threaded.
-pub fn single_threaded_here() -> bool {
+/// Whether this machine's schedules should run single-threaded, and why.
+pub fn single_threaded_here() -> (bool, String) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let by_cores = (
+        cores <= SINGLE_THREADED_AT_OR_BELOW,
+        format!("{cores} cores"),
+    );
     match std::env::var("RESPITE_EXECUTOR").as_deref() {
-        Ok("single") => return true,
-        Ok("multi") => return false,
-        _ => {}
+        Ok("single") => (true, "RESPITE_EXECUTOR=single".into()),
+        Ok("multi") => (false, "RESPITE_EXECUTOR=multi".into()),
+        Ok("") | Err(_) => by_cores,
+        Ok(other) => {
+            warn!("RESPITE_EXECUTOR={other:?} is neither \"single\" nor \"multi\"; ignored");
+            by_cores
+        }
     }
-    std::thread::available_parallelism().map_or(1, |n| n.get()) <= SINGLE_THREADED_AT_OR_BELOW
 }
 
 /// Sets every schedule of the App and of its sub-apps (the render world's too) to run
@@ -30,7 +38,8 @@ impl Plugin for ExecutorPlugin {
     fn build(&self, _app: &mut App) {}
 
     fn cleanup(&self, app: &mut App) {
-        if !single_threaded_here() {
+        let (single, why) = single_threaded_here();
+        if !single {
             return;
         }
         // The main App first, then the render world and any other sub-app.
@@ -39,7 +48,7 @@ impl Plugin for ExecutorPlugin {
             .iter_mut()
             .map(|sub| single_threaded(sub.world_mut()))
             .sum();
-        info!("{count} schedules run single-threaded (two cores or fewer)");
+        info!("{count} schedules run single-threaded ({why})");
     }
 }
 
@@ -47,10 +56,8 @@ fn single_threaded(world: &mut World) -> usize {
     let Some(mut schedules) = world.get_resource_mut::<Schedules>() else {
         return 0;
     };
-    let mut count = 0;
-    for (_, schedule) in schedules.iter_mut() {
-        schedule.set_executor(SingleThreadedExecutor::new());
-        count += 1;
-    }
-    count
+    schedules
+        .iter_mut()
+        .map(|(_, schedule)| schedule.set_executor(SingleThreadedExecutor::new()))
+        .count()
 }
