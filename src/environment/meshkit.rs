@@ -115,7 +115,6 @@ impl LowPoly {
         }
     }
 
-    #[cfg(test)]
     pub fn triangle_count(&self) -> usize {
         self.positions.len() / 3
     }

@@ -1,11 +1,19 @@
 //! Trees, bushes, rocks, flowers and grass from the spec's scatter rules. Each rule builds a
 //! few shape variants per colour once (unit height), and every placed item reuses one of
 //! them, scaled: thousands of items, a handful of meshes, instanced draws.
+//!
+//! Level of detail is chosen once, where each item is placed: the viewer only ever sits at
+//! the seat or walks the path, so an item farther than [`DETAIL_M`] from all of those is
+//! only ever seen small and gets a coarser variant of the same shape (same size, colours and
+//! silhouette; a quarter to a half of the triangles; rocks, few and all facets, and
+//! flowers, which grow by the seat, keep one shape). Nothing swaps while the patient
+//! watches, so nothing pops, and no frame pays for choosing.
 
 use super::living::LivingMaterial;
 use super::meshkit::{LowPoly, color, ico};
 use super::{Ground, SharedMaterials};
 use crate::ActiveScene;
+use bevy::camera::primitives::MeshAabb;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::mesh::{ConeMeshBuilder, CylinderMeshBuilder};
 use bevy::prelude::*;
@@ -15,6 +23,17 @@ use respite_core::scene::{PlantKind, Scatter};
 
 /// Shape variants per colour: enough that neighbours differ, few enough to batch well.
 const SHAPES: u32 = 3;
+
+/// Beyond this distance from the seat and the path (metres), items get the coarse variant.
+/// A 10 m tree there spans under a tenth of the view; its facets are a few pixels each.
+pub(crate) const DETAIL_M: f32 = 40.0;
+
+/// How finely a shape is built.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Detail {
+    Near,
+    Far,
+}
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_vegetation);
@@ -30,21 +49,32 @@ fn spawn_vegetation(
     let def = &scene.def;
     let field = &ground.0;
     let mut total = 0;
+    let mut coarse = 0;
     let mirror_level = def
         .water
         .as_ref()
         .filter(|w| w.mirror > 0.0)
         .map(|w| w.level_m);
     for (index, rule) in def.vegetation.iter().enumerate() {
-        let variants: Vec<Vec<Handle<Mesh>>> = rule
-            .colors
-            .iter()
-            .map(|&c| {
-                (0..SHAPES)
-                    .map(|s| meshes.add(unit_shape(rule, c, s, def.seed as u32 ^ index as u32)))
-                    .collect()
-            })
-            .collect();
+        // Rocks are few and their shape is all in their facets; flowers grow by the seat.
+        let lod = !matches!(rule.kind, PlantKind::Rock | PlantKind::Flower);
+        let seed = def.seed as u32 ^ index as u32;
+        let mut variants_at = |detail| -> Vec<Vec<Handle<Mesh>>> {
+            rule.colors
+                .iter()
+                .map(|&c| {
+                    (0..SHAPES)
+                        .map(|s| meshes.add(unit_shape(rule, c, s, seed, detail)))
+                        .collect()
+                })
+                .collect()
+        };
+        let near = variants_at(Detail::Near);
+        let far = if lod {
+            variants_at(Detail::Far)
+        } else {
+            Vec::new()
+        };
         let material = match rule.kind {
             PlantKind::GrassTuft | PlantKind::Flower => {
                 Paint::Living(shared.swaying_two_sided.clone())
@@ -84,6 +114,12 @@ fn spawn_vegetation(
             if !field.dry(p.x, p.z) || !field.clear_of_path(p.x, p.z, path_margin) {
                 continue;
             }
+            let variants = if lod && field.viewer_distance(p.x, p.z) > DETAIL_M {
+                coarse += 1;
+                &far
+            } else {
+                &near
+            };
             let mesh = variants[p.color][(p.variant % SHAPES) as usize].clone();
             let y = field.height(p.x, p.z) - sink * p.height;
             let place = Transform::from_xyz(p.x, y, p.z)
@@ -109,7 +145,9 @@ fn spawn_vegetation(
             }
         }
     }
-    info!("environment: {total} plants and stones placed");
+    info!(
+        "environment: {total} plants and stones placed, {coarse} of them coarse (beyond {DETAIL_M} m)"
+    );
 }
 
 /// A plant's material: still (rocks) or swaying in the wind.
@@ -128,28 +166,45 @@ impl Paint {
 }
 
 /// One item one metre tall, of `rule`'s kind, painted `main`; `shape` picks a variant.
-fn unit_shape(rule: &Scatter, main: Rgb, shape: u32, seed: u32) -> Mesh {
+/// `Far` builds the same shape with fewer sides, tiers and subdivisions.
+fn unit_shape(rule: &Scatter, main: Rgb, shape: u32, seed: u32, detail: Detail) -> Mesh {
     let mut lp = LowPoly::default();
     let s = shape as f32;
+    let far = detail == Detail::Far;
+    // Sides of trunks; round clumps as a plain icosahedron (20 faces, not 80), stretched to
+    // span the same box as the sphere it stands for.
+    let sides = if far { 4 } else { 6 };
+    let clump = |radius: f32| {
+        if !far {
+            return ico(radius, 1);
+        }
+        let coarse = ico(radius, 0);
+        let span = coarse
+            .compute_aabb()
+            .map_or(Vec3::splat(radius), |b| b.half_extents.into());
+        coarse.scaled_by(Vec3::splat(radius) / span)
+    };
     let seed = seed.wrapping_mul(31).wrapping_add(shape);
     let trunk = color(rule.trunk_color, 1.0);
     match rule.kind {
         PlantKind::Conifer => {
             lp.add(
-                &CylinderMeshBuilder::new(0.035, 0.3, 6).build(),
+                &CylinderMeshBuilder::new(0.035, 0.3, sides).build(),
                 Transform::from_xyz(0.0, 0.15, 0.0),
                 trunk,
                 0.0,
                 seed,
             );
-            let tiers = 4 + shape % 2;
+            // Far off: fewer, taller tiers over the same height, so the outline holds.
+            let tiers = if far { 3 } else { 4 + shape % 2 };
+            let stretch = if far { 1.25 } else { 1.0 };
             for t in 0..tiers {
                 let f = t as f32 / tiers as f32;
                 let radius = (0.30 + 0.03 * s) * (1.0 - 0.72 * f);
-                let height = 0.36 - 0.08 * f;
+                let height = (0.36 - 0.08 * f) * stretch;
                 let base = 0.16 + f * 0.72;
                 lp.add(
-                    &ConeMeshBuilder::new(radius, height, 7).build(),
+                    &ConeMeshBuilder::new(radius, height, if far { 5 } else { 7 }).build(),
                     Transform::from_xyz(0.0, base + height / 2.0, 0.0)
                         .with_rotation(Quat::from_rotation_y(t as f32 * 0.9)),
                     color(main, 0.82 + 0.3 * f),
@@ -160,7 +215,7 @@ fn unit_shape(rule: &Scatter, main: Rgb, shape: u32, seed: u32) -> Mesh {
         }
         PlantKind::Broadleaf => {
             lp.add(
-                &CylinderMeshBuilder::new(0.03, 0.62, 6).build(),
+                &CylinderMeshBuilder::new(0.03, 0.62, sides).build(),
                 Transform::from_xyz(0.0, 0.31, 0.0),
                 trunk,
                 0.0,
@@ -176,7 +231,7 @@ fn unit_shape(rule: &Scatter, main: Rgb, shape: u32, seed: u32) -> Mesh {
                     r * a.sin(),
                 );
                 lp.add(
-                    &ico(0.2 - 0.015 * (k % 3) as f32, 1),
+                    &clump(0.2 - 0.015 * (k % 3) as f32),
                     Transform::from_translation(center).with_scale(Vec3::new(1.0, 0.85, 1.0)),
                     color(main, 0.88 + 0.07 * (k % 3) as f32),
                     0.035,
@@ -188,7 +243,7 @@ fn unit_shape(rule: &Scatter, main: Rgb, shape: u32, seed: u32) -> Mesh {
             for k in 0..3 {
                 let a = k as f32 * 2.1 + s;
                 lp.add(
-                    &ico(0.42, 1),
+                    &clump(0.42),
                     Transform::from_xyz(0.22 * a.cos(), 0.42 + 0.08 * k as f32, 0.22 * a.sin())
                         .with_scale(Vec3::new(1.0, 0.8, 1.0)),
                     color(main, 0.9 + 0.06 * k as f32),
@@ -199,7 +254,7 @@ fn unit_shape(rule: &Scatter, main: Rgb, shape: u32, seed: u32) -> Mesh {
         }
         PlantKind::Rock => {
             lp.add(
-                &ico(0.5, 1),
+                &clump(0.5),
                 Transform::from_xyz(0.0, 0.4, 0.0).with_scale(Vec3::new(1.3 + 0.2 * s, 0.8, 1.0)),
                 color(main, 1.0),
                 0.12,
@@ -225,13 +280,18 @@ fn unit_shape(rule: &Scatter, main: Rgb, shape: u32, seed: u32) -> Mesh {
             );
         }
         PlantKind::GrassTuft => {
-            let blades = 7 + shape as usize;
+            // Far off a tuft is a few pixels: fewer, broader blades give it the same tone.
+            let blades = if far {
+                3 + shape as usize % 2
+            } else {
+                7 + shape as usize
+            };
             for k in 0..blades {
                 let a = k as f32 / blades as f32 * std::f32::consts::TAU + s * 0.7;
                 let lean = 0.18 + 0.1 * ((k * 5 + shape as usize) % 3) as f32;
                 let tall = 0.75 + 0.25 * ((k * 3 + shape as usize) % 4) as f32 / 3.0;
                 let (dx, dz) = (a.cos(), a.sin());
-                let side = Vec3::new(-dz, 0.0, dx) * 0.045;
+                let side = Vec3::new(-dz, 0.0, dx) * if far { 0.09 } else { 0.045 };
                 let root = Vec3::new(dx * 0.05, 0.0, dz * 0.05);
                 let tip = Vec3::new(dx * lean, tall, dz * lean);
                 lp.triangle(
@@ -242,4 +302,63 @@ fn unit_shape(rule: &Scatter, main: Rgb, shape: u32, seed: u32) -> Mesh {
         }
     }
     lp.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(kind: PlantKind) -> Scatter {
+        Scatter {
+            kind,
+            count: 1,
+            inner_radius_m: 0.0,
+            outer_radius_m: 1.0,
+            height_m: (1.0, 1.0),
+            spacing_m: 0.0,
+            colors: vec![Rgb([60, 120, 50])],
+            trunk_color: Rgb([90, 67, 48]),
+        }
+    }
+
+    fn triangles(mesh: &Mesh) -> usize {
+        mesh.indices().map_or(mesh.count_vertices(), |i| i.len()) / 3
+    }
+
+    /// Far-off items cost a fraction of the triangles yet keep their size: a coarse tree
+    /// seen from the seat is as tall and as wide as the fine one it stands for.
+    #[test]
+    fn coarse_variants_keep_the_size_with_far_fewer_triangles() {
+        use PlantKind::*;
+        for kind in [Conifer, Broadleaf, Bush, GrassTuft] {
+            for shape in 0..SHAPES {
+                let r = rule(kind);
+                let near = unit_shape(&r, r.colors[0], shape, 7, Detail::Near);
+                let far = unit_shape(&r, r.colors[0], shape, 7, Detail::Far);
+                let (tn, tf) = (triangles(&near), triangles(&far));
+                assert!(
+                    tf as f32 <= tn as f32 * 0.6,
+                    "{kind:?} {shape}: {tf} coarse against {tn} fine triangles"
+                );
+                let (bn, bf) = (near.compute_aabb().unwrap(), far.compute_aabb().unwrap());
+                let (sn, sf) = (bn.half_extents * 2.0, bf.half_extents * 2.0);
+                // A far tuft is a few pixels: its height and tone count, not its spread.
+                let spans: &[_] = if kind == GrassTuft {
+                    &[("height", sn.y, sf.y)]
+                } else {
+                    &[
+                        ("width", sn.x, sf.x),
+                        ("depth", sn.z, sf.z),
+                        ("height", sn.y, sf.y),
+                    ]
+                };
+                for &(axis, a, b) in spans {
+                    assert!(
+                        (b / a - 1.0).abs() < 0.2,
+                        "{kind:?} {shape}: {axis} {b:.2} coarse against {a:.2} fine"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -137,6 +137,17 @@ impl HeightField {
         }
     }
 
+    /// How far (x, z) is, in metres over the ground, from anywhere the viewer's eyes will be:
+    /// the seat at the origin or, in a walk, any point of the path's centre line. Plants
+    /// farther than a few tens of metres from all of them are only ever seen small.
+    pub fn viewer_distance(&self, x: f32, z: f32) -> f32 {
+        let seat = (x * x + z * z).sqrt();
+        match &self.corridor {
+            Some(c) => seat.min(c.polyline.nearest(P2::new(x, z)).1),
+            None => seat,
+        }
+    }
+
     /// The water this ground was carved for, if any.
     pub fn water(&self) -> Option<&Water> {
         self.water.as_ref()

@@ -24,6 +24,56 @@ pub fn reach(water: &Water, x: f32, z: f32) -> f32 {
     }
 }
 
+/// A rectangle of ground, (x, z) from `lo` to `hi`, with its height between `y.0` and `y.1`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Patch {
+    pub lo: [f32; 2],
+    pub hi: [f32; 2],
+    pub y: (f32, f32),
+}
+
+/// Whether any of the mirror image of `patch` in calm water can be seen by an eye over
+/// (x, z) = `eye` at a height (world y) between `eye_y.0` and `eye_y.1`: whether a line
+/// from such an eye to the image of a point of the patch meets the surface inside the
+/// water, or within `margin` metres of its shore. It may say yes for a patch whose image
+/// just misses the water, never no for one whose image shows.
+pub fn reflection_may_show(
+    water: &Water,
+    eye: [f32; 2],
+    eye_y: (f32, f32),
+    patch: Patch,
+    margin: f32,
+) -> bool {
+    // The image of a point `h` above the surface lies `h` below it; the line from an eye
+    // `e` above the surface crosses the surface a fraction e / (e + h) of the way to it.
+    let above = |y: f32| (y - water.level_m).max(0.0);
+    let (e_lo, e_hi) = (above(eye_y.0), above(eye_y.1));
+    let (h_lo, h_hi) = (above(patch.y.0), above(patch.y.1));
+    let fraction = |e: f32, h: f32| if e + h > 0.0 { e / (e + h) } else { 1.0 };
+    let (t_lo, t_hi) = (fraction(e_lo, h_hi), fraction(e_hi, h_lo));
+    // Every crossing lies in the box of the patch's corners pulled that far toward the eye.
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for t in [t_lo, t_hi] {
+        for corner in [
+            patch.lo,
+            patch.hi,
+            [patch.lo[0], patch.hi[1]],
+            [patch.hi[0], patch.lo[1]],
+        ] {
+            for k in 0..2 {
+                let c = eye[k] + (corner[k] - eye[k]) * t;
+                lo[k] = lo[k].min(c);
+                hi[k] = hi[k].max(c);
+            }
+        }
+    }
+    // The shore distance changes by at most a metre per metre, so no point of the box is
+    // in the water if its centre is further from it than the box's half diagonal.
+    let (cx, cz) = ((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0);
+    let half_diagonal = ((hi[0] - lo[0]).powi(2) + (hi[1] - lo[1]).powi(2)).sqrt() / 2.0;
+    reach(water, cx, cz) > -(half_diagonal + margin)
+}
+
 /// Distance from (x, z) to the nearest point of the line through `points`.
 fn distance_to_polyline(points: &[(f32, f32)], x: f32, z: f32) -> f32 {
     points
@@ -86,6 +136,91 @@ mod tests {
             mirror: 0.0,
             foam: false,
         }
+    }
+
+    #[test]
+    fn a_lake_mirrors_the_far_hills_not_the_ground_behind_the_viewer() {
+        let w = water(WaterShape::Lake {
+            center: (0.0, -100.0),
+            radius_m: 60.0,
+        });
+        let seated = |x: f32, y: f32, z: f32| {
+            let at = Patch {
+                lo: [x, z],
+                hi: [x, z],
+                y: (y, y),
+            };
+            reflection_may_show(&w, [0.0, 0.0], (1.2, 1.2), at, 2.0)
+        };
+        // An 8 m rise 300 m off, beyond the lake: seen upside down in the water.
+        assert!(seated(0.0, 7.5, -300.0));
+        // A 200 m peak's summit there would mirror at the viewer's feet, on dry land.
+        assert!(!seated(0.0, 199.5, -300.0));
+        // A low bank just beyond the lake, and the shore itself.
+        assert!(seated(0.0, 0.0, -165.0));
+        assert!(seated(20.0, -0.5, -43.0));
+        // The ground behind the seat, and low ground far off to the side: never.
+        assert!(!seated(0.0, 3.0, 80.0));
+        assert!(!seated(300.0, 2.0, 0.0));
+        // A low rise far beyond the lake would mirror beyond its far shore.
+        assert!(!seated(0.0, 0.5, -400.0));
+        // An eye at the surface sees no mirror beyond its own spot.
+        let low = Patch {
+            lo: [0.0, -300.0],
+            hi: [0.0, -300.0],
+            y: (7.5, 7.5),
+        };
+        assert!(!reflection_may_show(&w, [0.0, 0.0], (-0.5, -0.5), low, 2.0));
+    }
+
+    /// Whatever point of a patch, and whatever eye height in the range, whose image is seen
+    /// in the water: the patch test says so. Checked against single points by brute force.
+    #[test]
+    fn a_patch_shows_whenever_any_of_its_points_would() {
+        let w = water(WaterShape::Lake {
+            center: (10.0, -90.0),
+            radius_m: 45.0,
+        });
+        let point = |x: f32, y: f32, z: f32, e: f32| {
+            let at = Patch {
+                lo: [x, z],
+                hi: [x, z],
+                y: (y, y),
+            };
+            reflection_may_show(&w, [0.0, 0.0], (e, e), at, 0.0)
+        };
+        let (mut shown, mut hidden) = (0, 0);
+        for i in 0..60 {
+            for j in 0..60 {
+                let (x, z) = (-240.0 + i as f32 * 8.0, -260.0 + j as f32 * 8.0);
+                // A cell 8 m across whose ground rises from 1 to 9 m across it.
+                let patch = Patch {
+                    lo: [x, z],
+                    hi: [x + 8.0, z + 8.0],
+                    y: (1.0, 9.0),
+                };
+                let says = reflection_may_show(&w, [0.0, 0.0], (0.9, 2.0), patch, 0.0);
+                let any = (0..=4).any(|a| {
+                    (0..=4).any(|b| {
+                        (0..=4).any(|c| {
+                            let (fx, fz, fy) = (a as f32 / 4.0, b as f32 / 4.0, c as f32 / 4.0);
+                            point(x + 8.0 * fx, 1.0 + 8.0 * fy, z + 8.0 * fz, 0.9 + 1.1 * fy)
+                        })
+                    })
+                });
+                assert!(says || !any, "cell at ({x}, {z}) shows but was left out");
+                // And it leaves out all the land behind the viewer.
+                if z >= 0.0 {
+                    assert!(!says, "cell at ({x}, {z}) behind the viewer");
+                    hidden += 1;
+                }
+                shown += usize::from(says);
+            }
+        }
+        assert!(
+            shown > 100 && hidden > 1000,
+            "{shown} shown, {hidden} behind"
+        );
     }
 
     #[test]

@@ -61,6 +61,43 @@ fn every_walking_scene_parses_and_its_path_stays_on_dry_level_ground() {
     }
 }
 
+#[test]
+fn the_viewer_is_near_every_point_of_the_path_and_far_from_the_corners() {
+    for name in WALKS {
+        let def = scene(name);
+        let (field, route, ..) = walk_of(&def, 1);
+        // The path's farthest point is far from the seat but right under the walker's eyes.
+        let from_seat = |s: f32| {
+            let [x, _, z] = route.ground_at(s);
+            (x * x + z * z).sqrt()
+        };
+        let far = (0..route.length() as usize - 1)
+            .map(|s| s as f32)
+            .max_by(|a, b| from_seat(*a).total_cmp(&from_seat(*b)))
+            .unwrap();
+        let [x, _, z] = route.ground_at(far);
+        assert!(from_seat(far) > 30.0, "{name}: the path stays by the seat");
+        assert!(
+            field.viewer_distance(x, z) < 0.5,
+            "{name}: {}",
+            field.viewer_distance(x, z)
+        );
+        // 5 m beside the path, 5 m from the viewer.
+        let [x1, _, z1] = route.ground_at(far + 1.0);
+        let (dx, dz) = (x1 - x, z1 - z);
+        let n = (dx * dx + dz * dz).sqrt();
+        let (sx, sz) = (x - dz / n * 5.0, z + dx / n * 5.0);
+        assert!((field.viewer_distance(sx, sz) - 5.0).abs() < 0.3, "{name}");
+        // A corner of the ground is far from the seat and from the whole path.
+        let corner = def.terrain.size_m * 0.49;
+        assert!(field.viewer_distance(corner, corner) > 60.0, "{name}");
+    }
+    // Without a path, the distance is to the seat.
+    let def = scene("mountain_lake");
+    let field = HeightField::for_scene(&def);
+    assert_eq!(field.viewer_distance(30.0, -40.0), 50.0);
+}
+
 /// Speeds and accelerations from world positions 0.1 s apart, over a whole walk.
 #[test]
 fn speed_and_acceleration_stay_within_limits_over_whole_walks() {
