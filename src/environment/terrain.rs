@@ -1,39 +1,19 @@
 //! The ground: a faceted heightfield from the core's seeded height and colour functions.
 
 use super::meshkit::{LowPoly, color};
+use super::water::MirrorView;
 use super::{Ground, SharedMaterials};
 use crate::ActiveScene;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
-use respite_core::terrain::HeightField;
-use respite_core::water::{Patch, reflection_may_show};
+use respite_core::water::Patch;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_terrain);
 }
 
-/// How far past the shore a reflection may fall and still be drawn, metres: half the
-/// spacing of the places on the path looked from, a seated patient's head moving, and a
-/// little more.
-const MIRROR_MARGIN_M: f32 = PATH_STEP_M / 2.0 + 1.0;
-
-/// The places on a walking path the mirror is worked out from, metres apart.
-const PATH_STEP_M: f32 = 8.0;
-
-/// The eyes' height above the ground, metres: from a low seated patient to a tall walker
-/// seen from behind and above.
-const EYE_HEIGHTS_M: (f32, f32) = (0.7, 2.8);
-
-/// Where the viewer can be, on the ground ([x, y, z]): the seat and, in a walk, every few
-/// metres of the path.
-fn viewer_stands(field: &HeightField) -> Vec<[f32; 3]> {
-    let mut stands = vec![[0.0, field.height(0.0, 0.0), 0.0]];
-    if let Some(route) = field.route() {
-        let steps = (route.length() / PATH_STEP_M).ceil() as usize;
-        stands.extend((0..=steps).map(|k| route.ground_at(k as f32 * PATH_STEP_M)));
-    }
-    stands
-}
+/// The ground is cut into this many pieces a side: a few dozen draws, each culled alone.
+const CHUNKS: usize = 8;
 
 fn spawn_terrain(
     mut commands: Commands,
@@ -51,16 +31,18 @@ fn spawn_terrain(
         let (x, z) = (-half + i as f32 * step, -half + j as f32 * step);
         Vec3::new(x, field.height(x, z), z)
     };
-    let mut ground = LowPoly::default();
-    let mut image = LowPoly::default();
+    // In square pieces, so each view and each shadow cascade draws only the pieces it
+    // sees: the near cascade, 18 m across, no longer redraws a kilometre of ground.
+    let pieces = CHUNKS * CHUNKS;
+    let piece = |i: usize, j: usize| (i * CHUNKS / n) * CHUNKS + j * CHUNKS / n;
+    let mut ground: Vec<LowPoly> = (0..pieces).map(|_| LowPoly::default()).collect();
+    let mut image: Vec<LowPoly> = (0..pieces).map(|_| LowPoly::default()).collect();
     // Under mirror-calm water the bed is not drawn: the upside-down shore shows there.
-    let water = field.water().filter(|w| w.mirror > 0.0);
-    let mirror = water.map(|w| w.level_m);
+    let mirror = field.water().filter(|w| w.mirror > 0.0).map(|w| w.level_m);
     // Only ground whose image can fall on the water, seen from the seat or the path, is
     // mirrored: most of the land is behind or beside the viewer, or too low and far.
-    let stands = viewer_stands(field);
+    let view = MirrorView::new(field);
     let mirrored = |(i, j): (usize, usize)| {
-        let Some(w) = water else { return false };
         let corners = [at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1)];
         let (lo, hi) = (corners[0], corners[2]);
         let (y_lo, y_hi) = corners
@@ -71,10 +53,7 @@ fn spawn_terrain(
             hi: [hi.x, hi.z],
             y: (y_lo, y_hi),
         };
-        stands.iter().any(|&[x, y, z]| {
-            let eyes = (y + EYE_HEIGHTS_M.0, y + EYE_HEIGHTS_M.1);
-            reflection_may_show(w, [x, z], eyes, patch, MIRROR_MARGIN_M)
-        })
+        view.sees(patch)
     };
     for i in 0..n {
         for j in 0..n {
@@ -86,6 +65,7 @@ fn spawn_terrain(
                 [[a, d, b], [b, d, c]]
             };
             let in_image = mirror.is_some() && mirrored((i, j));
+            let (ground, image) = (&mut ground[piece(i, j)], &mut image[piece(i, j)]);
             // Colour per corner: patches blend smoothly across cells (a colour per triangle
             // drew straight seams through the near grass); light still shows the facets.
             for tri in tris {
@@ -104,25 +84,36 @@ fn spawn_terrain(
             }
         }
     }
-    if mirror.is_some() {
-        info!(
-            "terrain: {} triangles, {} of them mirrored in the water",
-            ground.triangle_count(),
-            image.triangle_count()
-        );
+    let count = |lp: &[LowPoly]| lp.iter().map(LowPoly::triangle_count).sum::<usize>();
+    info!(
+        "terrain: {} triangles in {pieces} pieces, {} of them mirrored in the water",
+        count(&ground),
+        count(&image)
+    );
+    let parent = commands
+        .spawn((
+            Name::new("Terrain"),
+            Transform::default(),
+            Visibility::default(),
+        ))
+        .id();
+    for lp in ground.into_iter().filter(|lp| lp.triangle_count() > 0) {
+        commands.spawn((
+            Name::new("Terrain piece"),
+            Mesh3d(meshes.add(lp.build())),
+            MeshMaterial3d(shared.solid.clone()),
+            ChildOf(parent),
+        ));
     }
-    commands.spawn((
-        Name::new("Terrain"),
-        Mesh3d(meshes.add(ground.build())),
-        MeshMaterial3d(shared.solid.clone()),
-    ));
-    if let Some(level) = mirror {
+    let Some(level) = mirror else { return };
+    for lp in image.into_iter().filter(|lp| lp.triangle_count() > 0) {
         commands.spawn((
             Name::new("Terrain mirrored in the water"),
-            Mesh3d(meshes.add(image.build_mirrored(level))),
+            Mesh3d(meshes.add(lp.build_mirrored(level))),
             MeshMaterial3d(shared.mirrored.clone()),
             NotShadowCaster,
             NotShadowReceiver,
+            ChildOf(parent),
         ));
     }
 }

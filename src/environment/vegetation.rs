@@ -50,6 +50,8 @@ fn spawn_vegetation(
     let field = &ground.0;
     let mut total = 0;
     let mut coarse = 0;
+    let mut images = 0;
+    let mirror_view = super::water::MirrorView::new(field);
     let mirror_level = def
         .water
         .as_ref()
@@ -132,7 +134,7 @@ fn spawn_vegetation(
             }
             total += 1;
             if let (Some(paint), Some(level)) = (&mirrored, mirror_level)
-                && super::water::mirrors(field, p.x, p.z, p.height)
+                && mirror_view.sees_plant(place.translation, p.height)
             {
                 let mut image = commands.spawn((
                     Mesh3d(mesh),
@@ -142,11 +144,13 @@ fn spawn_vegetation(
                     NotShadowReceiver,
                 ));
                 paint.insert(&mut image);
+                images += 1;
             }
         }
     }
     info!(
-        "environment: {total} plants and stones placed, {coarse} of them coarse (beyond {DETAIL_M} m)"
+        "environment: {total} plants and stones placed, {coarse} of them coarse (beyond \
+         {DETAIL_M} m), {images} mirrored in the water"
     );
 }
 

@@ -12,6 +12,7 @@ use bevy::prelude::*;
 use respite_core::life::{RING_M, RING_S, rises};
 use respite_core::scene::{FaunaKind, Water, WaterShape};
 use respite_core::terrain::HeightField;
+use respite_core::water::{Patch, reflection_may_show};
 
 /// How far the sea reaches: inside the sky dome, where the fog has long hidden it.
 const SEA_REACH_M: f32 = 860.0;
@@ -117,13 +118,59 @@ fn surface(water: &Water, field: &HeightField, half_terrain: f32) -> Mesh {
     indexed(positions, Vec::new(), colors, indices, [0.0, 1.0, 0.0])
 }
 
-/// Whether a plant at (x, z) of this height could show in mirror-calm water: near enough
-/// to the shore for its reflection to fall on the surface.
-pub(super) fn mirrors(field: &HeightField, x: f32, z: f32, height: f32) -> bool {
-    field.water().is_some_and(|w| {
-        let from_shore = -respite_core::water::reach(w, x, z);
-        from_shore < height * 3.0 + 40.0
-    })
+/// How far past the shore a reflection may fall and still be drawn, metres: half the
+/// spacing of the places on the path looked from, a seated patient's head moving, and a
+/// little more.
+const MIRROR_MARGIN_M: f32 = PATH_STEP_M / 2.0 + 1.0;
+
+/// The places on a walking path the mirror is worked out from, metres apart.
+const PATH_STEP_M: f32 = 8.0;
+
+/// The eyes' height above the ground, metres: from a low seated patient to a tall walker
+/// seen from behind and above.
+const EYE_HEIGHTS_M: (f32, f32) = (0.7, 2.8);
+
+/// What of the land mirror-calm water can show: worked out from where the viewer can be,
+/// on the ground ([x, y, z]) — the seat and, in a walk, every few metres of the path.
+pub(super) struct MirrorView<'a> {
+    water: Option<&'a Water>,
+    stands: Vec<[f32; 3]>,
+}
+
+impl<'a> MirrorView<'a> {
+    pub fn new(field: &'a HeightField) -> Self {
+        let mut stands = vec![[0.0, field.height(0.0, 0.0), 0.0]];
+        if let Some(route) = field.route() {
+            let steps = (route.length() / PATH_STEP_M).ceil() as usize;
+            stands.extend((0..=steps).map(|k| route.ground_at(k as f32 * PATH_STEP_M)));
+        }
+        Self {
+            water: field.water().filter(|w| w.mirror > 0.0),
+            stands,
+        }
+    }
+
+    /// Whether any of `patch`'s image can be seen in the water from anywhere the viewer
+    /// can be (never, without mirror-calm water).
+    pub fn sees(&self, patch: Patch) -> bool {
+        self.water.is_some_and(|w| {
+            self.stands.iter().any(|&[x, y, z]| {
+                let eyes = (y + EYE_HEIGHTS_M.0, y + EYE_HEIGHTS_M.1);
+                reflection_may_show(w, [x, z], eyes, patch, MIRROR_MARGIN_M)
+            })
+        })
+    }
+
+    /// Whether a plant standing at `place` (its foot), `height` tall and at most 1.2 times
+    /// as wide (a bush), can show in the water.
+    pub fn sees_plant(&self, place: Vec3, height: f32) -> bool {
+        let r = 0.6 * height;
+        self.sees(Patch {
+            lo: [place.x - r, place.z - r],
+            hi: [place.x + r, place.z + r],
+            y: (place.y, place.y + height),
+        })
+    }
 }
 
 /// A transform upside down about the water's surface.
