@@ -763,8 +763,8 @@ fn run_fade(
 /// first drawn behind the opaque neutral shell until everything it needs has compiled, so
 /// the frame that first shows it has nothing left to build. Sessions do not preload yet:
 /// under lavapipe it took the switch from 1.5–2.5 frames to 1.0–1.2 but left
-/// `mountain_lake`'s later frames 1.8× slower, for a cause not found yet
-/// (docs/performance.md).
+/// `mountain_lake`'s later frames 2.3× slower in a window, with far more vertex work
+/// submitted per frame, for a cause not yet found (docs/performance.md).
 #[derive(Resource, Debug)]
 pub struct PlaceView {
     /// Whether the place is to be drawn now.
