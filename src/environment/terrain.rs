@@ -42,8 +42,7 @@ fn spawn_terrain(
     // Only ground whose image can fall on the water, seen from the seat or the path, is
     // mirrored: most of the land is behind or beside the viewer, or too low and far.
     let view = MirrorView::new(field);
-    let mirrored = |(i, j): (usize, usize)| {
-        let corners = [at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1)];
+    let mirrored = |corners: [Vec3; 4]| {
         let (lo, hi) = (corners[0], corners[2]);
         let (y_lo, y_hi) = corners
             .iter()
@@ -64,7 +63,7 @@ fn spawn_terrain(
             } else {
                 [[a, d, b], [b, d, c]]
             };
-            let in_image = mirror.is_some() && mirrored((i, j));
+            let in_image = mirrored([a, b, c, d]);
             let (ground, image) = (&mut ground[piece(i, j)], &mut image[piece(i, j)]);
             // Colour per corner: patches blend smoothly across cells (a colour per triangle
             // drew straight seams through the near grass); light still shows the facets.
