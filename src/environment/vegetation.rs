@@ -26,7 +26,7 @@ const SHAPES: u32 = 3;
 
 /// Beyond this distance from the seat and the path (metres), items get the coarse variant.
 /// A 10 m tree there spans under a tenth of the view; its facets are a few pixels each.
-pub(crate) const DETAIL_M: f32 = 40.0;
+const DETAIL_M: f32 = 40.0;
 
 /// How finely a shape is built.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
