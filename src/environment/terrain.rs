@@ -38,10 +38,10 @@ fn spawn_terrain(
     let mut ground: Vec<LowPoly> = (0..pieces).map(|_| LowPoly::default()).collect();
     let mut image: Vec<LowPoly> = (0..pieces).map(|_| LowPoly::default()).collect();
     // Under mirror-calm water the bed is not drawn: the upside-down shore shows there.
-    let mirror = field.water().filter(|w| w.mirror > 0.0).map(|w| w.level_m);
     // Only ground whose image can fall on the water, seen from the seat or the path, is
     // mirrored: most of the land is behind or beside the viewer, or too low and far.
     let view = MirrorView::new(field);
+    let mirror = view.level();
     let mirrored = |corners: [Vec3; 4]| {
         let (lo, hi) = (corners[0], corners[2]);
         let (y_lo, y_hi) = corners

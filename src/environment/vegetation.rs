@@ -52,11 +52,7 @@ fn spawn_vegetation(
     let mut coarse = 0;
     let mut images = 0;
     let mirror_view = super::water::MirrorView::new(field);
-    let mirror_level = def
-        .water
-        .as_ref()
-        .filter(|w| w.mirror > 0.0)
-        .map(|w| w.level_m);
+    let mirror_level = mirror_view.level();
     for (index, rule) in def.vegetation.iter().enumerate() {
         // Rocks are few and their shape is all in their facets; flowers grow by the seat.
         let lod = !matches!(rule.kind, PlantKind::Rock | PlantKind::Flower);

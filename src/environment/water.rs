@@ -150,6 +150,11 @@ impl<'a> MirrorView<'a> {
         }
     }
 
+    /// The surface's height, when the water is mirror-calm.
+    pub fn level(&self) -> Option<f32> {
+        self.water.map(|w| w.level_m)
+    }
+
     /// Whether any of `patch`'s image can be seen in the water from anywhere the viewer
     /// can be (never, without mirror-calm water).
     pub fn sees(&self, patch: Patch) -> bool {
