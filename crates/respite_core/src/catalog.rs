@@ -1,5 +1,7 @@
 //! The scenes folder: every `*.ron` file is one scene, named by its file stem. A broken file
-//! is reported on its own and never hides the others.
+//! is reported on its own and never hides the others: one that is not a regular file (a
+//! FIFO, a folder, a dangling link) is refused without being opened, and one whose check
+//! fails in an unforeseen way is reported as that file's error, not the command's.
 
 use crate::error::{SpecError, SpecErrors};
 use crate::scene::SceneDef;
@@ -49,6 +51,25 @@ impl fmt::Display for LookupError {
 
 impl std::error::Error for LookupError {}
 
+/// One scene file, read so that nothing in it can stop the others being read: a panic in
+/// its check (a bug, never an expected outcome) becomes this file's error.
+fn load_alone(path: &Path) -> Result<SceneDef, SpecErrors> {
+    std::panic::catch_unwind(|| SceneDef::load(path)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(SpecError::new(
+            path,
+            0,
+            0,
+            format!("checking this file failed inside Respite (please report it): {why}"),
+        )
+        .into())
+    })
+}
+
 impl Catalog {
     /// Reads every `*.ron` in `dir`. Fails only when the folder itself cannot be read.
     pub fn open(dir: &Path) -> Result<Catalog, SpecError> {
@@ -68,7 +89,7 @@ impl Catalog {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default(),
-                def: SceneDef::load(&path),
+                def: load_alone(&path),
                 path,
             })
             .collect();

@@ -18,6 +18,9 @@ pub mod terrain;
 pub mod walk;
 pub mod water;
 
+#[cfg(test)]
+mod sweep_tests;
+
 pub use catalog::{Catalog, SceneEntry};
 pub use color::Rgb;
 pub use error::{SpecError, SpecErrors};

@@ -262,6 +262,30 @@ pub fn locate(src: &str, path: &FieldPath) -> (usize, usize) {
     best
 }
 
+/// Like [`locate`], but at the value rather than its key: for `scene: "moon"` the place
+/// of `"moon"`, where `locate` gives that of `scene`.
+pub fn locate_value(src: &str, path: &FieldPath) -> (usize, usize) {
+    let (line, col) = locate(src, path);
+    let mut cur = Cursor::new(src);
+    while (cur.line, cur.col) < (line, col) && cur.bump().is_some() {}
+    let start = cur.i;
+    while cur.peek().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        cur.bump();
+    }
+    if cur.i == start {
+        return (line, col);
+    }
+    cur.skip_trivia();
+    if cur.peek() == Some(':') && cur.peek_at(1) != Some(':') {
+        cur.bump();
+        cur.skip_trivia();
+        if cur.peek().is_some() {
+            return (cur.line, cur.col);
+        }
+    }
+    (line, col)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -299,6 +323,20 @@ pub(crate) mod tests {
                 &p(&[Field("vegetation"), Index(0), Field("height_m"), Index(1)])
             ),
             (6, 52)
+        );
+    }
+
+    #[test]
+    fn finds_the_value_after_its_key() {
+        use Seg::*;
+        assert_eq!(
+            locate_value(SRC, &p(&[Field("viewpoint"), Field("fov_deg")])),
+            (4, 43)
+        );
+        // A list item has no key: the same place as `locate`'s.
+        assert_eq!(
+            locate_value(SRC, &p(&[Field("vegetation"), Index(1)])),
+            (7, 22)
         );
     }
 

@@ -6,7 +6,7 @@
 
 use crate::color::Rgb;
 use crate::error::{SpecError, SpecErrors};
-use crate::locate::{FieldPath, locate};
+use crate::locate::{FieldPath, locate, locate_value};
 use serde::Deserialize;
 use std::ops::RangeInclusive;
 use std::path::Path;
@@ -516,6 +516,14 @@ impl<'a> Checker<'a> {
         ));
     }
 
+    /// Records a problem at `path` in the message's own words, without the path in front.
+    pub(crate) fn fail_plain(&mut self, path: &FieldPath, message: String) {
+        let (line, col) = locate_value(self.src, path);
+        self.errors
+            .push(SpecError::new(self.file, line, col, message));
+    }
+
+    /// A number within `allowed` (NaN and the infinities never are).
     pub(crate) fn range(
         &mut self,
         path: &FieldPath,
@@ -523,15 +531,34 @@ impl<'a> Checker<'a> {
         allowed: RangeInclusive<f32>,
         unit: &str,
     ) {
-        if !value.is_finite() || !allowed.contains(&value) {
+        let (lo, hi) = (*allowed.start(), *allowed.end());
+        if value.is_nan() {
             self.fail(
                 path,
-                format!(
-                    "must be between {} and {}{unit}, found {value}",
-                    allowed.start(),
-                    allowed.end()
-                ),
+                format!("NaN is not a number; expected between {lo} and {hi}{unit}"),
             );
+        } else if value.is_infinite() {
+            self.fail(
+                path,
+                format!("{value} is not a finite number; expected between {lo} and {hi}{unit}"),
+            );
+        } else if !allowed.contains(&value) {
+            self.fail(
+                path,
+                format!("must be between {lo} and {hi}{unit}, found {value}"),
+            );
+        }
+    }
+
+    /// A compass direction, degrees (−360 to 360).
+    pub(crate) fn angle(&mut self, path: &FieldPath, value: f32) {
+        self.range(path, value, -360.0..=360.0, "°");
+    }
+
+    /// A point (x, z) on the ground, each within `limit` metres of the seat.
+    pub(crate) fn ground_point(&mut self, path: &FieldPath, (x, z): (f32, f32), limit: f32) {
+        for (k, v) in [x, z].into_iter().enumerate() {
+            self.range(&path.index(k), v, -limit..=limit, " m (half the terrain)");
         }
     }
 
@@ -695,7 +722,15 @@ impl SceneDef {
         );
         c.count(&t.field("colors"), terrain.colors.len(), 1..=8, "colours");
 
-        let half = terrain.size_m / 2.0;
+        // How many blocks of each kind: enough for any place, few enough to draw.
+        for (field, len, most) in [
+            ("vegetation", self.vegetation.len(), 32),
+            ("fauna", self.fauna.len(), 16),
+            ("particles", self.particles.len(), 16),
+        ] {
+            c.count(&root.field(field), len, 0..=most, "blocks");
+        }
+        let half = self.half_size();
         for (i, rule) in self.vegetation.iter().enumerate() {
             let r = root.field("vegetation").index(i);
             c.count(&r.field("count"), rule.count as usize, 0..=20_000, "items");
@@ -736,6 +771,7 @@ impl SceneDef {
             );
             c.range(&a.field("spread_m"), clouds.spread_m, 100.0..=900.0, " m");
             c.range(&a.field("drift_m_s"), clouds.drift_m_s, 0.0..=15.0, " m/s");
+            c.angle(&a.field("drift_toward_deg"), clouds.drift_toward_deg);
             c.pair(&a.field("size_m"), clouds.size_m, 5.0..=400.0, " m");
             let hi = clouds.size_m.1;
             // The field's far corner, plus half a cloud, must stay inside the sky dome.
@@ -760,8 +796,8 @@ impl SceneDef {
             c.range(
                 &a.field("outer_radius_m"),
                 f.outer_radius_m,
-                (f.inner_radius_m + 1.0)..=2_000.0,
-                " m",
+                finite_or(f.inner_radius_m + 1.0, 2.5)..=2_000.0,
+                " m (1 m beyond inner_radius_m)",
             );
             c.pair(&a.field("height_m"), f.height_m, 0.2..=300.0, " m");
             c.range(&a.field("speed_m_s"), f.speed_m_s, 0.1..=20.0, " m/s");
@@ -771,7 +807,7 @@ impl SceneDef {
         self.validate_blocks(&mut c, &root);
         if let Some(walk) = &self.walk {
             let w = root.field("walk");
-            walk.validate(&mut c, &w);
+            walk.validate(&mut c, &w, half);
             if let (Some(water), true) = (&self.water, c.errors.is_empty()) {
                 let spline = walk.spline();
                 let dry = walk.width_m / 2.0 + 1.0;
@@ -783,7 +819,9 @@ impl SceneDef {
                     });
                 if let Some(s) = wet {
                     c.fail(
-                        &w.field("path").field("points"),
+                        &w.field("path")
+                            .field("points")
+                            .index(spline.control_point_near(s)),
                         format!(
                             "the path runs within {dry} m of the water {s:.0} m along; \
                              keep it on dry ground"
@@ -795,6 +833,13 @@ impl SceneDef {
 
         if let Some(sound) = &self.soundscape {
             let a = root.field("soundscape");
+            c.count(&a.field("beds"), sound.beds.len(), 0..=16, "beds");
+            c.count(
+                &a.field("emitters"),
+                sound.emitters.len(),
+                0..=32,
+                "emitters",
+            );
             c.range(
                 &a.field("master_db"),
                 sound.master_db,
@@ -830,7 +875,24 @@ impl SceneDef {
     }
 }
 
+/// `v`, or `fallback` where `v` is NaN or infinite: a limit that follows another field
+/// stays a number when that field is itself wrong (and reported).
+fn finite_or(v: f32, fallback: f32) -> f32 {
+    if v.is_finite() { v } else { fallback }
+}
+
 impl SceneDef {
+    /// Half the terrain's edge, metres: how far from the seat anything may be placed. When
+    /// the size itself is wrong (and reported), the largest allowed terrain's.
+    fn half_size(&self) -> f32 {
+        let size = self.terrain.size_m;
+        if (50.0..=2_000.0).contains(&size) {
+            size / 2.0
+        } else {
+            1_000.0
+        }
+    }
+
     /// Water, particles, wind, fire, night sky and mountains.
     fn validate_blocks(&self, c: &mut Checker, root: &FieldPath) {
         let t = root.field("terrain");
@@ -847,6 +909,7 @@ impl SceneDef {
             let n = root.field("sky").field("night");
             c.count(&n.field("stars"), night.stars as usize, 0..=8_000, "stars");
             if let Some(aurora) = &night.aurora {
+                c.angle(&n.field("aurora").field("toward_deg"), aurora.toward_deg);
                 c.range(
                     &n.field("aurora").field("brightness"),
                     aurora.brightness,
@@ -872,17 +935,27 @@ impl SceneDef {
                 1.0..=60.0,
                 " m",
             );
+            c.angle(&w.field("wave_toward_deg"), water.wave_toward_deg);
             c.range(&w.field("mirror"), water.mirror, 0.0..=1.0, "");
             let shape = w.field("shape");
+            let half = self.half_size();
             match &water.shape {
-                WaterShape::Ocean { shore_m, .. } => {
+                WaterShape::Ocean {
+                    toward_deg,
+                    shore_m,
+                } => {
+                    c.angle(&shape.field("toward_deg"), *toward_deg);
                     c.range(&shape.field("shore_m"), *shore_m, 3.0..=500.0, " m");
                 }
-                WaterShape::Lake { radius_m, .. } => {
+                WaterShape::Lake { center, radius_m } => {
+                    c.ground_point(&shape.field("center"), *center, half);
                     c.range(&shape.field("radius_m"), *radius_m, 2.0..=900.0, " m");
                 }
                 WaterShape::Stream { points, width_m } => {
                     c.count(&shape.field("points"), points.len(), 2..=64, "points");
+                    for (i, p) in points.iter().enumerate().take(64) {
+                        c.ground_point(&shape.field("points").index(i), *p, half);
+                    }
                     c.range(&shape.field("width_m"), *width_m, 0.3..=40.0, " m");
                 }
             }
@@ -910,8 +983,8 @@ impl SceneDef {
             c.range(
                 &a.field("outer_radius_m"),
                 p.outer_radius_m,
-                (p.inner_radius_m + 0.5)..=800.0,
-                " m",
+                finite_or(p.inner_radius_m + 0.5, 2.0)..=800.0,
+                " m (0.5 m beyond inner_radius_m)",
             );
             c.pair(&a.field("height_m"), p.height_m, -5.0..=300.0, " m");
             c.range(&a.field("size_m"), p.size_m, 0.005..=20.0, " m");
@@ -924,10 +997,15 @@ impl SceneDef {
             0.0..=1.0,
             "",
         );
+        c.angle(
+            &root.field("wind").field("toward_deg"),
+            self.wind.toward_deg,
+        );
         if let Some(fire) = &self.campfire {
             let f = root.field("campfire");
             let (x, z) = fire.position;
-            if !(x.is_finite() && z.is_finite()) || (x * x + z * z).sqrt() < 2.5 {
+            c.ground_point(&f.field("position"), fire.position, self.half_size());
+            if x.is_finite() && z.is_finite() && (x * x + z * z).sqrt() < 2.5 {
                 c.fail(
                     &f.field("position"),
                     format!("must be at least 2.5 m from the seat, found ({x}, {z})"),

@@ -4,16 +4,28 @@
 //! scores. What BIDS has no place for (frame timing, `session.json`) stays in the data
 //! folder.
 
-use super::data::{SessionFiles, write_atomic};
-use super::report::{Report, SessionResult};
+use super::data::{self, write_atomic};
+use super::report::{self, Report, SessionResult};
 use super::scoring::{Questionnaire, SCORING_VERSION};
 use serde_json::json;
 use std::fmt::Write;
-use std::path::Path;
+use std::path::{Component, Path};
 
 const BIDS_VERSION: &str = "1.10.0";
 
 fn put(root: &Path, rel: &str, text: &str) -> Result<(), String> {
+    // Every name is made of checked labels; this is the last guard that a file of the
+    // dataset lands inside it.
+    if rel.is_empty()
+        || !Path::new(rel)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+    {
+        return Err(format!(
+            "{}: refusing to write {rel:?}, which is not inside the dataset",
+            root.display()
+        ));
+    }
     let path = root.join(rel);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -28,6 +40,12 @@ fn json_text(v: &serde_json::Value) -> String {
 /// Writes the dataset to `out` (made if missing). Condition labels follow the report's
 /// blinding.
 pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> {
+    // `read_all` refuses these already; a report put together by hand is checked here.
+    for r in &report.sessions {
+        data::check_label("participant", &r.participant)
+            .and_then(|()| data::check_label("task", &r.task))
+            .map_err(|e| format!("{}: {e}; nothing exported", r.dir.display()))?;
+    }
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut files = 0;
     let mut put = |rel: &str, text: &str| {
@@ -75,7 +93,7 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
             .and_then(|s| s.sequence.clone())
             .filter(|_| report.blinding.is_none())
             .unwrap_or_else(|| "n/a".into());
-        writeln!(participants, "sub-{p}\t{seq}").unwrap();
+        writeln!(participants, "sub-{p}\t{}", data::cell(&seq)).unwrap();
     }
     put("participants.tsv", &participants)?;
     put(
@@ -101,38 +119,58 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
                 sessions,
                 "ses-{}\t{}\t{}\t{}\t{}",
                 r.session,
-                report.label(&r.condition),
-                if display.is_empty() { "n/a" } else { display },
+                data::cell(&report.label(&r.condition)),
+                if display.is_empty() {
+                    "n/a".to_string()
+                } else {
+                    data::cell(display)
+                },
                 r.period.map_or("n/a".into(), |p| p.to_string()),
                 r.status.code()
             )
             .unwrap();
             let base = format!("sub-{p}/ses-{}", r.session);
             let stem = format!("sub-{p}_ses-{}_task-{task}", r.session);
-            let Some(files) = SessionFiles::find(&r.dir) else {
-                continue;
-            };
             // Events: BIDS's columns first, ours after; no masked condition names leak
-            // because events carry none.
-            let events =
-                std::fs::read_to_string(files.file("events.tsv")).map_err(|e| e.to_string())?;
-            let mut clean = String::new();
-            for (i, line) in events.lines().enumerate() {
-                if i > 0 && line.split('\t').count() != 6 {
-                    continue; // a torn last line
-                }
-                clean.push_str(line);
+            // because events carry none. Only the rows the report read go in (no torn or
+            // unreadable line, no refused answer), each as written.
+            let events_file = report::events_path(&r.dir)?;
+            let (rows, _) = report::load_events(&events_file)?;
+            let bytes = std::fs::read(&events_file)
+                .map_err(|e| format!("{}: {e}", events_file.display()))?;
+            let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+            let mut clean = format!("{}\n", data::EVENTS_HEADER);
+            for e in &rows {
+                let line = lines
+                    .get(e.line - 1)
+                    .and_then(|l| std::str::from_utf8(l).ok())
+                    .unwrap_or_default();
+                clean.push_str(line.strip_suffix('\r').unwrap_or(line));
                 clean.push('\n');
             }
+            let files = data::SessionFiles {
+                dir: r.dir.clone(),
+                prefix: events_file
+                    .file_name()
+                    .and_then(|n| n.to_str()?.strip_suffix("events.tsv"))
+                    .unwrap_or_default()
+                    .to_string(),
+            };
             put(&format!("{base}/beh/{stem}_events.tsv"), &clean)?;
             put(&format!("{base}/beh/{stem}_beh.tsv"), &answers(r)?)?;
             // Motion: no header, latency first.
             if let Ok(motion) = std::fs::read_to_string(files.file("motion.tsv")) {
                 let mut rows = String::new();
                 let mut times = Vec::new();
-                for line in motion.lines().skip(1) {
+                // Whole rows only: a torn last line or a non-finite number is left out.
+                let complete = motion.rfind('\n').map_or("", |end| &motion[..end]);
+                for line in complete.lines().skip(1) {
                     let c: Vec<&str> = line.split('\t').collect();
-                    if c.len() != 9 {
+                    if c.len() != 9
+                        || !c[1..]
+                            .iter()
+                            .all(|v| v.parse::<f64>().is_ok_and(f64::is_finite))
+                    {
                         continue;
                     }
                     if let Ok(t) = c[1].parse::<f64>() {

@@ -1,5 +1,6 @@
 //! A session's files and how they are read back: BIDS-style names, the events table, the
-//! `session.json` sidecar and the SHA-256 manifest that closes a finished session.
+//! `session.json` sidecar and the SHA-256 manifest that closes a finished session. Every
+//! name that goes into a path is a label ([`is_label`]), checked where it is read.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -62,6 +63,8 @@ pub struct Event {
     pub value: Option<String>,
     pub scene_s: f64,
     pub detail: String,
+    /// Its line in the file (1-based; the header is line 1).
+    pub line: usize,
 }
 
 impl Event {
@@ -70,32 +73,147 @@ impl Event {
     }
 }
 
-/// Reads an events table; a torn last line (a crash mid-write) is skipped.
-pub fn read_events(text: &str) -> Result<Vec<Event>, String> {
-    let mut lines = text.lines();
-    match lines.next() {
-        Some(EVENTS_HEADER) => {}
-        other => {
-            return Err(format!(
-                "expected the header '{EVENTS_HEADER}', found {other:?}"
+/// An events table read back: the rows that could be read, and a note for each line that
+/// could not (`(line, what)`), which is skipped rather than guessed at.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventsTable {
+    pub events: Vec<Event>,
+    pub notes: Vec<(usize, String)>,
+}
+
+/// At most `n` characters of `s`, for quoting a bad line in a message.
+fn quote(s: &str, n: usize) -> String {
+    let short: String = s.chars().take(n).collect();
+    if short.len() < s.len() {
+        format!("{short:?}…")
+    } else {
+        format!("{short:?}")
+    }
+}
+
+/// Reads an events table from its bytes. The header must be there (else `Err((1, why))`);
+/// a torn last line (no line end: a crash mid-write) is ignored with a note; any other
+/// line that is not six tab-separated cells with numeric `onset` and `scene_s`, or not
+/// UTF-8, is skipped with a note naming its line. An empty file is an empty table.
+pub fn parse_events(bytes: &[u8]) -> Result<EventsTable, (usize, String)> {
+    let mut table = EventsTable::default();
+    if bytes.is_empty() {
+        return Ok(table);
+    }
+    let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    // `split` leaves what follows the last line end: empty when the file ends with one.
+    let torn = lines.pop().filter(|l| !l.is_empty());
+    let text = |l: &[u8]| -> Option<String> {
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        std::str::from_utf8(l).ok().map(str::to_string)
+    };
+    let header_line = lines.first().copied().or(torn).unwrap_or_default();
+    match text(header_line) {
+        Some(h) if h == EVENTS_HEADER => {}
+        // Only a torn header: the crash came before anything was recorded.
+        Some(h) if lines.is_empty() && EVENTS_HEADER.starts_with(h.as_str()) => {
+            table
+                .notes
+                .push((1, "torn header (no line end), ignored".into()));
+            return Ok(table);
+        }
+        Some(h) => {
+            return Err((
+                1,
+                format!(
+                    "not an events table: expected the header {EVENTS_HEADER:?}, found {}",
+                    quote(&h, 60)
+                ),
+            ));
+        }
+        None => {
+            return Err((
+                1,
+                "not an events table: the first line is not UTF-8 text (a binary or damaged file)"
+                    .into(),
             ));
         }
     }
-    Ok(lines
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            if c.len() != 6 {
-                return None;
-            }
-            Some(Event {
-                onset: c[0].parse().ok()?,
-                trial_type: c[2].to_string(),
-                value: (c[3] != "n/a").then(|| c[3].to_string()),
-                scene_s: c[4].parse().ok()?,
-                detail: c[5].to_string(),
-            })
-        })
-        .collect())
+    for (i, raw) in lines.iter().enumerate().skip(1) {
+        let line = i + 1;
+        let Some(l) = text(raw) else {
+            table
+                .notes
+                .push((line, "not UTF-8 text; line skipped".into()));
+            continue;
+        };
+        if l.is_empty() {
+            table.notes.push((line, "empty line skipped".into()));
+            continue;
+        }
+        let c: Vec<&str> = l.split('\t').collect();
+        if c.len() != 6 {
+            table
+                .notes
+                .push((line, format!("{} cells, expected 6; line skipped", c.len())));
+            continue;
+        }
+        let number = |s: &str| s.parse::<f64>().ok().filter(|v| v.is_finite());
+        let (Some(onset), Some(scene_s)) = (number(c[0]), number(c[4])) else {
+            table.notes.push((
+                line,
+                format!(
+                    "onset {} or scene_s {} is not a number; line skipped",
+                    quote(c[0], 20),
+                    quote(c[4], 20)
+                ),
+            ));
+            continue;
+        };
+        if c[2].is_empty() {
+            table
+                .notes
+                .push((line, "no trial_type; line skipped".into()));
+            continue;
+        }
+        table.events.push(Event {
+            onset,
+            trial_type: c[2].to_string(),
+            value: (c[3] != "n/a").then(|| c[3].to_string()),
+            scene_s,
+            detail: c[5].to_string(),
+            line,
+        });
+    }
+    if torn.is_some() {
+        table.notes.push((
+            lines.len() + 1,
+            "torn last line (no line end: the write was cut off), ignored".into(),
+        ));
+    }
+    Ok(table)
+}
+
+/// Reads an events table's rows; a torn last line (a crash mid-write) and any unreadable
+/// line are skipped ([`parse_events`] says which).
+pub fn read_events(text: &str) -> Result<Vec<Event>, String> {
+    parse_events(text.as_bytes())
+        .map(|t| t.events)
+        .map_err(|(line, e)| format!("line {line}: {e}"))
+}
+
+/// A BIDS label (participant, task, condition): letters and digits only, at most 32
+/// characters. Anything that becomes part of a path must be one, so a path made from data
+/// stays inside its folder.
+pub fn is_label(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 32 && s.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// [`is_label`] with the reason: `what` names the thing ("participant", "task").
+pub fn check_label(what: &str, s: &str) -> Result<(), String> {
+    if is_label(s) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {} is not a label (letters and digits only, 1 to 32 of them)",
+            quote(s, 40)
+        ))
+    }
 }
 
 /// Where a session's files go and what they are called.
@@ -116,6 +234,20 @@ impl SessionFiles {
                 .join(format!("ses-{session}")),
             prefix: format!("sub-{participant}_ses-{session}_task-{task}_"),
         }
+    }
+
+    /// [`SessionFiles::bids`] for a participant and task that may come from a file or the
+    /// command line: refused unless both are labels ([`is_label`]), so the folder is always
+    /// `<data>/sub-<id>/ses-<n>`.
+    pub fn try_bids(
+        data: &Path,
+        participant: &str,
+        session: usize,
+        task: &str,
+    ) -> Result<Self, String> {
+        check_label("participant", participant)?;
+        check_label("task", task)?;
+        Ok(Self::bids(data, participant, session, task))
     }
 
     pub fn plain(dir: &Path) -> Self {
@@ -150,12 +282,59 @@ impl SessionFiles {
     }
 }
 
-/// The first session number of `participant` under `data` with no folder yet.
+/// The first session number of `participant` under `data` with no folder yet, or whose
+/// folder holds nothing of a session ([`is_empty_session`]): a run that died before it
+/// recorded anything does not use up a number.
 pub fn next_session(data: &Path, participant: &str) -> usize {
     let base = data.join(format!("sub-{participant}"));
     (1..)
-        .find(|n| !base.join(format!("ses-{n}")).exists())
+        .find(|n| is_empty_session(&base.join(format!("ses-{n}"))))
         .unwrap_or(1)
+}
+
+/// Whether `dir` holds nothing of a session: it does not exist, or it is a folder with no
+/// `session.json`, no manifest, no sub-folder, and no file beyond a first line (an events
+/// table with only its header, an empty samples file). Such a folder is not a session: it
+/// takes no number, blocks no resumption, and the report lists it as empty.
+pub fn is_empty_session(dir: &Path) -> bool {
+    use std::io::Read;
+    let meta = match std::fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) => return e.kind() == std::io::ErrorKind::NotFound,
+    };
+    if !meta.is_dir() {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    for e in entries {
+        let Ok(e) = e else { return false };
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.ends_with(".partial") {
+            continue; // a write_atomic that never finished
+        }
+        if name.ends_with("session.json") || name == MANIFEST {
+            return false;
+        }
+        let path = e.path();
+        if !path.is_file() {
+            return false;
+        }
+        // At most one line: nothing after the first line end.
+        let mut head = Vec::new();
+        let read =
+            std::fs::File::open(&path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
+        if read.is_err() || head.len() == 64 * 1024 {
+            return false;
+        }
+        if let Some(at) = head.iter().position(|b| *b == b'\n')
+            && at + 1 < head.len()
+        {
+            return false;
+        }
+    }
+    true
 }
 
 /// What `session.json` holds: enough to know, years later, exactly what was shown.
@@ -252,6 +431,15 @@ pub fn check_manifest(dir: &Path) -> Option<Vec<String>> {
         let Some((hash, name)) = line.split_once("  ") else {
             continue;
         };
+        // A name is one file in this folder: a path in a manifest is never followed.
+        let one_file = matches!(
+            Path::new(name).components().collect::<Vec<_>>().as_slice(),
+            [std::path::Component::Normal(_)]
+        );
+        if !one_file {
+            bad.push(name.to_string());
+            continue;
+        }
         match std::fs::read(dir.join(name)) {
             Ok(bytes) if sha256_hex(&bytes) == hash => {}
             _ => bad.push(name.to_string()),

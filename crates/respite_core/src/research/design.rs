@@ -203,9 +203,13 @@ pub fn deal(design: Design, n: usize, participants: &[String], seed: u64) -> Res
     })
 }
 
-/// The letter a condition has in a sequence's name (A, B, …, in the protocol's order).
+/// The letter a condition has in a sequence's name (A, B, …, in the protocol's order). A
+/// protocol has at most 26 conditions; past Z (never from a checked protocol) it is `?`.
 pub fn letter(c: usize) -> char {
-    (b'A' + c as u8) as char
+    u8::try_from(c)
+        .ok()
+        .filter(|&c| c < 26)
+        .map_or('?', |c| char::from(b'A' + c))
 }
 
 /// A sequence as letters: `[1, 0, 2]` → "BAC".

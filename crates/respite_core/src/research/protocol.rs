@@ -3,6 +3,10 @@
 
 use super::design::{self, Dealt, Design};
 use crate::error::{SpecError, SpecErrors, read_spec, ron_error};
+use crate::locate::FieldPath;
+use crate::scene::Checker;
+use crate::session::EVERY_MIN;
+use crate::session::immersion::{AudioStage, ImmersionLevel, Stereo};
 use serde::Deserialize;
 use std::fmt::Write;
 use std::path::Path;
@@ -101,28 +105,56 @@ pub struct Protocol {
     pub ratings: Ratings,
     #[serde(default)]
     pub questionnaires: Questionnaires,
+    /// The form of this study's participant IDs: `#` a digit, `@` a letter, anything else
+    /// itself (`"P##"` takes P01…P99, `"SCI###"` SCI001…). Without it an ID is 1 to 32
+    /// letters and digits with at least one digit. Either way a name is refused.
+    #[serde(default)]
+    pub participant_ids: Option<String>,
 }
 
-/// A BIDS label: letters and digits only.
-pub fn is_label(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 32 && s.chars().all(|c| c.is_ascii_alphanumeric())
+/// A BIDS label: letters and digits only (one rule, kept with the data it names).
+pub use super::data::is_label;
+
+/// A participant ID: a BIDS label with at least one digit, so a name (`JaneDoe`) is refused.
+pub fn is_participant_id(s: &str) -> bool {
+    is_label(s) && s.chars().any(|c| c.is_ascii_digit())
 }
 
-/// Line and column (1-based) of the first `"text"` in `src`, else 1:1.
-fn locate(src: &str, text: &str) -> (usize, usize) {
-    let quoted = format!("\"{text}\"");
-    match src.find(&quoted) {
-        Some(at) => {
-            let before = &src[..at];
-            let line = before.matches('\n').count() + 1;
-            let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            (line, col)
-        }
-        None => (1, 1),
-    }
+/// Whether `id` has the form of `pattern` (`#` a digit, `@` a letter, else that character).
+pub fn id_matches(pattern: &str, id: &str) -> bool {
+    id.chars().count() == pattern.chars().count()
+        && pattern.chars().zip(id.chars()).all(|(p, c)| match p {
+            '#' => c.is_ascii_digit(),
+            '@' => c.is_ascii_alphabetic(),
+            other => other == c,
+        })
 }
+
+/// The most participants a protocol may have: the `--participants` flag's limit.
+pub const MAX_PARTICIPANTS: usize = 10_000;
+/// The most conditions a protocol may have: one letter each (A–Z) in a sequence's name.
+pub const MAX_CONDITIONS: usize = 26;
+/// The longest washout, minutes: as long as the longest condition.
+pub const MAX_WASHOUT_MIN: f32 = 120.0;
 
 impl Protocol {
+    /// Whether `id` is a participant ID of this study.
+    pub fn accepts_id(&self, id: &str) -> bool {
+        is_participant_id(id)
+            && self
+                .participant_ids
+                .as_deref()
+                .is_none_or(|p| id_matches(p, id))
+    }
+
+    /// What an ID of this study looks like, for a message.
+    pub fn id_rule(&self) -> String {
+        match &self.participant_ids {
+            Some(p) => format!("IDs of this study have the form {p} (# a digit, @ a letter)"),
+            None => "an ID is 1 to 32 letters and digits with at least one digit".into(),
+        }
+    }
+
     /// Parses and checks a protocol against the scenes and immersion levels there are.
     pub fn parse(
         file: &Path,
@@ -135,81 +167,172 @@ impl Protocol {
             .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
             .from_str(src)
             .map_err(|e| ron_error(file, &e))?;
-        let mut errors = Vec::new();
-        let mut err = |at: &str, msg: String| {
-            let (line, col) = locate(src, at);
-            errors.push(SpecError::new(file, line, col, msg));
-        };
-        for (what, label) in [("study", &p.study), ("task", &p.task)] {
+        p.validate(file, src, scenes, levels)?;
+        Ok(p)
+    }
+
+    /// Every range and name in the protocol, each problem at its line and column.
+    fn validate(
+        &self,
+        file: &Path,
+        src: &str,
+        scenes: &[String],
+        levels: &[String],
+    ) -> Result<(), SpecErrors> {
+        let mut c = Checker::new(file, src);
+        let root = FieldPath::default();
+        for (what, label) in [("study", &self.study), ("task", &self.task)] {
             if !is_label(label) {
-                err(
-                    label,
+                c.fail_plain(
+                    &root.field(what),
                     format!("{what} '{label}' must be letters and digits only"),
                 );
             }
         }
-        if p.participants == 0 {
-            err("participants", "participants must be at least 1".into());
-        }
-        for (i, c) in p.conditions.iter().enumerate() {
-            if !is_label(&c.name) {
-                err(
-                    &c.name,
+        if let Some(pattern) = &self.participant_ids {
+            let ok = !pattern.is_empty()
+                && pattern.len() <= 32
+                && pattern.contains('#')
+                && pattern
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '#' || ch == '@');
+            if !ok {
+                c.fail_plain(
+                    &root.field("participant_ids"),
                     format!(
-                        "condition name '{}' must be letters and digits only",
-                        c.name
+                        "participant_ids \"{pattern}\" must be 1 to 32 of letters, digits, # (a digit, at least one) and @ (a letter)"
+                    ),
+                );
+            } else if let Some(bad) =
+                Protocol::numbered(self.participants.clamp(1, MAX_PARTICIPANTS))
+                    .iter()
+                    .find(|id| !id_matches(pattern, id))
+            {
+                c.fail_plain(
+                    &root.field("participant_ids"),
+                    format!(
+                        "participant_ids \"{pattern}\" does not take the plan's default ID {bad} (the plan numbers participants P01, P02, …)"
                     ),
                 );
             }
-            if p.conditions[..i].iter().any(|o| o.name == c.name) {
-                err(&c.name, format!("condition '{}' is named twice", c.name));
+        }
+        c.count(
+            &root.field("participants"),
+            self.participants,
+            1..=MAX_PARTICIPANTS,
+            "participants (as --participants)",
+        );
+        let n = self.conditions.len();
+        let conditions = root.field("conditions");
+        if n > MAX_CONDITIONS {
+            c.fail(
+                &conditions,
+                format!("has {n} conditions; at most {MAX_CONDITIONS}, one letter A–Z each"),
+            );
+        }
+        // A level to try each condition's `level_set` on: only the keys and values matter.
+        let probe = ImmersionLevel {
+            name: "probe".into(),
+            description: "probe".into(),
+            fov_deg: 100.0,
+            stereo: Stereo::Stereo,
+            motion: 1.0,
+            audio: AudioStage::Spatial,
+            interactive: false,
+            body: true,
+            walk_vignette: 0.35,
+        };
+        for (i, cond) in self.conditions.iter().enumerate().take(MAX_CONDITIONS) {
+            let at = conditions.index(i);
+            if !is_label(&cond.name) {
+                c.fail_plain(
+                    &at.field("name"),
+                    format!(
+                        "condition name '{}' must be letters and digits only",
+                        cond.name
+                    ),
+                );
             }
-            if !scenes.contains(&c.scene) {
-                err(
-                    &c.scene,
+            if self.conditions[..i].iter().any(|o| o.name == cond.name) {
+                c.fail_plain(
+                    &at.field("name"),
+                    format!("condition '{}' is named twice", cond.name),
+                );
+            }
+            if !scenes.contains(&cond.scene) {
+                c.fail_plain(
+                    &at.field("scene"),
                     format!(
                         "unknown scene '{}' (there are: {})",
-                        c.scene,
+                        cond.scene,
                         scenes.join(", ")
                     ),
                 );
             }
-            if let Some(l) = &c.immersion
+            if let Some(l) = &cond.immersion
                 && !levels.contains(l)
             {
-                err(
-                    l,
+                c.fail_plain(
+                    &at.field("immersion"),
                     format!(
                         "unknown immersion level '{l}' (there are: {})",
                         levels.join(", ")
                     ),
                 );
             }
-            if !(0.5..=120.0).contains(&c.minutes) {
-                err(
-                    &c.name,
-                    format!("condition '{}': minutes must be 0.5–120", c.name),
-                );
+            c.range(&at.field("minutes"), cond.minutes, 0.5..=120.0, " min");
+            for (j, o) in cond.level_set.iter().enumerate() {
+                if let Err(e) = probe.clone().set(o) {
+                    c.fail_plain(&at.field("level_set").index(j), format!("level_set: {e}"));
+                }
             }
         }
-        if let Err(e) = design::deal(p.design, p.conditions.len(), &[], p.seed) {
-            err("design", e);
-        }
-        if let Washout::UntilBaseline {
-            every_min, max_min, ..
-        } = p.washout
-            && (every_min <= 0.0 || max_min < every_min)
+        if n <= MAX_CONDITIONS
+            && let Err(e) = design::deal(self.design, n, &[], self.seed)
         {
-            err(
-                "washout",
-                "washout: every_min must be > 0 and max_min ≥ every_min".into(),
+            c.fail_plain(&root.field("design"), e);
+        }
+        let w = root.field("washout");
+        match self.washout {
+            Washout::None => {}
+            Washout::Minutes(m) => c.range(&w.index(0), m, 0.0..=MAX_WASHOUT_MIN, " min"),
+            Washout::UntilBaseline {
+                within,
+                every_min,
+                max_min,
+            } => {
+                c.count(
+                    &w.field("within"),
+                    within.into(),
+                    0..=10,
+                    "points (pain is rated 0–10)",
+                );
+                c.range(&w.field("every_min"), every_min, 0.5..=60.0, " min");
+                c.range(&w.field("max_min"), max_min, 0.5..=MAX_WASHOUT_MIN, " min");
+                if every_min.is_finite() && max_min < every_min {
+                    c.fail(
+                        &w.field("max_min"),
+                        format!("must not be less than every_min ({every_min}), found {max_min}"),
+                    );
+                }
+            }
+        }
+        let mut every = |path: &FieldPath, v: f32| {
+            if v != 0.0 {
+                c.range(path, v, EVERY_MIN, " min (or 0 for none)");
+            }
+        };
+        every(
+            &root.field("ratings").field("every_min"),
+            self.ratings.every_min,
+        );
+        if let Some(v) = self.questionnaires.fms_every_min {
+            every(
+                &root.field("questionnaires").field("fms_every_min").index(0),
+                v,
             );
         }
-        if errors.is_empty() {
-            Ok(p)
-        } else {
-            Err(SpecErrors(errors))
-        }
+        c.finish()
     }
 
     pub fn load(file: &Path, scenes: &[String], levels: &[String]) -> Result<Protocol, SpecErrors> {
@@ -226,9 +349,10 @@ impl Protocol {
     /// The plan for these participants.
     pub fn plan(&self, participants: &[String], seed: u64) -> Result<Plan, String> {
         for (i, p) in participants.iter().enumerate() {
-            if !is_label(p) {
+            if !self.accepts_id(p) {
                 return Err(format!(
-                    "participant '{p}' is not an ID: letters and digits only (no names)"
+                    "participant '{p}' is not an ID: {} (no names)",
+                    self.id_rule()
                 ));
             }
             if participants[..i].contains(p) {
@@ -312,7 +436,16 @@ impl Plan {
             .collect()
     }
 
-    /// Reads a plan TSV written by [`Plan::tsv`] back against its protocol.
+    /// Reads a plan TSV file written by [`Plan::tsv`] back against its protocol.
+    pub fn load_tsv(protocol: &Protocol, file: &Path, seed: u64) -> Result<Plan, SpecError> {
+        let text = read_spec(file)?;
+        Self::read_tsv(protocol, file, &text, seed)
+    }
+
+    /// Reads a plan TSV written by [`Plan::tsv`] back against its protocol. Every row must
+    /// agree with the protocol (its condition's display, scene, level and minutes), and each
+    /// participant meets every condition once, in the order their sequence names, periods
+    /// numbered from 1: the first cell that does not is named at its line and column.
     pub fn read_tsv(
         protocol: &Protocol,
         file: &Path,
@@ -328,43 +461,220 @@ impl Plan {
                 format!("expected the header '{PLAN_HEADER}'"),
             ));
         }
-        let mut assignments: Vec<design::Assignment> = Vec::new();
-        for (i, line) in lines.enumerate() {
-            let n = i + 2;
-            let cells: Vec<&str> = line.split('\t').collect();
-            if cells.len() < 4 {
-                return Err(SpecError::new(file, n, 1, "expected 8 tab-separated cells"));
-            }
-            let Some(c) = protocol.conditions.iter().position(|c| c.name == cells[3]) else {
-                let col = cells[..3].iter().map(|c| c.len() + 1).sum::<usize>() + 1;
-                return Err(SpecError::new(
+        let n = protocol.conditions.len();
+        let letters: String = (0..n).map(design::letter).collect();
+        // The place of cell `k` (0-based) of a row.
+        let at = |line: usize, cells: &[&str], k: usize, message: String| {
+            let col = cells[..k.min(cells.len())]
+                .iter()
+                .map(|c| c.chars().count() + 1)
+                .sum::<usize>()
+                + 1;
+            SpecError::new(file, line, col, message)
+        };
+        // A participant's rows are all there once the next participant's begin.
+        let complete = |a: &design::Assignment, line: usize| {
+            if a.order.len() == n {
+                Ok(())
+            } else {
+                Err(SpecError::new(
                     file,
-                    n,
-                    col,
-                    format!("condition '{}' is not in the protocol", cells[3]),
+                    line,
+                    1,
+                    format!(
+                        "participant '{}' has {} period(s); the protocol has {n} conditions, \
+                         one a period",
+                        a.participant,
+                        a.order.len()
+                    ),
+                ))
+            }
+        };
+        let mut assignments: Vec<design::Assignment> = Vec::new();
+        let mut sequence_of_last = String::new();
+        let mut last_line = 1;
+        for (i, line) in lines.enumerate() {
+            let ln = i + 2;
+            if line.is_empty() {
+                continue;
+            }
+            let cells: Vec<&str> = line.split('\t').collect();
+            let [
+                participant,
+                sequence,
+                period,
+                name,
+                display,
+                scene,
+                immersion,
+                minutes,
+            ] = cells[..]
+            else {
+                return Err(at(
+                    ln,
+                    &cells,
+                    cells.len().min(8),
+                    format!(
+                        "expected 8 tab-separated cells ({}), found {}",
+                        PLAN_HEADER.replace('\t', " "),
+                        cells.len()
+                    ),
                 ));
             };
-            match assignments.last_mut() {
-                Some(a) if a.participant == cells[0] => a.order.push(c),
-                _ => {
-                    if !is_label(cells[0]) || assignments.iter().any(|a| a.participant == cells[0])
-                    {
-                        return Err(SpecError::new(
-                            file,
-                            n,
-                            1,
-                            format!(
-                                "participant '{}' is not a label or is listed twice",
-                                cells[0]
-                            ),
-                        ));
-                    }
-                    assignments.push(design::Assignment {
-                        participant: cells[0].to_string(),
-                        sequence: 0,
-                        order: vec![c],
-                    });
+            let Some(c) = protocol.conditions.iter().position(|c| c.name == name) else {
+                return Err(at(
+                    ln,
+                    &cells,
+                    3,
+                    format!("condition '{name}' is not in the protocol"),
+                ));
+            };
+            let condition = &protocol.conditions[c];
+            let first_row = assignments
+                .last()
+                .is_none_or(|a| a.participant != participant);
+            if first_row {
+                if let Some(a) = assignments.last() {
+                    complete(a, last_line)?;
                 }
+                if !protocol.accepts_id(participant) {
+                    return Err(at(
+                        ln,
+                        &cells,
+                        0,
+                        format!(
+                            "participant '{participant}' is not an ID: {}",
+                            protocol.id_rule()
+                        ),
+                    ));
+                }
+                if assignments.iter().any(|a| a.participant == participant) {
+                    return Err(at(
+                        ln,
+                        &cells,
+                        0,
+                        format!("participant '{participant}' is listed twice"),
+                    ));
+                }
+                if assignments.len() >= MAX_PARTICIPANTS {
+                    return Err(at(
+                        ln,
+                        &cells,
+                        0,
+                        format!("more than {MAX_PARTICIPANTS} participants"),
+                    ));
+                }
+                let is_order =
+                    sequence.chars().count() == n && letters.chars().all(|l| sequence.contains(l));
+                if !is_order {
+                    return Err(at(
+                        ln,
+                        &cells,
+                        1,
+                        format!(
+                            "sequence '{sequence}' is not an order of the {n} conditions \
+                             (each of {letters} once)"
+                        ),
+                    ));
+                }
+                sequence_of_last = sequence.to_string();
+                assignments.push(design::Assignment {
+                    participant: participant.to_string(),
+                    sequence: 0,
+                    order: Vec::with_capacity(n),
+                });
+            } else if sequence != sequence_of_last {
+                return Err(at(
+                    ln,
+                    &cells,
+                    1,
+                    format!(
+                        "sequence '{sequence}' differs from this participant's first row \
+                         ('{sequence_of_last}')"
+                    ),
+                ));
+            }
+            let Some(a) = assignments.last_mut() else {
+                unreachable!("a participant's first row pushes their assignment");
+            };
+            let k = a.order.len() + 1;
+            if k > n {
+                return Err(at(
+                    ln,
+                    &cells,
+                    2,
+                    format!(
+                        "period {period}: '{participant}' has more periods than the {n} conditions"
+                    ),
+                ));
+            }
+            if period.parse::<usize>() != Ok(k) {
+                return Err(at(
+                    ln,
+                    &cells,
+                    2,
+                    format!("period '{period}': expected {k}"),
+                ));
+            }
+            let expected = sequence.chars().nth(k - 1).unwrap_or('?');
+            if design::letter(c) != expected {
+                return Err(at(
+                    ln,
+                    &cells,
+                    3,
+                    format!(
+                        "condition '{name}' is {} but period {k} of sequence '{sequence}' is {expected}",
+                        design::letter(c)
+                    ),
+                ));
+            }
+            let checks = [
+                (4, "display", display, condition.display.code().to_string()),
+                (5, "scene", scene, condition.scene.clone()),
+                (
+                    6,
+                    "immersion",
+                    immersion,
+                    condition
+                        .immersion
+                        .as_deref()
+                        .unwrap_or("default")
+                        .to_string(),
+                ),
+            ];
+            for (k, what, got, want) in checks {
+                if got != want {
+                    return Err(at(
+                        ln,
+                        &cells,
+                        k,
+                        format!("{what} '{got}': the protocol has '{want}' for condition '{name}'"),
+                    ));
+                }
+            }
+            if minutes.parse::<f32>().ok() != Some(condition.minutes) {
+                return Err(at(
+                    ln,
+                    &cells,
+                    7,
+                    format!(
+                        "minutes '{minutes}': the protocol has {} for condition '{name}'",
+                        condition.minutes
+                    ),
+                ));
+            }
+            a.order.push(c);
+            last_line = ln;
+        }
+        match assignments.last() {
+            Some(a) => complete(a, last_line)?,
+            None => {
+                return Err(SpecError::new(
+                    file,
+                    2,
+                    1,
+                    "the plan has no sessions: one row per participant and period".to_string(),
+                ));
             }
         }
         Ok(Plan {

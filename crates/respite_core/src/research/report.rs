@@ -1,6 +1,8 @@
-//! Reading a study's data folder back: one result per session (complete or not), the
-//! per-condition summaries, the paired headset − screen difference, period and sequence
-//! effects. Everything here is plain values; `plots` draws them and the CLI writes them.
+//! Reading a study's data folder back: one result per session (complete or not, with why),
+//! the folders that could not be read (with why, naming the file), the per-condition
+//! summaries, the paired headset − screen difference, period and sequence effects. An answer
+//! outside its scale, a torn or unreadable line, is left out and listed, never guessed at.
+//! Everything here is plain values; `plots` draws them and the CLI writes them.
 
 use super::data::{self, Event, SessionFiles, Sidecar};
 use super::scoring::{self, NrsChange, Questionnaire};
@@ -52,6 +54,12 @@ pub struct SessionResult {
     pub ipq: Option<Vec<u8>>,
     pub fms: Vec<u8>,
     pub status: Status,
+    /// Why the session is stopped or incomplete ("no session_end: the record stops at
+    /// 312.4 s", "write failed: No space left on device"); `None` when completed.
+    pub reason: Option<String>,
+    /// What was left out while reading, each naming its file (and line): a torn last line,
+    /// an unreadable line, an answer outside its scale, a missing `session.json`.
+    pub notes: Vec<String>,
     /// `Some(names)` of files that no longer match the manifest; `None` with no manifest.
     pub manifest: Option<Vec<String>>,
     pub events: usize,
@@ -67,6 +75,96 @@ impl SessionResult {
     /// Mean of the ratings in the place.
     pub fn during_mean(&self) -> Option<f64> {
         stats::mean(&self.during.iter().map(|d| d.1).collect::<Vec<_>>())
+    }
+
+    /// `sub-P01 ses-2`, as lists name a session.
+    pub fn name(&self) -> String {
+        format!("sub-{} ses-{}", self.participant, self.session)
+    }
+}
+
+/// A session folder the report could not read, and why (the reason names the file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub dir: PathBuf,
+    pub reason: String,
+}
+
+/// A data folder read back: the sessions that could be read, and the folders that could
+/// not, each with its reason. One bad folder never hides the others.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DataFolder {
+    pub sessions: Vec<SessionResult>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl DataFolder {
+    /// No session folder at all, readable or not.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty() && self.skipped.is_empty()
+    }
+}
+
+impl From<Vec<SessionResult>> for DataFolder {
+    fn from(sessions: Vec<SessionResult>) -> Self {
+        Self {
+            sessions,
+            skipped: Vec::new(),
+        }
+    }
+}
+
+/// Why a rating's answer cannot be used, if it cannot: not a finite number, outside its
+/// scale (NRS 0–10, FMS 0–20, each SSQ and IPQ item's range), or an SSQ/IPQ answer without
+/// a known item. Ratings of other scales, and ratings with no answer, pass.
+pub fn refused_answer(e: &Event) -> Option<String> {
+    if e.trial_type != "rating" {
+        return None;
+    }
+    let scale = e.get("scale")?;
+    let v = e.value.as_deref()?;
+    let whole = |min: u8, max: u8, what: &str| -> Option<String> {
+        match v.parse::<i64>() {
+            Ok(n) if n >= i64::from(min) && n <= i64::from(max) => None,
+            Ok(_) => Some(format!("{what} answer {v} is outside {min}–{max}")),
+            Err(_) => Some(format!(
+                "{what} answer {v:?} is not a whole number {min}–{max}"
+            )),
+        }
+    };
+    match scale {
+        "nrs" => {
+            if let Some(m) = e.get("timepoint").and_then(|t| t.strip_prefix("minute_"))
+                && !m.parse::<f64>().is_ok_and(|m| m.is_finite() && m >= 0.0)
+            {
+                return Some(format!("nrs timepoint minute_{m} is not a minute"));
+            }
+            let (lo, hi) = scoring::NRS_RANGE;
+            match v.parse::<f64>() {
+                Ok(x) if !x.is_finite() => Some(format!("nrs answer {v} is not a finite number")),
+                Ok(x) if !(lo..=hi).contains(&x) => {
+                    Some(format!("nrs answer {v} is outside {lo}–{hi}"))
+                }
+                Ok(_) => None,
+                Err(_) => Some(format!("nrs answer {v:?} is not a number")),
+            }
+        }
+        "fms" => whole(scoring::FMS_RANGE.0, scoring::FMS_RANGE.1, "fms"),
+        "ssq" | "ipq" => {
+            let q = if scale == "ssq" {
+                Questionnaire::Ssq
+            } else {
+                Questionnaire::Ipq
+            };
+            let Some(code) = e.get("item") else {
+                return Some(format!("{scale} answer without an item"));
+            };
+            let Some(item) = q.items().iter().find(|i| i.code == code) else {
+                return Some(format!("{scale} item {code:?} is not one of its items"));
+            };
+            whole(item.min, item.max, item.code)
+        }
+        _ => None,
     }
 }
 
@@ -89,18 +187,235 @@ fn items(events: &[Event], q: Questionnaire, when: &str) -> Option<Vec<u8>> {
     got.into_iter().collect()
 }
 
-/// Reads one session folder.
-pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
-    let files =
-        SessionFiles::find(dir).ok_or_else(|| format!("{}: no events file", dir.display()))?;
-    let sidecar: Sidecar = match std::fs::read_to_string(files.file("session.json")) {
-        Ok(t) => serde_json::from_str(&t)
-            .map_err(|e| format!("{}: {e}", files.file("session.json").display()))?,
-        Err(_) => Sidecar::default(),
+/// The one events table in a session folder.
+pub(crate) fn events_path(dir: &Path) -> Result<PathBuf, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    let tables: Vec<&String> = names.iter().filter(|n| n.ends_with("events.tsv")).collect();
+    match tables.as_slice() {
+        [] => Err(format!(
+            "{}: no events.tsv (the folder holds {})",
+            dir.display(),
+            if names.is_empty() {
+                "nothing".to_string()
+            } else {
+                names.join(", ")
+            }
+        )),
+        [one] => {
+            let path = dir.join(one);
+            if path.is_dir() {
+                Err(format!("{}: a folder, not an events table", path.display()))
+            } else {
+                Ok(path)
+            }
+        }
+        more => Err(format!(
+            "{}: more than one events table ({}); which is this session's is unclear",
+            dir.display(),
+            more.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// Reads an events file whole: its rows (refused answers left out) and a note, naming the
+/// file and line, for everything left out.
+pub(crate) fn load_events(path: &Path) -> Result<(Vec<Event>, Vec<String>), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().to_string());
+    let table = data::parse_events(&bytes)
+        .map_err(|(line, e)| format!("{}:{line}: {e}", path.display()))?;
+    let mut notes: Vec<(usize, String)> = table
+        .notes
+        .iter()
+        .map(|(line, what)| (*line, format!("{name}:{line}: {what}")))
+        .collect();
+    if bytes.is_empty() {
+        notes.push((0, format!("{name}: empty file, not even its header")));
+    }
+    let mut events = Vec::with_capacity(table.events.len());
+    for e in table.events {
+        match refused_answer(&e) {
+            Some(why) => notes.push((e.line, format!("{name}:{}: {why}; refused", e.line))),
+            None => events.push(e),
+        }
+    }
+    notes.sort_by_key(|n| n.0);
+    Ok((events, notes.into_iter().map(|n| n.1).collect()))
+}
+
+/// What the folder names say: `sub-<participant>/ses-<n>`, each checked.
+fn folder_labels(dir: &Path) -> Result<(Option<String>, Option<usize>), String> {
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().to_string());
+    let Some(ses) = name(dir).and_then(|n| n.strip_prefix("ses-").map(str::to_string)) else {
+        return Ok((None, None));
     };
-    let text = std::fs::read_to_string(files.file("events.tsv")).map_err(|e| e.to_string())?;
-    let events = data::read_events(&text)
-        .map_err(|e| format!("{}: {e}", files.file("events.tsv").display()))?;
+    let session = ses
+        .parse::<usize>()
+        .ok()
+        .filter(|_| ses.chars().all(|c| c.is_ascii_digit()))
+        .ok_or_else(|| format!("{}: the folder is not ses-<number>", dir.display()))?;
+    let participant = match dir
+        .parent()
+        .and_then(name)
+        .and_then(|n| n.strip_prefix("sub-").map(str::to_string))
+    {
+        Some(p) => {
+            data::check_label("participant", &p)
+                .map_err(|e| format!("{}: folder's {e}", dir.display()))?;
+            Some(p)
+        }
+        None => None,
+    };
+    Ok((participant, Some(session)))
+}
+
+/// Why the session did not end cleanly, if it did not, and its status.
+fn ending(events: &[Event], manifest: Option<&Vec<String>>) -> (Status, Option<String>) {
+    let faults: Vec<String> = events
+        .iter()
+        .filter(|e| e.trial_type == "record_fault")
+        .map(|e| {
+            // The app's reason already says "write failed: …".
+            let why = e.get("reason").unwrap_or(e.detail.as_str());
+            let why = why.strip_prefix("write failed: ").unwrap_or(why);
+            match e.get("lost").and_then(|n| n.parse::<u64>().ok()) {
+                Some(n) if n > 0 => format!(
+                    "write failed: {why} (at {:.1} s, {n} line{} lost)",
+                    e.onset,
+                    if n == 1 { "" } else { "s" }
+                ),
+                _ => format!("write failed: {why} (at {:.1} s)", e.onset),
+            }
+        })
+        .collect();
+    let end = events.iter().rev().find(|e| e.trial_type == "session_end");
+    let (status, reason) = match end {
+        Some(e) if e.get("completed") == Some("true") && manifest.is_some() => {
+            (Status::Completed, None)
+        }
+        Some(e) if e.get("completed") == Some("true") => (
+            Status::Incomplete,
+            Some(format!(
+                "no {}: session_end at {:.1} s but the session was never closed",
+                data::MANIFEST,
+                e.onset
+            )),
+        ),
+        Some(e) if e.get("completed") == Some("false") => (
+            Status::Stopped,
+            Some(format!(
+                "ended early ({}) at {:.1} s",
+                e.get("how").unwrap_or("how not recorded"),
+                e.onset
+            )),
+        ),
+        Some(e) => (
+            Status::Incomplete,
+            Some(format!(
+                "session_end at {:.1} s says neither completed=true nor completed=false",
+                e.onset
+            )),
+        ),
+        None => (
+            Status::Incomplete,
+            Some(match events.last() {
+                Some(last) => format!("no session_end: the record stops at {:.1} s", last.onset),
+                None => "no session_end: no events recorded".to_string(),
+            }),
+        ),
+    };
+    if faults.is_empty() {
+        return (status, reason);
+    }
+    // A record with a failed write has a gap: it is not the whole session.
+    let mut why = faults;
+    why.extend(reason);
+    (Status::Incomplete, Some(why.join("; ")))
+}
+
+/// Reads one session folder. Refused, with a reason naming the file, when the folder holds
+/// nothing of a session, when its events table or `session.json` cannot be read, or when
+/// `session.json` names a participant, session or task that is not a label or not its
+/// folder's.
+pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
+    if data::is_empty_session(dir) {
+        return Err(format!(
+            "{}: empty session folder (no session.json, no events recorded): not a session",
+            dir.display()
+        ));
+    }
+    let (folder_participant, folder_session) = folder_labels(dir)?;
+    let events_file = events_path(dir)?;
+    let events_name = events_file
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().to_string());
+    let prefix = events_name.strip_suffix("events.tsv").unwrap_or_default();
+    let files = SessionFiles {
+        dir: dir.to_path_buf(),
+        prefix: prefix.to_string(),
+    };
+    let mut notes = Vec::new();
+    let sidecar_file = files.file("session.json");
+    let sidecar: Sidecar = match std::fs::metadata(&sidecar_file) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            notes.push(format!(
+                "{prefix}session.json: missing; condition, display and period unknown"
+            ));
+            Sidecar::default()
+        }
+        Err(e) => return Err(format!("{}: {e}", sidecar_file.display())),
+        Ok(m) if m.is_dir() => {
+            return Err(format!("{}: a folder, not a file", sidecar_file.display()));
+        }
+        Ok(_) => {
+            let bytes = std::fs::read(&sidecar_file)
+                .map_err(|e| format!("{}: {e}", sidecar_file.display()))?;
+            serde_json::from_slice(&bytes)
+                .map_err(|e| format!("{}: not a valid session.json: {e}", sidecar_file.display()))?
+        }
+    };
+    let at_sidecar = |e: String| format!("{}: {e}", sidecar_file.display());
+    let participant = if sidecar.participant.is_empty() {
+        folder_participant.clone().unwrap_or_default()
+    } else {
+        data::check_label("participant", &sidecar.participant).map_err(at_sidecar)?;
+        if let Some(f) = &folder_participant
+            && *f != sidecar.participant
+        {
+            return Err(at_sidecar(format!(
+                "participant {} is not its folder's (sub-{f})",
+                sidecar.participant
+            )));
+        }
+        sidecar.participant.clone()
+    };
+    let session = match (sidecar.session, folder_session) {
+        (0, f) => f.unwrap_or(0),
+        (s, Some(f)) if s != f => {
+            return Err(at_sidecar(format!(
+                "session {s} is not its folder's (ses-{f})"
+            )));
+        }
+        (s, _) => s,
+    };
+    let task = if sidecar.task.is_empty() {
+        "respite".to_string()
+    } else {
+        data::check_label("task", &sidecar.task).map_err(at_sidecar)?;
+        sidecar.task.clone()
+    };
+    let (events, event_notes) = load_events(&events_file)?;
+    notes.extend(event_notes);
     let rating = |e: &&Event| e.trial_type == "rating" && e.get("scale") == Some("nrs");
     let value = |e: &Event| e.value.as_deref().and_then(|v| v.parse::<f64>().ok());
     let at = |tp: &str| {
@@ -131,22 +446,10 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
         .filter_map(|e| e.value.as_deref()?.parse().ok())
         .collect();
     let manifest = data::check_manifest(dir);
-    let end = events.iter().rev().find(|e| e.trial_type == "session_end");
-    let status = match end {
-        Some(e) if e.get("completed") == Some("true") && manifest.is_some() => Status::Completed,
-        Some(e) if e.get("completed") == Some("false") => Status::Stopped,
-        _ => Status::Incomplete,
-    };
-    let session = if sidecar.session > 0 {
-        sidecar.session
-    } else {
-        dir.file_name()
-            .and_then(|n| n.to_str()?.strip_prefix("ses-")?.parse().ok())
-            .unwrap_or(0)
-    };
+    let (status, reason) = ending(&events, manifest.as_ref());
     Ok(SessionResult {
         dir: dir.to_path_buf(),
-        participant: sidecar.participant.clone(),
+        participant,
         session,
         period: sidecar.period,
         sequence: sidecar.sequence.clone(),
@@ -171,39 +474,76 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
         ipq: items(&events, Questionnaire::Ipq, "post"),
         fms,
         status,
+        reason,
+        notes,
         manifest,
         events: events.len(),
-        task: if sidecar.task.is_empty() {
-            "respite".to_string()
-        } else {
-            sidecar.task.clone()
-        },
+        task,
     })
 }
 
-/// Every `sub-*/ses-*` folder under `data`, sorted by participant then session.
-pub fn read_all(data: &Path) -> Result<Vec<SessionResult>, String> {
-    let mut out = Vec::new();
+/// Every `sub-*/ses-*` folder under `data`, sorted by participant then session; a folder
+/// that cannot be read is listed in `skipped` with its reason, and the rest are read. Only
+/// an unreadable `data` itself is an error.
+pub fn read_all(data: &Path) -> Result<DataFolder, String> {
+    let mut out = DataFolder::default();
     let subs = std::fs::read_dir(data).map_err(|e| format!("{}: {e}", data.display()))?;
-    for sub in subs.flatten() {
-        let name = sub.file_name().to_string_lossy().to_string();
-        if !name.starts_with("sub-") || !sub.path().is_dir() {
-            continue;
-        }
-        for ses in std::fs::read_dir(sub.path())
-            .map_err(|e| e.to_string())?
+    let mut subs: Vec<PathBuf> = subs
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("sub-"))
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    subs.sort();
+    for sub in subs {
+        let sessions = match std::fs::read_dir(&sub) {
+            Ok(s) => s,
+            Err(e) => {
+                out.skipped.push(Skipped {
+                    reason: format!("{}: {e}", sub.display()),
+                    dir: sub,
+                });
+                continue;
+            }
+        };
+        let mut dirs: Vec<PathBuf> = sessions
             .flatten()
-        {
-            if ses.file_name().to_string_lossy().starts_with("ses-") && ses.path().is_dir() {
-                let mut r = read_session(&ses.path())?;
-                if r.participant.is_empty() {
-                    r.participant = name["sub-".len()..].to_string();
-                }
-                out.push(r);
+            .filter(|e| e.file_name().to_string_lossy().starts_with("ses-"))
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            match read_session(&dir) {
+                Ok(r) => out.sessions.push(r),
+                Err(reason) => out.skipped.push(Skipped { dir, reason }),
             }
         }
     }
-    out.sort_by(|a, b| (&a.participant, a.session).cmp(&(&b.participant, b.session)));
+    out.sessions
+        .sort_by(|a, b| (&a.participant, a.session).cmp(&(&b.participant, b.session)));
+    // Two folders claiming one session (ses-1 and ses-01) would be one row and one path in
+    // the export: the first stands, the other is listed.
+    let mut kept: Vec<SessionResult> = Vec::with_capacity(out.sessions.len());
+    for r in std::mem::take(&mut out.sessions) {
+        match kept
+            .iter()
+            .find(|k| k.participant == r.participant && k.session == r.session)
+        {
+            Some(k) => out.skipped.push(Skipped {
+                reason: format!(
+                    "{}: {} again (also {}); not read",
+                    r.dir.display(),
+                    r.name(),
+                    k.dir.display()
+                ),
+                dir: r.dir,
+            }),
+            None => kept.push(r),
+        }
+    }
+    out.sessions = kept;
+    out.skipped.sort_by(|a, b| a.dir.cmp(&b.dir));
     Ok(out)
 }
 
@@ -257,6 +597,8 @@ pub struct Paired {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub sessions: Vec<SessionResult>,
+    /// Session folders that could not be read: listed in the text, in no table.
+    pub skipped: Vec<Skipped>,
     pub blinding: Option<Blinding>,
     pub paired: Vec<Paired>,
 }
@@ -266,13 +608,16 @@ fn fmt_opt(v: Option<f64>, digits: usize) -> String {
 }
 
 impl Report {
-    pub fn new(sessions: Vec<SessionResult>, blind_seed: Option<u64>) -> Self {
+    /// A report on what [`read_all`] read (or on plain sessions: nothing skipped).
+    pub fn new(read: impl Into<DataFolder>, blind_seed: Option<u64>) -> Self {
+        let DataFolder { sessions, skipped } = read.into();
         let mut names: Vec<String> = sessions.iter().map(|s| s.condition.clone()).collect();
         names.sort();
         names.dedup();
         let blinding = blind_seed.map(|seed| Blinding::new(&names, seed));
         let mut r = Self {
             sessions,
+            skipped,
             blinding,
             paired: Vec::new(),
         };
@@ -367,7 +712,7 @@ impl Report {
         let mut s = String::from(
             "participant\tsession\tperiod\tsequence\tcondition\tdisplay\tbaseline_nrs\tduring_nrs\t\
              post_nrs\tchange\tchange_pct\timmpact\tssq_pre_total\tssq_post_total\tipq_general\t\
-             ipq_spatial\tipq_involvement\tipq_realism\tfms_peak\tstatus\tmanifest\n",
+             ipq_spatial\tipq_involvement\tipq_realism\tfms_peak\tstatus\tmanifest\tnote\n",
         );
         for r in &self.sessions {
             let ch = r.change();
@@ -385,15 +730,27 @@ impl Report {
                 Some(bad) if bad.is_empty() => "ok".to_string(),
                 Some(bad) => format!("changed:{}", bad.join(",")),
             };
+            // The reason, and how much was left out (report.md lists each).
+            let mut note: Vec<String> = r.reason.iter().cloned().collect();
+            match r.notes.len() {
+                0 => {}
+                1 => note.push("1 note: see report.md".into()),
+                n => note.push(format!("{n} notes: see report.md")),
+            }
+            let note = if note.is_empty() {
+                "n/a".to_string()
+            } else {
+                data::cell(&note.join("; "))
+            };
             writeln!(
                 s,
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 r.participant,
                 r.session,
                 r.period.map_or("n/a".into(), |p| p.to_string()),
-                r.sequence.as_deref().map_or("n/a".into(), |q| if self.blinding.is_some() { "masked".into() } else { q.to_string() }),
-                self.label(&r.condition),
-                self.display_label(&r.display),
+                r.sequence.as_deref().map_or("n/a".into(), |q| if self.blinding.is_some() { "masked".into() } else { data::cell(q) }),
+                data::cell(&self.label(&r.condition)),
+                data::cell(&self.display_label(&r.display)),
                 fmt_opt(r.baseline, 0),
                 fmt_opt(r.during_mean(), 2),
                 fmt_opt(r.post, 0),
@@ -408,7 +765,8 @@ impl Report {
                 fmt_opt(ipq.map(|i| i.realism), 2),
                 r.fms.iter().max().map_or("n/a".into(), |v| v.to_string()),
                 r.status.code(),
-                manifest,
+                data::cell(&manifest),
+                note,
             )
             .unwrap();
         }
@@ -448,7 +806,7 @@ impl Report {
                 writeln!(
                     s,
                     "{}\t{name}\t{}\t{}\t{}",
-                    self.label(&c),
+                    data::cell(&self.label(&c)),
                     v.len(),
                     fmt_opt(m.map(|m| m.mean), 2),
                     fmt_opt(m.and_then(|m| m.sd), 2)
@@ -512,6 +870,17 @@ impl Report {
             scoring::SCORING_VERSION
         )
         .unwrap();
+        if !self.skipped.is_empty() {
+            writeln!(
+                s,
+                "**{} session folder{} could not be read** and {} in no table: see \
+                 \"Session folders not read\" below.\n",
+                self.skipped.len(),
+                if self.skipped.len() == 1 { "" } else { "s" },
+                if self.skipped.len() == 1 { "is" } else { "are" },
+            )
+            .unwrap();
+        }
         if self.blinding.is_some() {
             s.push_str("Condition labels are masked; the key is kept in a separate file.\n\n");
         }
@@ -552,16 +921,76 @@ impl Report {
             .filter(|r| r.status == Status::Incomplete)
             .collect();
         if !incomplete.is_empty() {
-            s.push_str("\n## Incomplete sessions (kept as written)\n\n");
+            s.push_str("\n## Incomplete sessions (kept as written, in no summary)\n\n");
             for r in incomplete {
                 writeln!(
                     s,
-                    "- sub-{} ses-{}: {} events on record",
-                    r.participant, r.session, r.events
+                    "- {}: {} ({} events on record)",
+                    r.name(),
+                    r.reason.as_deref().unwrap_or("no clean end"),
+                    r.events
                 )
                 .unwrap();
             }
         }
+        let stopped: Vec<_> = self
+            .sessions
+            .iter()
+            .filter(|r| r.status == Status::Stopped)
+            .collect();
+        if !stopped.is_empty() {
+            s.push_str("\n## Stopped sessions\n\n");
+            for r in stopped {
+                writeln!(
+                    s,
+                    "- {}: {}",
+                    r.name(),
+                    r.reason.as_deref().unwrap_or("ended early")
+                )
+                .unwrap();
+            }
+        }
+        if !self.skipped.is_empty() {
+            s.push_str("\n## Session folders not read\n\n");
+            for k in &self.skipped {
+                writeln!(s, "- {}", k.reason).unwrap();
+            }
+        }
+        let noted: Vec<_> = self
+            .sessions
+            .iter()
+            .filter(|r| !r.notes.is_empty())
+            .collect();
+        if !noted.is_empty() {
+            s.push_str("\n## Left out while reading (refused answers, unreadable lines)\n\n");
+            for r in noted {
+                for n in &r.notes {
+                    writeln!(s, "- {}: {n}", r.name()).unwrap();
+                }
+            }
+        }
         s
+    }
+
+    /// One line for the terminal: the counts, and how many folders were not read.
+    pub fn summary_line(&self) -> String {
+        let count = |st: Status| self.sessions.iter().filter(|r| r.status == st).count();
+        let mut line = format!(
+            "{} sessions ({} completed, {} stopped, {} incomplete)",
+            self.sessions.len(),
+            count(Status::Completed),
+            count(Status::Stopped),
+            count(Status::Incomplete)
+        );
+        if !self.skipped.is_empty() {
+            write!(
+                line,
+                "; {} session folder{} not read (listed in report.md)",
+                self.skipped.len(),
+                if self.skipped.len() == 1 { "" } else { "s" }
+            )
+            .unwrap();
+        }
+        line
     }
 }

@@ -4,6 +4,12 @@
 /// Bumped whenever a scoring rule changes.
 pub const SCORING_VERSION: &str = "respite-scoring-1";
 
+/// The pain NRS: 0 no pain – 10 worst pain imaginable. An answer outside is refused.
+pub const NRS_RANGE: (f64, f64) = (0.0, 10.0);
+
+/// The Fast Motion sickness Scale: one whole number 0 – 20.
+pub const FMS_RANGE: (u8, u8) = (0, 20);
+
 /// One questionnaire item as the panel asks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Item {

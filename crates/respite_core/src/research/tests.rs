@@ -396,7 +396,9 @@ pub(crate) fn synthetic_crossover(data_dir: &Path) {
 fn a_report_on_a_synthetic_crossover_has_the_table_ci_and_plots() {
     let dir = tempfile::tempdir().unwrap();
     synthetic_crossover(dir.path());
-    let sessions = super::report::read_all(dir.path()).unwrap();
+    let read = super::report::read_all(dir.path()).unwrap();
+    assert_eq!(read.skipped, vec![]);
+    let sessions = read.sessions;
     assert_eq!(sessions.len(), 32);
     let killed = sessions
         .iter()
@@ -404,6 +406,11 @@ fn a_report_on_a_synthetic_crossover_has_the_table_ci_and_plots() {
         .unwrap();
     assert_eq!(killed.status, Status::Incomplete);
     assert_eq!(killed.during.len(), 3, "ratings before the kill are read");
+    // 16 SSQ items, the baseline and 3 minutes, 10 s apart: the last at 200 s.
+    assert_eq!(
+        killed.reason.as_deref(),
+        Some("no session_end: the record stops at 200.0 s")
+    );
     let stopped = sessions
         .iter()
         .find(|s| s.participant == "P09" && s.session == 1)
@@ -413,9 +420,8 @@ fn a_report_on_a_synthetic_crossover_has_the_table_ci_and_plots() {
     let table = report.sessions_tsv();
     assert_eq!(table.lines().count(), 33);
     assert!(
-        table
-            .lines()
-            .any(|l| l.starts_with("P05\t2\t") && l.ends_with("\tincomplete\tnone")),
+        table.lines().any(|l| l.starts_with("P05\t2\t")
+            && l.ends_with("\tincomplete\tnone\tno session_end: the record stops at 200.0 s")),
         "{table}"
     );
     // 14 participants completed both; headset − screen on post NRS is about −0.25 × baseline.
@@ -440,7 +446,12 @@ fn a_report_on_a_synthetic_crossover_has_the_table_ci_and_plots() {
         md.contains("period 1") && md.contains("sequence AB") && md.contains("sequence BA"),
         "{md}"
     );
-    assert!(md.contains("sub-P05 ses-2"), "{md}");
+    assert!(
+        md.contains(
+            "- sub-P05 ses-2: no session_end: the record stops at 200.0 s (20 events on record)"
+        ),
+        "{md}"
+    );
     let out = std::env::var_os("RESPITE_KEEP_REPORT").map_or(dir.path().join("out"), Into::into);
     std::fs::create_dir_all(&out).unwrap();
     super::plots::nrs_over_time(&report, &out.join("nrs_over_time.png")).unwrap();
@@ -519,4 +530,558 @@ fn shipped_protocols_parse() {
     }
     assert!(n >= 2);
     let _ = Design::Williams;
+}
+
+#[test]
+fn events_tables_keep_what_they_can_and_name_each_line_they_drop() {
+    let ok = data::event_line(1.0, 1.0, "rating", "timepoint=baseline scale=nrs value=6");
+    let end = data::event_line(2.0, 2.0, "session_end", "how=Planned completed=true");
+    // Line 3 is a torn line from a run that died, then resumed (CRLF as an editor saves).
+    let text = format!(
+        "{}\r\n{ok}1.5\t0\tra\nnot\ta\tnumber\t1\tx\ty\n{end}2.5\t0\trat",
+        data::EVENTS_HEADER
+    );
+    let t = data::parse_events(text.as_bytes()).unwrap();
+    assert_eq!(
+        t.events
+            .iter()
+            .map(|e| (e.line, e.trial_type.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(2, "rating"), (5, "session_end")]
+    );
+    assert_eq!(
+        t.notes,
+        vec![
+            (3, "3 cells, expected 6; line skipped".to_string()),
+            (
+                4,
+                "onset \"not\" or scene_s \"x\" is not a number; line skipped".to_string()
+            ),
+            (
+                6,
+                "torn last line (no line end: the write was cut off), ignored".to_string()
+            ),
+        ]
+    );
+    // A binary file is refused at its first line; a middle line that is not UTF-8 is
+    // skipped; an empty file is an empty table.
+    let e = data::parse_events(b"\x00\xff\xfe\x01\n\x80\x81").unwrap_err();
+    assert_eq!(
+        e,
+        (
+            1,
+            "not an events table: the first line is not UTF-8 text (a binary or damaged file)"
+                .to_string()
+        )
+    );
+    let mut bytes = format!("{}\n", data::EVENTS_HEADER).into_bytes();
+    bytes.extend_from_slice(b"\xff\xfe\n");
+    bytes.extend_from_slice(ok.as_bytes());
+    let t = data::parse_events(&bytes).unwrap();
+    assert_eq!(t.events.len(), 1);
+    assert_eq!(
+        t.notes,
+        vec![(2, "not UTF-8 text; line skipped".to_string())]
+    );
+    assert_eq!(
+        data::parse_events(b"").unwrap(),
+        data::EventsTable::default()
+    );
+    let e = data::parse_events(b"time,event\n1,a\n").unwrap_err();
+    assert!(
+        e.1.starts_with("not an events table: expected the header"),
+        "{e:?}"
+    );
+    // Labels: what goes into a path.
+    assert!(data::is_label("P01") && data::is_label(&"a".repeat(32)));
+    for bad in ["", "../P01", "P 01", "P-01", "P01/..", &"a".repeat(33)] {
+        assert!(!data::is_label(bad), "{bad:?}");
+    }
+    let e = data::SessionFiles::try_bids(Path::new("data"), "../../x", 1, "rest").unwrap_err();
+    assert_eq!(
+        e,
+        "participant \"../../x\" is not a label (letters and digits only, 1 to 32 of them)"
+    );
+    assert!(data::SessionFiles::try_bids(Path::new("data"), "P01", 1, "a/b").is_err());
+    // A manifest that names a path outside its folder is never followed.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.tsv"), "x\n").unwrap();
+    std::fs::write(
+        dir.path().join(data::MANIFEST),
+        format!("{}  ../a.tsv\n", data::sha256_hex(b"x\n")),
+    )
+    .unwrap();
+    assert_eq!(
+        data::check_manifest(dir.path()),
+        Some(vec!["../a.tsv".to_string()])
+    );
+}
+
+/// Writes `events` (and `sidecar` when given) as `sub-<p>/ses-<n>` under `data`, task
+/// "rest", closing it with a manifest when `close`.
+fn put_session(data: &Path, p: &str, n: usize, sidecar: Option<&str>, events: &[u8], close: bool) {
+    let files = data::SessionFiles::bids(data, p, n, "rest");
+    std::fs::create_dir_all(&files.dir).unwrap();
+    if let Some(s) = sidecar {
+        std::fs::write(files.file("session.json"), s).unwrap();
+    }
+    std::fs::write(files.file("events.tsv"), events).unwrap();
+    if close {
+        data::write_manifest(&files.dir).unwrap();
+    }
+}
+
+fn sidecar_json(p: &str, condition: &str, display: &str) -> String {
+    Sidecar {
+        participant: p.into(),
+        session: 1,
+        task: "rest".into(),
+        condition: Some(condition.into()),
+        display: display.into(),
+        ..Default::default()
+    }
+    .to_json()
+}
+
+fn table(rows: &[(f64, &str, &str)]) -> String {
+    let mut t = format!("{}\n", data::EVENTS_HEADER);
+    for (at, e, d) in rows {
+        t.push_str(&data::event_line(*at, *at, e, d));
+    }
+    t
+}
+
+fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        out.push(p.clone());
+        if p.is_dir() {
+            files_under(&p, out);
+        }
+    }
+}
+
+#[test]
+fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
+    let root = tempfile::tempdir().unwrap();
+    let data_dir = root.path().join("data");
+    let d = data_dir.as_path();
+    let ses = |p: &str, n: usize| d.join(format!("sub-{p}/ses-{n}"));
+    let file = |p: &str, n: usize, what: &str| {
+        ses(p, n)
+            .join(format!("sub-{p}_ses-{n}_task-rest_{what}"))
+            .display()
+            .to_string()
+    };
+    // P01 ses-1: a good session. Baseline 6, minutes 5 and 4, post 3, FMS 2.
+    put_session(
+        d,
+        "P01",
+        1,
+        Some(&sidecar_json("P01", "hmd", "headset")),
+        table(&[
+            (10.0, "rating", "timepoint=baseline scale=nrs value=6"),
+            (70.0, "rating", "timepoint=minute_1 scale=nrs value=5"),
+            (100.0, "rating", "timepoint=minute_1 scale=fms value=2"),
+            (130.0, "rating", "timepoint=minute_2 scale=nrs value=4"),
+            (190.0, "rating", "timepoint=post scale=nrs value=3"),
+            (200.0, "session_end", "how=Planned completed=true"),
+        ])
+        .as_bytes(),
+        true,
+    );
+    // P01 ses-2: an empty folder; ses-3: only the events header (a run that died at once).
+    std::fs::create_dir_all(ses("P01", 2)).unwrap();
+    put_session(d, "P01", 3, None, table(&[]).as_bytes(), false);
+    let good = sidecar_json("P02", "hmd", "headset");
+    // P02: a binary events file.
+    put_session(
+        d,
+        "P02",
+        1,
+        Some(&good),
+        b"\x00\xff\xfe\x01\n\x80\x81",
+        false,
+    );
+    // P03: session.json is a folder.
+    let fine = table(&[(10.0, "rating", "timepoint=baseline scale=nrs value=6")]);
+    put_session(d, "P03", 1, None, fine.as_bytes(), false);
+    std::fs::create_dir_all(file("P03", 1, "session.json")).unwrap();
+    // P04: session.json is not JSON.
+    put_session(
+        d,
+        "P04",
+        1,
+        Some("{ \"participant\": \"P04\","),
+        fine.as_bytes(),
+        false,
+    );
+    // P05: a participant that walks out of the folder.
+    put_session(
+        d,
+        "P05",
+        1,
+        Some(&sidecar_json("../../../escaped/P01", "hmd", "headset")),
+        fine.as_bytes(),
+        true,
+    );
+    // P06: answers outside their scales, a broken row and a torn last line.
+    let mut bad = table(&[
+        (10.0, "rating", "timepoint=baseline scale=nrs value=NaN"),
+        (70.0, "rating", "timepoint=minute_1 scale=nrs value=inf"),
+        (130.0, "rating", "timepoint=minute_2 scale=nrs value=4"),
+    ]);
+    bad.push_str("oops\tonly\n");
+    bad.push_str(
+        &table(&[
+            (190.0, "rating", "timepoint=post scale=nrs value=99"),
+            (195.0, "rating", "timepoint=minute_3 scale=fms value=-5"),
+            (
+                196.0,
+                "rating",
+                "timepoint=pre scale=ssq item=ssq03 value=4",
+            ),
+            (197.0, "rating", "timepoint=minute_3 scale=nrs value=-5"),
+            (200.0, "session_end", "how=Planned completed=true"),
+        ])[data::EVENTS_HEADER.len() + 1..],
+    );
+    bad.push_str("210.0\t0\trat");
+    put_session(
+        d,
+        "P06",
+        1,
+        Some(&sidecar_json("P06", "screen", "screen")),
+        bad.as_bytes(),
+        true,
+    );
+    // P07: a failed write, then an end and a manifest: still not the whole record.
+    put_session(
+        d,
+        "P07",
+        1,
+        Some(&sidecar_json("P07", "hmd", "headset")),
+        table(&[
+            (10.0, "rating", "timepoint=baseline scale=nrs value=5"),
+            (
+                30.0,
+                "record_fault",
+                "reason=\"write failed: No space left on device (os error 28)\" lines_delayed=3 lost=2",
+            ),
+            (40.0, "session_end", "how=Planned completed=true"),
+        ])
+        .as_bytes(),
+        true,
+    );
+    // P08: an events file with not even its header; P09: events.tsv is a folder.
+    put_session(
+        d,
+        "P08",
+        1,
+        Some(&sidecar_json("P08", "hmd", "headset")),
+        b"",
+        false,
+    );
+    put_session(
+        d,
+        "P09",
+        1,
+        Some(&sidecar_json("P09", "hmd", "headset")),
+        b"",
+        false,
+    );
+    std::fs::remove_file(file("P09", 1, "events.tsv")).unwrap();
+    std::fs::create_dir_all(file("P09", 1, "events.tsv")).unwrap();
+    // P10: a session.json that claims another participant.
+    put_session(
+        d,
+        "P10",
+        1,
+        Some(&sidecar_json("P01", "hmd", "headset")),
+        fine.as_bytes(),
+        false,
+    );
+
+    let read = super::report::read_all(d).unwrap();
+    let reasons: Vec<String> = read.skipped.iter().map(|s| s.reason.clone()).collect();
+    let empty = |p: &str, n: usize| {
+        format!(
+            "{}: empty session folder (no session.json, no events recorded): not a session",
+            ses(p, n).display()
+        )
+    };
+    // serde_json's own words after the file's name; the place is what matters.
+    let json = format!(
+        "{}: not a valid session.json: ",
+        file("P04", 1, "session.json")
+    );
+    assert!(
+        reasons[4].starts_with(&json) && reasons[4].ends_with(" at line 1 column 23"),
+        "{}",
+        reasons[4]
+    );
+    assert_eq!(
+        reasons,
+        vec![
+            empty("P01", 2),
+            empty("P01", 3),
+            format!(
+                "{}:1: not an events table: the first line is not UTF-8 text (a binary or damaged file)",
+                file("P02", 1, "events.tsv")
+            ),
+            format!("{}: a folder, not a file", file("P03", 1, "session.json")),
+            reasons[4].clone(),
+            format!(
+                "{}: participant \"../../../escaped/P01\" is not a label (letters and digits only, 1 to 32 of them)",
+                file("P05", 1, "session.json")
+            ),
+            format!(
+                "{}: a folder, not an events table",
+                file("P09", 1, "events.tsv")
+            ),
+            format!(
+                "{}: participant P01 is not its folder's (sub-P10)",
+                file("P10", 1, "session.json")
+            ),
+        ]
+    );
+    let who: Vec<(&str, usize, Status)> = read
+        .sessions
+        .iter()
+        .map(|s| (s.participant.as_str(), s.session, s.status))
+        .collect();
+    assert_eq!(
+        who,
+        vec![
+            ("P01", 1, Status::Completed),
+            ("P06", 1, Status::Completed),
+            ("P07", 1, Status::Incomplete),
+            ("P08", 1, Status::Incomplete),
+        ]
+    );
+    let p06 = &read.sessions[1];
+    assert_eq!((p06.baseline, p06.post), (None, None));
+    assert_eq!(p06.during, vec![(2.0, 4.0)]);
+    assert_eq!((p06.fms.len(), p06.ssq_pre.is_none()), (0, true));
+    let n = "sub-P06_ses-1_task-rest_events.tsv";
+    assert_eq!(
+        p06.notes,
+        vec![
+            format!("{n}:2: nrs answer NaN is not a finite number; refused"),
+            format!("{n}:3: nrs answer inf is not a finite number; refused"),
+            format!("{n}:5: 2 cells, expected 6; line skipped"),
+            format!("{n}:6: nrs answer 99 is outside 0–10; refused"),
+            format!("{n}:7: fms answer -5 is outside 0–20; refused"),
+            format!("{n}:8: ssq03 answer 4 is outside 0–3; refused"),
+            format!("{n}:9: nrs answer -5 is outside 0–10; refused"),
+            format!("{n}:11: torn last line (no line end: the write was cut off), ignored"),
+        ]
+    );
+    assert_eq!(
+        read.sessions[2].reason.as_deref(),
+        Some("write failed: No space left on device (os error 28) (at 30.0 s, 2 lines lost)")
+    );
+    assert_eq!(
+        read.sessions[3].reason.as_deref(),
+        Some("no session_end: no events recorded")
+    );
+
+    let report = Report::new(read, None);
+    let rows = report.sessions_tsv();
+    let rows: Vec<&str> = rows.lines().collect();
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert_eq!(
+        rows[1],
+        "P01\t1\tn/a\tn/a\thmd\theadset\t6\t4.50\t3\t-3\t-50.0\tsubstantial\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\t2\tcompleted\tok\tn/a"
+    );
+    assert_eq!(
+        rows[2],
+        "P06\t1\tn/a\tn/a\tscreen\tscreen\tn/a\t4.00\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tcompleted\tok\t8 notes: see report.md"
+    );
+    assert!(
+        rows[3].ends_with("\tincomplete\tok\twrite failed: No space left on device (os error 28) (at 30.0 s, 2 lines lost)"),
+        "{}",
+        rows[3]
+    );
+    let cond = report.conditions_tsv();
+    for line in [
+        "hmd\tpost_nrs\t1\t3.00\tn/a",
+        "screen\tbaseline_nrs\t0\tn/a\tn/a",
+        "screen\tduring_nrs\t1\t4.00\tn/a",
+        "screen\tpost_nrs\t0\tn/a\tn/a",
+    ] {
+        assert!(cond.lines().any(|l| l == line), "{line}\n{cond}");
+    }
+    let md = report.markdown();
+    assert!(
+        md.contains("Sessions: 4 (2 completed, 0 stopped, 2 incomplete)."),
+        "{md}"
+    );
+    assert!(
+        md.contains("**8 session folders could not be read**"),
+        "{md}"
+    );
+    for r in &reasons {
+        assert!(md.contains(&format!("- {r}\n")), "{r}\n{md}");
+    }
+    assert!(
+        md.contains("- sub-P07 ses-1: write failed: No space left on device (os error 28) (at 30.0 s, 2 lines lost) (3 events on record)"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "- sub-P06 ses-1: {n}:6: nrs answer 99 is outside 0–10; refused"
+        )),
+        "{md}"
+    );
+    assert_eq!(
+        report.summary_line(),
+        "4 sessions (2 completed, 0 stopped, 2 incomplete); 8 session folders not read (listed in report.md)"
+    );
+
+    // The export writes inside its folder only, and only the readable sessions.
+    let bids = root.path().join("out/bids");
+    super::bids::export(&report, "faults", &bids).unwrap();
+    let mut all = Vec::new();
+    files_under(root.path(), &mut all);
+    let outside: Vec<_> = all
+        .iter()
+        .filter(|p| !p.starts_with(&data_dir) && !p.starts_with(&bids))
+        .filter(|p| **p != root.path().join("out"))
+        .collect();
+    assert_eq!(outside, Vec::<&std::path::PathBuf>::new());
+    assert!(!all.iter().any(|p| p.to_string_lossy().contains("escaped")));
+    let mut subjects: Vec<String> = std::fs::read_dir(&bids)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("sub-"))
+        .collect();
+    subjects.sort();
+    assert_eq!(subjects, ["sub-P01", "sub-P06", "sub-P07", "sub-P08"]);
+    // P06's events keep the rows that were read, as written; its answers only the minute-2 4.
+    let events =
+        std::fs::read_to_string(bids.join("sub-P06/ses-1/beh/sub-P06_ses-1_task-rest_events.tsv"))
+            .unwrap();
+    assert_eq!(
+        events,
+        table(&[
+            (130.0, "rating", "timepoint=minute_2 scale=nrs value=4"),
+            (200.0, "session_end", "how=Planned completed=true"),
+        ])
+    );
+    let beh =
+        std::fs::read_to_string(bids.join("sub-P06/ses-1/beh/sub-P06_ses-1_task-rest_beh.tsv"))
+            .unwrap();
+    assert_eq!(
+        beh,
+        "measure\ttimepoint\titem\tvalue\tderived\nnrs\tminute_2\tnrs\t4\tfalse\n"
+    );
+}
+
+#[test]
+fn empty_session_folders_take_no_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert_eq!(data::next_session(d, "P01"), 1);
+    put_session(
+        d,
+        "P01",
+        1,
+        Some(&sidecar_json("P01", "a", "screen")),
+        table(&[]).as_bytes(),
+        false,
+    );
+    // Nothing but a folder, or only headers and no session.json: not a session.
+    std::fs::create_dir_all(d.join("sub-P01/ses-2")).unwrap();
+    assert!(data::is_empty_session(&d.join("sub-P01/ses-2")));
+    assert_eq!(data::next_session(d, "P01"), 2);
+    put_session(d, "P01", 2, None, table(&[]).as_bytes(), false);
+    std::fs::write(
+        d.join("sub-P01/ses-2/sub-P01_ses-2_task-rest_motion.tsv"),
+        "frame\tt_s\tx\ty\tz\tqx\tqy\tqz\tqw\n",
+    )
+    .unwrap();
+    assert!(data::is_empty_session(&d.join("sub-P01/ses-2")));
+    assert_eq!(data::next_session(d, "P01"), 2);
+    // One row, or a session.json (even with header-only events), makes it a session.
+    assert!(!data::is_empty_session(&d.join("sub-P01/ses-1")));
+    put_session(
+        d,
+        "P01",
+        2,
+        None,
+        table(&[(1.0, "phase", "phase=Baseline")]).as_bytes(),
+        false,
+    );
+    assert!(!data::is_empty_session(&d.join("sub-P01/ses-2")));
+    assert_eq!(data::next_session(d, "P01"), 3);
+    // A file where a folder should be is not free.
+    std::fs::write(d.join("sub-P01/ses-3"), "x").unwrap();
+    assert_eq!(data::next_session(d, "P01"), 4);
+}
+
+#[test]
+fn a_report_with_only_bad_folders_still_says_which_and_draws_its_axes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    std::fs::create_dir_all(d.join("sub-P01/ses-1")).unwrap();
+    let read = super::report::read_all(&d).unwrap();
+    assert!(!read.is_empty() && read.sessions.is_empty());
+    let report = Report::new(read, None);
+    let md = report.markdown();
+    assert!(
+        md.contains("Sessions: 0 (0 completed, 0 stopped, 0 incomplete)."),
+        "{md}"
+    );
+    assert!(
+        md.contains("**1 session folder could not be read** and is in no table"),
+        "{md}"
+    );
+    assert!(md.contains(&format!(
+        "- {}: empty session folder (no session.json, no events recorded): not a session\n",
+        d.join("sub-P01/ses-1").display()
+    )));
+    let png = dir.path().join("nrs.png");
+    super::plots::nrs_over_time(&report, &png).unwrap();
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    assert_eq!(
+        super::bids::export(&report, "x", &dir.path().join("bids")).unwrap(),
+        4
+    );
+}
+
+#[test]
+fn participant_ids_refuse_names_and_follow_a_protocols_pattern() {
+    let p = protocol(PROTOCOL).unwrap();
+    // Without a pattern: letters and digits with at least one digit.
+    for name in ["JaneDoe", "pilot"] {
+        let e = p.plan(&names(&[name]), 1).unwrap_err();
+        assert!(e.contains("at least one digit"), "{e}");
+    }
+    assert!(p.plan(&names(&["1042", "P7"]), 1).is_ok());
+    // With one: exactly its form.
+    let patterned = protocol(&PROTOCOL.replace(
+        "    seed: 2021,",
+        "    seed: 2021,\n    participant_ids: \"P##\",",
+    ))
+    .unwrap();
+    assert!(patterned.plan(&Protocol::numbered(16), 1).is_ok());
+    for bad in ["P1", "P001", "Q01", "PA1"] {
+        let e = patterned.plan(&names(&[bad]), 1).unwrap_err();
+        assert!(e.contains("have the form P##"), "{bad}: {e}");
+    }
+    // A pattern that cannot take the plan's own IDs, or is not a pattern, is refused at its
+    // place.
+    for (pattern, says) in [
+        ("SCI###", "does not take the plan's default ID P01"),
+        ("P-##", "must be 1 to 32 of letters"),
+        ("PX", "must be 1 to 32 of letters"),
+    ] {
+        let e = protocol(&PROTOCOL.replace(
+            "    seed: 2021,",
+            &format!("    seed: 2021,\n    participant_ids: \"{pattern}\","),
+        ))
+        .unwrap_err();
+        assert!(e.contains("p.ron:7:") && e.contains(says), "{pattern}: {e}");
+    }
 }

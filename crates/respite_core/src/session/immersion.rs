@@ -211,7 +211,7 @@ impl ImmersionLevels {
         let mut c = Checker::new(file, src);
         let root = FieldPath::default();
         c.count(&root.field("levels"), levels.levels.len(), 1..=32, "levels");
-        for (i, level) in levels.levels.iter().enumerate() {
+        for (i, level) in levels.levels.iter().enumerate().take(32) {
             let at = root.field("levels").index(i);
             level.validate(&mut c, &at);
             if levels.levels[..i].iter().any(|l| l.name == level.name) {

@@ -34,6 +34,13 @@ impl Default for SessionPlan {
     }
 }
 
+/// The most questions of one scale a session asks while in the place.
+pub const MAX_PROMPTS: u32 = 10_000;
+
+/// The interval between ratings (or sickness checks) in a protocol, minutes: 0 for none,
+/// else at least 6 seconds and at most the longest session.
+pub const EVERY_MIN: std::ops::RangeInclusive<f32> = 0.1..=120.0;
+
 /// A scheduled question during the time in the place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prompt {
@@ -56,19 +63,21 @@ impl SessionPlan {
     }
 
     /// Every question asked during the time in the place, in order: strictly inside it (the
-    /// post rating follows the closing), pain before sickness at the same minute.
+    /// post rating follows the closing), pain before sickness at the same minute. At most
+    /// [`MAX_PROMPTS`] of each scale, so an interval of next to nothing cannot hang a
+    /// session; an interval that is not a positive number asks nothing.
     pub fn prompts(&self) -> Vec<Prompt> {
         let mut out = Vec::new();
         let mut add = |every: Option<f32>, scale: Scale| {
-            let Some(every) = every.filter(|e| *e > 0.0) else {
+            let Some(every) = every.filter(|e| e.is_finite() && *e > 0.0) else {
                 return;
             };
             let mut k = 1;
-            while (k as f32) * every < self.minutes - 1e-3 {
+            while k <= MAX_PROMPTS && (k as f32) * every < self.minutes - 1e-3 {
                 let at_min = k as f32 * every;
                 out.push(Prompt {
                     at_min,
-                    timepoint: Timepoint::Minute(at_min.round() as u32),
+                    timepoint: Timepoint::at_minute(at_min),
                     scale: scale.clone(),
                 });
                 k += 1;

@@ -108,13 +108,25 @@ pub enum Timepoint {
     Pre,
     /// The n-th pain check of a washout between conditions.
     Washout(u32),
-    /// Scheduled at this minute of the time in the place.
-    Minute(u32),
+    /// Scheduled in the place, at this many hundredths of a minute of its time (so ratings
+    /// every half minute are `minute_0.5`, `minute_1`, … and never share a label).
+    Minute {
+        hundredths: u32,
+    },
     Post,
     /// Asked by the therapist; the n-th such rating of the session.
     Asked(u32),
     /// The answer to the n-th round of the attention task.
     Task(u32),
+}
+
+impl Timepoint {
+    /// The scheduled rating at `minutes` into the place (to a hundredth of a minute).
+    pub fn at_minute(minutes: f32) -> Self {
+        Timepoint::Minute {
+            hundredths: (f64::from(minutes.max(0.0)) * 100.0).round() as u32,
+        }
+    }
 }
 
 impl fmt::Display for Timepoint {
@@ -123,7 +135,13 @@ impl fmt::Display for Timepoint {
             Timepoint::Baseline => f.write_str("baseline"),
             Timepoint::Pre => f.write_str("pre"),
             Timepoint::Washout(n) => write!(f, "washout_{n}"),
-            Timepoint::Minute(m) => write!(f, "minute_{m}"),
+            Timepoint::Minute { hundredths: h } if h % 100 == 0 => {
+                write!(f, "minute_{}", h / 100)
+            }
+            Timepoint::Minute { hundredths: h } if h % 10 == 0 => {
+                write!(f, "minute_{}.{}", h / 100, (h % 100) / 10)
+            }
+            Timepoint::Minute { hundredths: h } => write!(f, "minute_{}.{:02}", h / 100, h % 100),
             Timepoint::Post => f.write_str("post"),
             Timepoint::Asked(n) => write!(f, "asked_{n}"),
             Timepoint::Task(n) => write!(f, "task_{n}"),

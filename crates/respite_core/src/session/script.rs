@@ -82,6 +82,13 @@ pub const KEYS: &[&str] = &[
     "PageDown",
 ];
 
+/// The most steps a script may have.
+pub const MAX_STEPS: usize = 1_000;
+/// The latest moment in the place a step may wait for, seconds: the longest session.
+pub const MAX_IN_PLACE_S: f32 = 7_200.0;
+/// The largest answer any scale takes (the FMS, 0–20).
+pub const MAX_ANSWER: u8 = 20;
+
 const PHASES: [&str; 6] = [
     "Calibrate",
     "Baseline",
@@ -94,9 +101,34 @@ const PHASES: [&str; 6] = [
 pub fn parse(file: &Path, src: &str) -> Result<Vec<Step>, SpecErrors> {
     let steps: Vec<Step> = ron::from_str(src).map_err(|e| crate::error::ron_error(file, &e))?;
     let mut c = Checker::new(file, src);
-    for (i, step) in steps.iter().enumerate() {
+    c.count(&FieldPath::default(), steps.len(), 0..=MAX_STEPS, "steps");
+    for (i, step) in steps.iter().enumerate().take(MAX_STEPS) {
         let at = FieldPath::default().index(i);
         c.range(&at.field("wait_s"), step.wait_s, 0.0..=3_600.0, " s");
+        if let Trigger::InPlaceS(s) = step.on {
+            c.range(
+                &at.field("on").index(0),
+                s,
+                0.0..=MAX_IN_PLACE_S,
+                " s (two hours)",
+            );
+        }
+        match &step.act {
+            Act::Look(v) | Act::Say(Some(v)) if *v > MAX_ANSWER => c.fail(
+                &at.field("act").index(0),
+                format!(
+                    "needs an answer from 0 to {MAX_ANSWER} (the largest scale, FMS), found {v}"
+                ),
+            ),
+            Act::Keys(keys) => {
+                c.count(&at.field("act").index(0), keys.len(), 1..=100, "keys");
+            }
+            Act::Shot(_, name) if name.trim().is_empty() || name.len() > 255 => c.fail(
+                &at.field("act").index(1),
+                "needs a file name of 1 to 255 bytes".into(),
+            ),
+            _ => {}
+        }
         if let Trigger::Phase(p) = &step.on
             && !PHASES.contains(&p.as_str())
         {

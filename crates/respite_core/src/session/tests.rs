@@ -130,7 +130,10 @@ fn a_ten_minute_session_rates_pain_at_five_and_checks_sickness_when_asked() {
     let plan = SessionPlan::default();
     let p = plan.prompts();
     assert_eq!(p.len(), 1);
-    assert_eq!((p[0].at_min, p[0].timepoint), (5.0, Timepoint::Minute(5)));
+    assert_eq!(
+        (p[0].at_min, p[0].timepoint),
+        (5.0, Timepoint::at_minute(5.0))
+    );
     let plan = SessionPlan {
         rate_every_min: Some(4.0),
         fms_every_min: Some(2.0),
@@ -211,7 +214,7 @@ fn number_keys_pick_values_and_two_quick_digits_make_ten() {
 #[test]
 fn a_rating_record_says_what_when_who_and_how() {
     let r = Rating {
-        timepoint: Timepoint::Minute(5),
+        timepoint: Timepoint::at_minute(5.0),
         scale: Scale::Nrs,
         value: Some(4),
         who: Who::Patient,
@@ -253,4 +256,32 @@ fn the_pacer_breathes_six_times_a_minute_without_a_jump() {
         .map(|i| (breath((i + 1) as f32 * dt, 6.0) - breath(i as f32 * dt, 6.0)).abs())
         .fold(0.0, f32::max);
     assert!(worst < 0.01, "largest step per frame {worst}");
+}
+
+#[test]
+fn fractional_rating_intervals_give_distinct_timepoints() {
+    let plan = SessionPlan {
+        minutes: 2.0,
+        rate_every_min: Some(0.5),
+        fms_every_min: None,
+        fms_pause_at: 10,
+        max_minutes: 5.0,
+    };
+    let labels: Vec<String> = plan
+        .prompts()
+        .iter()
+        .map(|p| p.timepoint.to_string())
+        .collect();
+    assert_eq!(labels, ["minute_0.5", "minute_1", "minute_1.5"]);
+    let third = SessionPlan {
+        rate_every_min: Some(0.25),
+        minutes: 0.6,
+        ..plan
+    };
+    let labels: Vec<String> = third
+        .prompts()
+        .iter()
+        .map(|p| p.timepoint.to_string())
+        .collect();
+    assert_eq!(labels, ["minute_0.25", "minute_0.5"]);
 }

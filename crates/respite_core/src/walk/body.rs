@@ -60,21 +60,16 @@ impl BodyProfile {
     pub fn parse(file: &std::path::Path, src: &str) -> Result<BodyProfile, crate::SpecErrors> {
         let profile: BodyProfile =
             ron::from_str(src).map_err(|e| crate::error::ron_error(file, &e))?;
-        if !(1.2..=2.1).contains(&profile.height_m) {
-            let (line, col) =
-                crate::locate::locate(src, &crate::locate::FieldPath::default().field("height_m"));
-            return Err(crate::SpecError::new(
-                file,
-                line,
-                col,
-                format!(
-                    "height_m: must be between 1.2 and 2.1 m, found {}",
-                    profile.height_m
-                ),
-            )
-            .into());
-        }
+        let mut c = crate::scene::Checker::new(file, src);
+        let root = crate::locate::FieldPath::default();
+        c.range(&root.field("height_m"), profile.height_m, 1.2..=2.1, " m");
+        c.finish()?;
         Ok(profile)
+    }
+
+    /// Reads and parses a profile file.
+    pub fn load(file: &std::path::Path) -> Result<BodyProfile, crate::SpecErrors> {
+        Self::parse(file, &crate::error::read_spec(file)?)
     }
 
     /// The sizes that follow from the profile.
@@ -264,7 +259,7 @@ fn knee(hip: [f32; 3], ankle: [f32; 3], a: f32, b: f32, fwd: P2) -> [f32; 3] {
     let v = [ankle[0] - hip[0], ankle[1] - hip[1], ankle[2] - hip[2]];
     let d = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
         .sqrt()
-        .clamp(1e-4, a + b - 1e-4);
+        .clamp(1e-4, (a + b - 1e-4).max(1e-4));
     let u = [v[0] / d, v[1] / d, v[2] / d];
     let f = [fwd.x, 0.0, fwd.z];
     let fu = f[0] * u[0] + f[1] * u[1] + f[2] * u[2];

@@ -25,6 +25,12 @@ pub const PLANNED_ACCEL: f32 = 0.3;
 pub const MAX_TURN_ACCEL: f32 = 0.35;
 /// Shortest start or stop, seconds.
 pub const MIN_EASE_S: f32 = 2.0;
+/// The most control points a path may have.
+pub const MAX_POINTS: usize = 200;
+/// The longest path, metres: the longest goal a walk may set.
+pub const MAX_LENGTH_M: f32 = 20_000.0;
+/// The most landmarks a walk may have.
+pub const MAX_LANDMARKS: usize = 50;
 /// Allowed walking speeds, m/s.
 pub const SPEEDS: std::ops::RangeInclusive<f32> = 0.3..=1.4;
 
@@ -170,9 +176,10 @@ impl Goal {
     /// This goal for the given session number (1-based).
     pub fn for_session(&self, session: u32) -> Goal {
         let n = session.max(1) - 1;
+        // Saturating: a goal that would overflow is at its most anyway.
         match *self {
             Goal::Landmarks { first, grow, most } => Goal::Landmarks {
-                first: (first + grow * n).min(most),
+                first: first.saturating_add(grow.saturating_mul(n)).min(most),
                 grow,
                 most,
             },
@@ -202,8 +209,9 @@ impl WalkDef {
         Spline::new(&points, self.path.kind == PathKind::Loop)
     }
 
-    /// Checks ranges, and that the path turns gently enough for its speed.
-    pub(crate) fn validate(&self, c: &mut Checker, w: &FieldPath) {
+    /// Checks ranges, and that the path turns gently enough for its speed. Every point
+    /// lies within `half` metres of the seat, east-west and north-south (half the terrain).
+    pub(crate) fn validate(&self, c: &mut Checker, w: &FieldPath, half: f32) {
         c.range(&w.field("speed_m_s"), self.speed_m_s, SPEEDS, " m/s");
         c.range(&w.field("width_m"), self.width_m, 0.8..=4.0, " m");
         c.range(&w.field("vignette"), self.vignette, 0.0..=1.0, "");
@@ -215,8 +223,17 @@ impl WalkDef {
         c.count(
             &p.field("points"),
             self.path.points.len(),
-            min_points..=200,
+            min_points..=MAX_POINTS,
             "points",
+        );
+        for (i, &point) in self.path.points.iter().enumerate().take(MAX_POINTS) {
+            c.ground_point(&p.field("points").index(i), point, half);
+        }
+        c.count(
+            &w.field("landmarks"),
+            self.landmarks.len(),
+            0..=MAX_LANDMARKS,
+            "landmarks",
         );
         if let Turning::Follow(rate) = self.turning {
             c.range(&w.field("turning"), rate, 3.0..=20.0, "°/s");
@@ -234,7 +251,7 @@ impl WalkDef {
             WalkMode::GoalDirected(goal) => {
                 let g = m.index(0);
                 match *goal {
-                    Goal::Landmarks { first, most, .. } => {
+                    Goal::Landmarks { first, grow, most } => {
                         let n = self.landmarks.len();
                         if first < 1 || most < first || most as usize > n {
                             c.fail(
@@ -245,26 +262,42 @@ impl WalkDef {
                                 ),
                             );
                         }
+                        c.count(
+                            &g.field("grow"),
+                            grow as usize,
+                            0..=n,
+                            "landmarks more a session",
+                        );
                     }
                     Goal::Distance { first, grow, most } => {
                         c.range(&g.field("first"), first, 10.0..=20_000.0, " m");
                         c.range(&g.field("grow"), grow, 0.0..=5_000.0, " m");
-                        c.range(&g.field("most"), most, first..=20_000.0, " m");
+                        c.range(&g.field("most"), most, 10.0..=20_000.0, " m");
+                        if first.is_finite() && most < first {
+                            c.fail(
+                                &g.field("most"),
+                                format!("must not be less than first ({first}), found {most}"),
+                            );
+                        }
                     }
                     Goal::Minutes { first, grow, most } => {
                         c.range(&g.field("first"), first, 0.5..=120.0, " min");
                         c.range(&g.field("grow"), grow, 0.0..=60.0, " min");
-                        c.range(&g.field("most"), most, first..=120.0, " min");
+                        c.range(&g.field("most"), most, 0.5..=120.0, " min");
+                        if first.is_finite() && most < first {
+                            c.fail(
+                                &g.field("most"),
+                                format!("must not be less than first ({first}), found {most}"),
+                            );
+                        }
                     }
                 }
             }
         }
-        if self.path.points.len() < min_points
-            || self
-                .path
-                .points
-                .iter()
-                .any(|&(x, z)| !x.is_finite() || !z.is_finite())
+        // The curve is only measured through points that are all there and all in range.
+        let on_ground = |&(x, z): &(f32, f32)| x.abs() <= half && z.abs() <= half;
+        if !(min_points..=MAX_POINTS).contains(&self.path.points.len())
+            || !self.path.points.iter().all(on_ground)
         {
             return;
         }
@@ -274,6 +307,13 @@ impl WalkDef {
             c.fail(
                 &p.field("points"),
                 format!("the path is only {length:.1} m long; it needs 20 m or more"),
+            );
+            return;
+        }
+        if length > MAX_LENGTH_M {
+            c.fail(
+                &p.field("points"),
+                format!("the path is {length:.0} m long; at most {MAX_LENGTH_M} m"),
             );
             return;
         }
@@ -299,7 +339,7 @@ impl WalkDef {
         let (radius, at) = spline.tightest_turn();
         if radius < need {
             c.fail(
-                &p.field("points"),
+                &p.field("points").index(spline.control_point_near(at)),
                 format!(
                     "the path turns too tightly {at:.0} m along (radius {radius:.1} m); at \
                      {v} m/s it needs {need:.1} m or more: spread the points out or walk slower"

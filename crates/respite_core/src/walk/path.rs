@@ -64,6 +64,12 @@ impl std::ops::Mul<f32> for P2 {
 
 /// Samples per spline segment in the arc-length table.
 const TABLE_PER_SEGMENT: usize = 64;
+/// How far from the origin a control point is taken to be at most, metres. A scene's
+/// validation keeps points far nearer (within its terrain); this only bounds a curve made
+/// from values that were never validated, so its length and its sampling stay finite.
+const POINT_LIMIT: f32 = 100_000.0;
+/// The most samples any walk along the curve takes (turns, polylines, profiles).
+const MAX_SAMPLES: usize = 200_000;
 
 /// A smooth curve through control points, addressed by distance along it.
 #[derive(Debug, Clone)]
@@ -76,10 +82,26 @@ pub struct Spline {
 
 impl Spline {
     /// A curve through `points` (at least 2; a closed one needs 3) that returns to its
-    /// start when `closed`.
+    /// start when `closed`. Never panics: a point that is NaN or infinite counts as the
+    /// origin, one beyond 100 km is pulled in to it, and fewer than two points make a curve
+    /// of no length at the first (or the origin).
     pub fn new(points: &[P2], closed: bool) -> Spline {
+        let sane = |v: f32| {
+            if v.is_finite() {
+                v.clamp(-POINT_LIMIT, POINT_LIMIT)
+            } else {
+                0.0
+            }
+        };
+        let mut points: Vec<P2> = points
+            .iter()
+            .map(|p| P2::new(sane(p.x), sane(p.z)))
+            .collect();
+        while points.len() < 2 {
+            points.push(points.first().copied().unwrap_or_default());
+        }
         let mut spline = Spline {
-            points: points.to_vec(),
+            points,
             closed,
             table: Vec::new(),
         };
@@ -171,16 +193,30 @@ impl Spline {
         u0 + (u1 - u0) * (s - s0) / (s1 - s0)
     }
 
+    /// The control point nearest in the curve's own terms to the place `s` metres along:
+    /// where to point a person at a problem found there.
+    pub fn control_point_near(&self, s: f32) -> usize {
+        let u = self.param_at(self.wrap(s)).round() as usize;
+        if self.closed {
+            u % self.points.len()
+        } else {
+            u.min(self.points.len() - 1)
+        }
+    }
+
     /// The point `s` metres along the curve (wrapped on a closed curve, clamped on an open one).
     pub fn at(&self, s: f32) -> P2 {
         self.eval(self.param_at(self.wrap(s)))
     }
 
     fn wrap(&self, s: f32) -> f32 {
-        if self.closed {
-            s.rem_euclid(self.length())
+        let length = self.length();
+        if !s.is_finite() || length <= 0.0 {
+            0.0
+        } else if self.closed {
+            s.rem_euclid(length)
         } else {
-            s.clamp(0.0, self.length())
+            s.clamp(0.0, length)
         }
     }
 
@@ -189,16 +225,18 @@ impl Spline {
         let e = 0.05;
         let (a, b) = if self.closed {
             (s - e, s + e)
-        } else {
+        } else if self.length() > 2.0 * e {
             let s = s.clamp(e, self.length() - e);
             (s - e, s + e)
+        } else {
+            (0.0, self.length())
         };
         (self.at(b) - self.at(a)).normalized()
     }
 
     /// Tightest turn anywhere on the curve: (radius in metres, distance along where it is).
     pub fn tightest_turn(&self) -> (f32, f32) {
-        let step = 0.5;
+        let step = (self.length() / MAX_SAMPLES as f32).max(0.5);
         let n = (self.length() / step) as usize;
         let mut best = (f32::INFINITY, 0.0);
         // Heading change over ±1 m: radius = arc / angle.
@@ -226,7 +264,8 @@ impl Spline {
     /// Nearest point of the curve to `p` among samples `step` metres apart: (distance along,
     /// distance away). Used where exactness below a centimetre does not matter.
     pub fn polyline(&self, step: f32) -> Polyline {
-        let n = (self.length() / step).ceil().max(1.0) as usize;
+        let step = if step > 0.0 { step } else { 1.0 };
+        let n = ((self.length() / step).ceil().max(1.0) as usize).min(MAX_SAMPLES);
         let pts = (0..=n)
             .map(|k| {
                 let s = self.length() * k as f32 / n as f32;
@@ -288,7 +327,7 @@ pub struct Profile {
 impl Profile {
     pub fn new(spline: &Spline, ground: impl Fn(f32, f32) -> f32) -> Profile {
         let length = spline.length();
-        let n = (length / PROFILE_STEP).ceil().max(2.0) as usize;
+        let n = ((length / PROFILE_STEP).ceil().max(2.0) as usize).min(MAX_SAMPLES);
         let step = length / n as f32;
         let count = if spline.closed() { n } else { n + 1 };
         let mut heights: Vec<f32> = (0..count)
@@ -335,7 +374,9 @@ impl Profile {
 
     /// Height of the walking surface `s` metres along the path.
     pub fn height(&self, s: f32) -> f32 {
-        let s = if self.closed {
+        let s = if !s.is_finite() || self.length <= 0.0 {
+            0.0
+        } else if self.closed {
             s.rem_euclid(self.length)
         } else {
             s.clamp(0.0, self.length)
@@ -408,6 +449,41 @@ mod tests {
         }
         assert!((s.at(s.length()) - s.at(0.0)).len() < 1e-3);
         assert!((s.direction(0.0).dot(s.direction(s.length() - 0.01))) > 0.999);
+    }
+
+    #[test]
+    fn a_curve_from_unchecked_values_never_panics_and_stays_finite() {
+        let nan = f32::NAN;
+        let cases: [&[P2]; 6] = [
+            &[],
+            &[P2::new(3.0, 4.0)],
+            &[P2::new(nan, 0.0), P2::new(40.0, f32::INFINITY)],
+            &[P2::new(1.0, 1.0), P2::new(1.0, 1.0), P2::new(1.0, 1.0)],
+            &[
+                P2::new(f32::MAX, 0.0),
+                P2::new(-f32::MAX, 0.0),
+                P2::new(0.0, 1e30),
+            ],
+            &[P2::new(0.0, 0.0), P2::new(0.05, 0.0)],
+        ];
+        for points in cases {
+            for closed in [false, true] {
+                let s = Spline::new(points, closed);
+                assert!(s.length().is_finite(), "{points:?}");
+                for d in [nan, f32::INFINITY, -1.0, 0.0, 0.01, 1e9] {
+                    let p = s.at(d);
+                    assert!(
+                        p.x.is_finite() && p.z.is_finite(),
+                        "{points:?} at {d}: {p:?}"
+                    );
+                    let _ = s.direction(d);
+                }
+                let _ = s.tightest_turn();
+                let _ = s.polyline(0.0).nearest(P2::new(nan, 1.0));
+                let profile = Profile::new(&s, |x, _| x * 0.01);
+                let _ = profile.height(nan);
+            }
+        }
     }
 
     #[test]
