@@ -9,6 +9,7 @@ use respite::audio::SoundPlan;
 use respite::display::DisplayChoice;
 use respite::screenshot::ScreenshotJob;
 use respite::session::RunSettings;
+use respite::session::record::{RECORD_FAILED, RecordHealth};
 use respite::walking::WalkSettings;
 use respite::{RunOptions, build_app};
 use respite_core::research::Protocol;
@@ -286,7 +287,8 @@ struct RunArgs {
     #[command(flatten)]
     level: LevelArgs,
     /// The participant's ID, letters and digits only (no names): it goes into the record,
-    /// which is kept under data/<ID>/session-<n>/ unless --record says where.
+    /// which is kept under data/sub-<ID>/ses-<n>/ (--data for another folder) unless
+    /// --record says where.
     #[arg(long, value_name = "ID", value_parser = parse_participant)]
     participant: Option<String>,
     /// A pain rating every this many minutes in the place (0: none between baseline and post).
@@ -367,17 +369,29 @@ struct LevelArgs {
 }
 
 fn parse_participant(s: &str) -> Result<String, String> {
-    if !s.is_empty() && s.len() <= 32 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if respite_core::research::protocol::is_participant_id(s) {
         Ok(s.to_string())
     } else {
         Err(format!(
-            "'{s}' is not an ID: use 1 to 32 letters and digits only (no names, spaces or dashes)"
+            "'{s}' is not an ID: use 1 to 32 letters and digits with at least one digit \
+             (P01, 1042; no names, spaces or dashes)"
         ))
     }
 }
 
+/// An interval between questions: 0 for none, else the range a protocol file may give.
 fn parse_every(s: &str) -> Result<f32, String> {
-    parse_in(s, 0.0, 120.0, "minutes")
+    let range = respite_core::session::EVERY_MIN;
+    let m = parse_in(s, 0.0, *range.end(), "minutes")?;
+    if m == 0.0 || range.contains(&m) {
+        Ok(m)
+    } else {
+        Err(format!(
+            "{m} minutes: use 0 (none) or {} to {} minutes",
+            range.start(),
+            range.end()
+        ))
+    }
 }
 
 fn parse_time_scale(s: &str) -> Result<f32, String> {
@@ -561,6 +575,11 @@ fn run_flags_with_other_command(matches: &clap::ArgMatches) -> Option<String> {
 
 fn main() -> ExitCode {
     let _ = respite::bench::PROCESS_START.set(std::time::Instant::now());
+    // Session data is health data: every file and folder Respite makes is its owner's only.
+    // SAFETY: umask only sets this process's file-creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
     let matches = Cli::command().get_matches();
     if let Some(e) = run_flags_with_other_command(&matches) {
         eprintln!("error: {e}");
@@ -631,18 +650,30 @@ fn levels_file(flag: Option<PathBuf>) -> PathBuf {
 }
 
 /// The immersion level asked for, with its overrides, or the exit code after saying why not.
-fn resolve_immersion(file: &Path, args: &LevelArgs) -> Result<ImmersionLevel, ExitCode> {
+/// The level the flags (or, with `from`, a protocol's condition) ask for; an error names
+/// where the choice came from.
+fn resolve_immersion(
+    file: &Path,
+    args: &LevelArgs,
+    from: Option<&str>,
+) -> Result<ImmersionLevel, ExitCode> {
     let levels = ImmersionLevels::load(file).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(BAD_INPUT)
     })?;
     let mut level = levels.get(args.immersion.as_deref()).map_err(|e| {
-        eprintln!("error: --immersion: {e}");
+        match from {
+            Some(f) => eprintln!("error: {f}: immersion: {e}"),
+            None => eprintln!("error: --immersion: {e}"),
+        }
         ExitCode::from(BAD_INPUT)
     })?;
     for o in &args.level_set {
         level.set(o).map_err(|e| {
-            eprintln!("error: --level-set {o}: {e}");
+            match from {
+                Some(f) => eprintln!("error: {f}: level_set \"{o}\": {e}"),
+                None => eprintln!("error: --level-set {o}: {e}"),
+            }
             ExitCode::from(BAD_INPUT)
         })?;
     }
@@ -762,9 +793,26 @@ fn report(args: ReportArgs) -> ExitCode {
 }
 
 /// Makes `dir` and proves a file can be written and removed there.
+/// Whether a folder could be made and written at `dir`: a probe file in the nearest folder
+/// that exists. Nothing is made at `dir` itself: the record makes it with its first event.
 fn writable(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let probe = dir.join(".respite-write-check");
+    let mut at = dir;
+    while !at.exists() {
+        match at.parent() {
+            Some(p) if !p.as_os_str().is_empty() => at = p,
+            _ => {
+                at = Path::new(".");
+                break;
+            }
+        }
+    }
+    if !at.is_dir() {
+        return Err(std::io::Error::other(format!(
+            "{} is not a folder",
+            at.display()
+        )));
+    }
+    let probe = at.join(format!(".respite-write-check-{}", std::process::id()));
     std::fs::write(&probe, b"ok")?;
     std::fs::remove_file(probe)
 }
@@ -812,25 +860,13 @@ fn resolve_walk(
 ) -> Result<WalkSettings, ExitCode> {
     let profile = match &args.body {
         None => BodyProfile::default(),
-        Some(file) => {
-            let parsed = std::fs::read_to_string(file)
-                .map_err(|e| {
-                    respite_core::SpecErrors::from(respite_core::SpecError::new(
-                        file,
-                        0,
-                        0,
-                        format!("cannot read the body profile: {e}"),
-                    ))
-                })
-                .and_then(|src| BodyProfile::parse(file, &src));
-            match parsed {
-                Ok(p) => p,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Err(ExitCode::from(BAD_INPUT));
-                }
+        Some(file) => match BodyProfile::load(file) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Err(ExitCode::from(BAD_INPUT));
             }
-        }
+        },
     };
     if let Some(pitch) = args.pitch {
         scene.viewpoint.pitch_deg = pitch;
@@ -881,12 +917,8 @@ fn run(
         let ids = Protocol::numbered(protocol.participants);
         let plan = match &args.plan {
             None => protocol.plan(&ids, protocol.seed),
-            Some(p) => std::fs::read_to_string(p)
-                .map_err(|e| format!("--plan {}: {e}", p.display()))
-                .and_then(|t| {
-                    respite_core::research::Plan::read_tsv(&protocol, p, &t, protocol.seed)
-                        .map_err(|e| e.to_string())
-                }),
+            Some(p) => respite_core::research::Plan::load_tsv(&protocol, p, protocol.seed)
+                .map_err(|e| format!("--plan: {e}")),
         };
         let plan = match plan {
             Ok(p) => p,
@@ -945,7 +977,10 @@ fn run(
         Ok(def) => def,
         Err(code) => return code,
     };
-    let level = match resolve_immersion(levels, &args.level) {
+    let level_from = study
+        .as_ref()
+        .map(|(_, f, due)| format!("{}: condition '{}'", f.display(), due.condition.name));
+    let level = match resolve_immersion(levels, &args.level, level_from.as_deref()) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -1043,14 +1078,15 @@ fn run(
             ),
             task: protocol.map_or("respite".into(), |p| p.task.clone()),
             study: protocol.map(|p| p.study.clone()),
-            protocol_file: protocol_file.map(|f| f.display().to_string()),
+            // File names only: a full path can hold a user's name.
+            protocol_file: protocol_file.map(|f| file_name(f)),
             protocol_sha256: protocol_file.map(|f| file_sha(f)),
             condition: due.map(|d| d.condition.name.clone()),
             period: due.map(|d| d.period),
             sequence: due.map(|d| d.sequence.clone()),
             scene: args.scene.clone(),
             scene_sha256: file_sha(&scene_file),
-            scene_file: scene_file.display().to_string(),
+            scene_file: file_name(&scene_file),
             display: match args.display {
                 DisplayChoice::Flat => "screen".into(),
                 DisplayChoice::Xr => "headset".into(),
@@ -1147,15 +1183,30 @@ fn run(
     };
     let code = run_app(opts);
     if let Some((files, _)) = record {
-        close_session(&files);
+        close_session(&files, code);
     }
     code
 }
 
+/// A file's name without its folders.
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
 /// A session whose end is on record is closed with its SHA-256 manifest (the samples'
 /// writer has finished: the App is gone). One that ended without a `session_end` (a
-/// restart, a display that failed) stays open.
-fn close_session(files: &SessionFiles) {
+/// restart, a display that failed) or whose record could not be written in full stays open.
+fn close_session(files: &SessionFiles, code: ExitCode) {
+    if code == ExitCode::from(RECORD_FAILED) {
+        eprintln!(
+            "error: the record in {} is incomplete: not closed",
+            files.dir.display()
+        );
+        return;
+    }
     let ended = std::fs::read_to_string(files.file("events.tsv")).is_ok_and(|t| {
         respite_core::research::data::read_events(&t)
             .is_ok_and(|e| e.iter().any(|e| e.trial_type == "session_end"))
@@ -1170,10 +1221,21 @@ fn close_session(files: &SessionFiles) {
 
 fn run_app(opts: RunOptions) -> ExitCode {
     match build_app(opts) {
-        Ok((mut app, _report)) => match app.run() {
-            AppExit::Success => ExitCode::SUCCESS,
-            AppExit::Error(code) => ExitCode::from(code.get()),
-        },
+        Ok((mut app, _report)) => {
+            let health = app.world().get_resource::<RecordHealth>().cloned();
+            let code = match app.run() {
+                AppExit::Success => ExitCode::SUCCESS,
+                AppExit::Error(code) => ExitCode::from(code.get()),
+            };
+            // The App is gone, its writers joined: the record is as complete as it will be.
+            match health.and_then(|h| h.failed()) {
+                Some(why) => {
+                    eprintln!("error: the session's record is incomplete: {why}");
+                    ExitCode::from(RECORD_FAILED)
+                }
+                None => code,
+            }
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(DISPLAY_MISSING)
@@ -1185,13 +1247,28 @@ fn run_app(opts: RunOptions) -> ExitCode {
 /// window system winit would panic, so say what is missing instead.
 fn window_system_present() -> Result<(), String> {
     // Built for X11 only (Wayland desktops provide it through XWayland).
-    if cfg!(target_os = "linux") && std::env::var_os("DISPLAY").is_none() {
+    let display = std::env::var("DISPLAY").unwrap_or_default();
+    if display.trim().is_empty() {
         return Err(
             "no window system: DISPLAY is not set. Run from a desktop session, or under \
                     xvfb-run for pictures without a screen"
                 .into(),
         );
     }
+    // The connection winit would make, tried first: a stale DISPLAY (a closed X server, an
+    // old ssh session) is a missing display, not a crash.
+    let xlib = x11_dl::xlib::Xlib::open()
+        .map_err(|e| format!("no window system: cannot load Xlib (libX11): {e}"))?;
+    // SAFETY: XOpenDisplay with a null name reads DISPLAY; a non-null result is closed at once.
+    let connection = unsafe { (xlib.XOpenDisplay)(std::ptr::null()) };
+    if connection.is_null() {
+        return Err(format!(
+            "no window system: cannot open the X display DISPLAY={display} (no X server \
+             answers there, or it refused us). Run from a desktop session, or under xvfb-run"
+        ));
+    }
+    // SAFETY: the display was opened above and is not used after this.
+    unsafe { (xlib.XCloseDisplay)(connection) };
     Ok(())
 }
 
@@ -1466,7 +1543,7 @@ fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> ExitCode {
         }
     };
     let mut scene = scene;
-    let level = match resolve_immersion(levels, &LevelArgs::default()) {
+    let level = match resolve_immersion(levels, &LevelArgs::default(), None) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -2,10 +2,11 @@
 //! session a participant is due, whether an interrupted one may resume, and the washout
 //! before it. Engine-free; the binary calls these before it builds the App.
 
+use crate::session::Closing;
 use crate::session::questions::{Done, WashoutPlan};
 use respite_core::research::data::{self, SessionFiles};
 use respite_core::research::protocol::{Condition, Protocol, Washout};
-use respite_core::research::report::{self, Report, Status};
+use respite_core::research::report::{self, Report};
 use respite_core::research::{bids, plots};
 use std::path::{Path, PathBuf};
 
@@ -51,7 +52,9 @@ pub fn due(
         if files.manifest().exists() {
             continue; // closed: completed or stopped
         }
-        let resume = if files.dir.exists() {
+        // An empty folder (a run that never started, from before folders were made with
+        // the first event) is no session: it is started afresh.
+        let resume = if !data::is_empty_session(&files.dir) {
             let events = std::fs::read_to_string(files.file("events.tsv")).unwrap_or_default();
             let events = data::read_events(&events).unwrap_or_default();
             if !resume {
@@ -77,9 +80,19 @@ pub fn due(
                         ))
                     })
                     .collect(),
-                place: events
+                place: place_s(&events).is_some(),
+                in_place_s: place_s(&events).unwrap_or(0.0),
+                closing: events
                     .iter()
-                    .any(|e| e.trial_type == "phase" && e.get("phase") == Some("Post")),
+                    .rev()
+                    .find(|e| e.trial_type == "phase" && e.get("phase") == Some("Closing"))
+                    .and_then(|e| e.get("how"))
+                    .map_or(Closing::Planned, |how| match how {
+                        "Ended" => Closing::Ended,
+                        "TimeLimit" => Closing::TimeLimit,
+                        "Emergency" => Closing::Emergency,
+                        _ => Closing::Planned,
+                    }),
                 resumed: true,
             })
         } else if resume {
@@ -109,6 +122,25 @@ pub fn due(
         "--participant {participant} has finished all {periods} sessions of study '{}'",
         protocol.study
     ))
+}
+
+/// Seconds in the place, when an attempt on record reached its closing: from the attempt's
+/// last `phase=Immersion` to its `phase=Closing`, on that attempt's scene clock.
+fn place_s(events: &[data::Event]) -> Option<f32> {
+    let mut began = None;
+    for e in events {
+        match (e.trial_type.as_str(), e.get("phase")) {
+            ("session_start", _) => began = None,
+            ("phase", Some("Immersion")) => began = Some(e.scene_s),
+            ("phase", Some("Closing")) => {
+                if let Some(b) = began {
+                    return Some((e.scene_s - b).max(0.0) as f32);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn washout(
@@ -149,9 +181,10 @@ fn washout(
 /// Participants from `--participants`: a count (P01…) or IDs separated by commas.
 pub fn participants(arg: &str) -> Result<Vec<String>, String> {
     if let Ok(n) = arg.parse::<usize>() {
-        if n == 0 || n > 10_000 {
+        let most = respite_core::research::protocol::MAX_PARTICIPANTS;
+        if n == 0 || n > most {
             return Err(format!(
-                "--participants {arg}: use 1 to 10000, or a list of IDs"
+                "--participants {arg}: use 1 to {most}, or a list of IDs"
             ));
         }
         return Ok(Protocol::numbered(n));
@@ -212,13 +245,11 @@ pub fn write_report(
         bids::export(&report, &name, dir)?;
         files.push(dir.to_path_buf());
     }
-    let count = |s: Status| report.sessions.iter().filter(|r| r.status == s).count();
-    let summary = format!(
-        "{} sessions ({} completed, {} stopped, {} incomplete)",
-        report.sessions.len(),
-        count(Status::Completed),
-        count(Status::Stopped),
-        count(Status::Incomplete)
-    );
-    Ok(ReportOut { files, summary })
+    for skipped in &report.skipped {
+        eprintln!("report: not read: {}", skipped.reason);
+    }
+    Ok(ReportOut {
+        files,
+        summary: report.summary_line(),
+    })
 }

@@ -5,7 +5,8 @@
 pub mod room;
 
 use crate::ActiveScene;
-use crate::display::{Head, Notice, RenderReadiness};
+use crate::display::{Head, RenderReadiness};
+use crate::session::Record;
 use crate::session::{Closing, EmergencyStop, Phase};
 use bevy::audio::{AddAudioSource, Decodable};
 use bevy::prelude::*;
@@ -275,14 +276,15 @@ fn fade_out_sound(live: Option<Res<LiveSound>>, closing: Res<Closing>) {
 }
 
 /// If nothing has pulled a single sample a few seconds after the sound should have begun,
-/// no device is playing it: say so once, and carry on silently.
+/// no device is playing it: on record and on the therapist's console (never over the
+/// patient's view), and the session carries on silently.
 fn notice_when_no_device(
     live: Res<LiveSound>,
     readiness: Res<RenderReadiness>,
     time: Res<Time<Real>>,
     mut since: Local<Option<f32>>,
     mut report: ResMut<SoundReport>,
-    mut notice: ResMut<Notice>,
+    mut records: MessageWriter<Record>,
 ) {
     if report.device_playing.is_some() || !readiness.is_settled() {
         return;
@@ -292,14 +294,15 @@ fn notice_when_no_device(
     if frames > 0 {
         report.device_playing = Some(true);
         info!("sound: playing");
+        records.write(Record::new("sound", "device=playing"));
     } else if time.elapsed_secs() - start > DEVICE_GRACE_S {
         report.device_playing = Some(false);
         warn!(
             "sound: no audio device is playing the soundscape; the session continues without sound"
         );
-        notice.append(
-            "No sound device: the session continues without sound.",
-            30.0,
-        );
+        records.write(Record::new(
+            "sound",
+            format!("device=none waited_s={DEVICE_GRACE_S}"),
+        ));
     }
 }

@@ -135,6 +135,12 @@ pub struct ControllerSelect;
 #[derive(Message, Clone, Copy, Debug, Default)]
 pub struct ContinueOnScreen;
 
+/// The headset's OpenXR runtime was lost mid-run (it crashed or was closed: every call now
+/// fails). The display has already moved to the desktop window and paused the place; the
+/// session puts it on record and asks the therapist how to go on.
+#[derive(Message, Clone, Debug)]
+pub struct RuntimeLost(pub String);
+
 /// Recentre the view: the way the head faces now becomes the place's straight ahead.
 #[derive(Message, Clone, Copy, Debug, Default)]
 pub struct Recenter;
@@ -286,6 +292,7 @@ fn shared(app: &mut App) {
         .add_message::<Recenter>()
         .add_message::<ControllerSelect>()
         .add_message::<ContinueOnScreen>()
+        .add_message::<RuntimeLost>()
         .add_systems(Update, recenter);
 }
 

@@ -26,6 +26,12 @@ impl RenderReadiness {
     pub fn is_settled(&self) -> bool {
         self.quiet_frames >= SETTLED_FRAMES
     }
+
+    /// Settled or not, for tests without a renderer.
+    #[cfg(test)]
+    pub(crate) fn force(&mut self, settled: bool) {
+        self.quiet_frames = if settled { SETTLED_FRAMES } else { 0 };
+    }
 }
 
 pub(super) fn plugin(app: &mut App) {

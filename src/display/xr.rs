@@ -2,8 +2,8 @@
 //! runtime did not answer, and what to do when the headset session stops mid-run.
 
 use super::{
-    ContinueOnScreen, ControllerSelect, Head, Notice, Pointer, PointerKind, Rig, ViewSettings,
-    ViewpointSpec, eye_transform, field_ring, veil, vertical_fov,
+    ContinueOnScreen, ControllerSelect, Head, Notice, Pointer, PointerKind, Rig, RuntimeLost,
+    ViewSettings, ViewpointSpec, eye_transform, field_ring, veil, vertical_fov,
 };
 use bevy::app::PluginGroupBuilder;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
@@ -14,16 +14,20 @@ use bevy_mod_openxr::action_set_attaching::OxrAttachActionSet;
 use bevy_mod_openxr::action_set_syncing::{OxrActionSetSyncSet, OxrSyncActionSet};
 use bevy_mod_openxr::add_xr_plugins;
 use bevy_mod_openxr::init::OxrInitPlugin;
+use bevy_mod_openxr::init::should_run_frame_loop;
 use bevy_mod_openxr::openxr_session_running;
 use bevy_mod_openxr::reference_space::OxrReferenceSpacePlugin;
-use bevy_mod_openxr::render::{locate_views, update_views, update_views_render_world};
+use bevy_mod_openxr::render::{
+    OxrRenderPlugin, OxrWaitFrameSystem, locate_views, update_views, update_views_render_world,
+};
 use bevy_mod_openxr::resources::OxrViews;
+use bevy_mod_openxr::resources::{OxrFrameState, OxrFrameWaiter, OxrSessionStarted};
 use bevy_mod_openxr::resources::{OxrInstance, OxrSystemId};
 use bevy_mod_openxr::session::OxrSession;
 use bevy_mod_openxr::types::{AppInfo, Version};
 use bevy_mod_xr::camera::XrCamera;
 use bevy_mod_xr::session::{XrEndSessionMessage, XrSessionCreated, session_available};
-use bevy_mod_xr::session::{XrState, XrStateChanged, XrTrackingRoot};
+use bevy_mod_xr::session::{XrFirst, XrHandleEvents, XrState, XrStateChanged, XrTrackingRoot};
 use respite_core::session::Stereo;
 use std::path::{Path, PathBuf};
 
@@ -41,6 +45,11 @@ pub(super) fn add_plugins(window_plugins: PluginGroupBuilder) -> PluginGroupBuil
         // scene's viewpoint, not from a standing-height floor (STAGE).
         .set(OxrReferenceSpacePlugin {
             default_primary_ref_space: openxr::ReferenceSpaceType::LOCAL,
+        })
+        // Our own wait for the next frame, which survives a runtime that has gone.
+        .set(OxrRenderPlugin {
+            default_wait_frame: false,
+            ..default()
         })
 }
 
@@ -136,7 +145,23 @@ pub(super) fn plugin(app: &mut App) {
                 .after(update_views)
                 .before(TransformSystems::Propagate),
         )
-        .add_systems(Update, (pause_when_headset_stops, continue_on_screen))
+        .add_systems(
+            XrFirst,
+            wait_frame_or_lose_the_runtime
+                .run_if(should_run_frame_loop)
+                .in_set(OxrWaitFrameSystem)
+                .in_set(XrHandleEvents::FrameLoop),
+        )
+        .add_systems(
+            Update,
+            (
+                carry_on_on_screen_when_lost,
+                pause_when_headset_stops,
+                continue_on_screen,
+            )
+                .chain(),
+        )
+        .init_resource::<Lost>()
         .init_resource::<OnScreen>()
         .add_systems(Startup, create_select_action.run_if(session_available))
         .add_systems(OxrSendActionBindings, suggest_select_bindings)
@@ -257,6 +282,70 @@ fn continue_on_screen(
     }
     notice.clear();
     info!("display: the headset's session ends; the session continues on this screen");
+}
+
+/// Why the runtime was lost, once it is.
+#[derive(Resource, Default, Clone, Debug)]
+struct Lost(Option<String>, bool);
+
+/// bevy_mod_openxr's own `wait_frame` panics when `xrWaitFrame` fails, and it fails for good
+/// when the runtime's process dies (`XR_ERROR_INSTANCE_LOST`, seen with Monado's service
+/// killed mid-place). This one takes the failure as the end of the headset: the frame loop
+/// is stopped at once (session not started, state unavailable: every OpenXR system of the
+/// crate, main and render world, runs only while those hold), before anything else of the
+/// frame calls into the dead runtime.
+fn wait_frame_or_lose_the_runtime(
+    mut waiter: ResMut<OxrFrameWaiter>,
+    mut started: ResMut<OxrSessionStarted>,
+    mut state: ResMut<XrState>,
+    mut lost: ResMut<Lost>,
+    mut commands: Commands,
+) {
+    match waiter.0.wait() {
+        Ok(frame) => commands.insert_resource(OxrFrameState(frame)),
+        Err(e) => {
+            error!("display: the headset's runtime is lost (xrWaitFrame: {e})");
+            started.0 = false;
+            *state = XrState::Unavailable;
+            lost.0 = Some(format!("xrWaitFrame: {e}"));
+        }
+    }
+}
+
+/// Once the runtime is lost the session carries on in the desktop window, paused, as when
+/// the headset stops; the session asks the therapist whether to go on on the screen.
+fn carry_on_on_screen_when_lost(
+    mut lost: ResMut<Lost>,
+    mut on_screen: ResMut<OnScreen>,
+    viewpoint: Res<ViewpointSpec>,
+    mut heads: Query<&mut Transform, With<Head>>,
+    mut eyes: Query<&mut Camera, With<XrCamera>>,
+    mut time: ResMut<Time<Virtual>>,
+    mut notice: ResMut<Notice>,
+    mut told: MessageWriter<RuntimeLost>,
+) {
+    let Lost(Some(why), done) = &mut *lost else {
+        return;
+    };
+    if *done {
+        return;
+    }
+    *done = true;
+    // No XrEndSessionMessage: ending a session of a dead runtime would fail in the crate.
+    on_screen.0 = true;
+    for mut head in &mut heads {
+        *head = super::head_in_rig(&viewpoint.0);
+        head.rotation = Quat::IDENTITY;
+    }
+    for mut eye in &mut eyes {
+        eye.is_active = false;
+    }
+    // Told on the therapist's console (the session's alert), not over the window the
+    // patient may now be looking at.
+    time.pause();
+    notice.clear();
+    warn!("display: the session goes on in the desktop window, paused");
+    told.write(RuntimeLost(why.clone()));
 }
 
 /// Mono: both eyes drawn from the centre of the head (no disparity), the same picture the

@@ -8,8 +8,10 @@
 
 use super::Record;
 use bevy::prelude::*;
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::io::BufRead;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Where outside markers come from.
@@ -20,45 +22,226 @@ pub struct MarkerInputs {
     pub udp: Option<u16>,
 }
 
-/// Markers that arrived from outside: (source, label, when).
+/// A marker that arrived from outside: its source, label and moment of arrival.
+struct Arrived {
+    source: &'static str,
+    label: String,
+    at: Instant,
+}
+
+/// Markers that arrived from outside, and what each input refused.
 #[derive(Resource)]
-struct Outside(Mutex<Receiver<(&'static str, String, Instant)>>);
+struct Outside {
+    rx: Mutex<Receiver<Arrived>>,
+    refused: Arc<[Refused; 2]>,
+    /// What was last put on record of the counts, per input.
+    recorded: [RefusedCounts; 2],
+}
 
-/// The longest marker label kept.
-const MAX_LABEL: usize = 200;
+/// The longest marker label kept, in characters; longer labels are cut there.
+pub const MAX_LABEL: usize = 200;
+/// The longest line read, in bytes: the rest of a longer line is skipped, never held.
+pub const MAX_LINE_BYTES: usize = 1024;
+/// Markers each input may set per second (a burst of up to [`BURST`] at once); the rest are
+/// counted and put on record as refused, never written one by one.
+pub const RATE_PER_S: f64 = 20.0;
+pub const BURST: f64 = 40.0;
+/// Markers written into the record per frame at most, so no frame carries a flood.
+const PER_FRAME: usize = 16;
 
-fn listen_stdin(tx: Sender<(&'static str, String, Instant)>) {
+/// What an input refused, counted by its thread.
+#[derive(Default, Debug)]
+struct Refused {
+    over_rate: AtomicU64,
+    bad_utf8: AtomicU64,
+    too_long: AtomicU64,
+}
+
+#[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
+struct RefusedCounts {
+    over_rate: u64,
+    bad_utf8: u64,
+    too_long: u64,
+}
+
+impl Refused {
+    fn counts(&self) -> RefusedCounts {
+        RefusedCounts {
+            over_rate: self.over_rate.load(Ordering::Relaxed),
+            bad_utf8: self.bad_utf8.load(Ordering::Relaxed),
+            too_long: self.too_long.load(Ordering::Relaxed),
+        }
+    }
+}
+
+const SOURCES: [&str; 2] = ["stdin", "udp"];
+
+/// One input's gate: cleans each label and lets through at most [`RATE_PER_S`] a second.
+struct Gate {
+    source: &'static str,
+    tx: SyncSender<Arrived>,
+    refused: Arc<[Refused; 2]>,
+    index: usize,
+    tokens: f64,
+    last: Instant,
+}
+
+impl Gate {
+    fn new(index: usize, tx: SyncSender<Arrived>, refused: Arc<[Refused; 2]>) -> Self {
+        Self {
+            source: SOURCES[index],
+            tx,
+            refused,
+            index,
+            tokens: BURST,
+            last: Instant::now(),
+        }
+    }
+
+    fn counts(&self) -> &Refused {
+        &self.refused[self.index]
+    }
+
+    /// One raw line (without its newline). False once the app has gone.
+    fn line(&mut self, raw: &[u8], cut: bool) -> bool {
+        if cut {
+            self.counts().too_long.fetch_add(1, Ordering::Relaxed);
+        }
+        let Ok(text) = std::str::from_utf8(raw) else {
+            self.counts().bad_utf8.fetch_add(1, Ordering::Relaxed);
+            return true;
+        };
+        let Some(label) = clean_label(text) else {
+            return true;
+        };
+        let now = Instant::now();
+        self.tokens =
+            (self.tokens + now.duration_since(self.last).as_secs_f64() * RATE_PER_S).min(BURST);
+        self.last = now;
+        if self.tokens < 1.0 {
+            self.counts().over_rate.fetch_add(1, Ordering::Relaxed);
+            return true;
+        }
+        self.tokens -= 1.0;
+        match self.tx.try_send(Arrived {
+            source: self.source,
+            label,
+            at: now,
+        }) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                self.counts().over_rate.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        }
+    }
+}
+
+/// A label as it goes on record: control characters (and tabs, which would split the
+/// table's columns) become spaces, runs of spaces one, quotes single, at most [`MAX_LABEL`]
+/// characters. None when nothing is left.
+pub fn clean_label(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut space = false;
+    let mut n = 0;
+    for c in text.chars() {
+        let c = if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+            ' '
+        } else if c == '"' {
+            '\''
+        } else {
+            c
+        };
+        if c == ' ' {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+            n += 1;
+        }
+        if n >= MAX_LABEL {
+            break;
+        }
+        out.push(c);
+        n += 1;
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn listen_stdin(mut gate: Gate) {
     std::thread::Builder::new()
         .name("respite-markers-stdin".into())
         .spawn(move || {
-            for line in std::io::stdin().lines() {
-                let Ok(line) = line else { break };
-                let label = line.trim();
-                if !label.is_empty()
-                    && tx
-                        .send(("stdin", label.to_string(), Instant::now()))
-                        .is_err()
-                {
-                    break;
+            let mut input = std::io::stdin().lock();
+            let mut line = Vec::with_capacity(MAX_LINE_BYTES);
+            let mut cut = false;
+            loop {
+                let buf = match input.fill_buf() {
+                    Ok([]) | Err(_) => break,
+                    Ok(b) => b,
+                };
+                let (used, end) = match buf.iter().position(|b| *b == b'\n') {
+                    Some(i) => (i + 1, Some(i)),
+                    None => (buf.len(), None),
+                };
+                let piece = &buf[..end.unwrap_or(used)];
+                let room = MAX_LINE_BYTES.saturating_sub(line.len());
+                if piece.len() > room {
+                    cut = true;
                 }
+                line.extend_from_slice(&piece[..piece.len().min(room)]);
+                input.consume(used);
+                if end.is_some() {
+                    let raw = trim_cut(&line, cut);
+                    if !gate.line(raw, cut) {
+                        return;
+                    }
+                    line.clear();
+                    cut = false;
+                }
+            }
+            if !line.is_empty() {
+                let raw = trim_cut(&line, cut);
+                gate.line(raw, cut);
             }
         })
         .expect("a thread for standard input");
 }
 
-fn listen_udp(port: u16, tx: Sender<(&'static str, String, Instant)>) -> std::io::Result<u16> {
+/// A line cut at [`MAX_LINE_BYTES`] may end inside a character: drop the partial character.
+fn trim_cut(line: &[u8], cut: bool) -> &[u8] {
+    if !cut {
+        return line;
+    }
+    match std::str::from_utf8(line) {
+        Ok(_) => line,
+        Err(e) if e.error_len().is_none() => &line[..e.valid_up_to()],
+        Err(_) => line,
+    }
+}
+
+fn listen_udp(port: u16, mut gate: Gate) -> std::io::Result<u16> {
     let socket = std::net::UdpSocket::bind(("127.0.0.1", port))?;
     let bound = socket.local_addr()?.port();
     std::thread::Builder::new()
         .name("respite-markers-udp".into())
         .spawn(move || {
-            let mut buf = [0u8; 1024];
+            // One more byte than a line may hold, to tell a datagram that was cut.
+            let mut buf = vec![0u8; MAX_LINE_BYTES * 4 + 1];
             while let Ok((n, _)) = socket.recv_from(&mut buf) {
-                let text = String::from_utf8_lossy(&buf[..n]);
-                for label in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                    if tx.send(("udp", label.to_string(), Instant::now())).is_err() {
+                let cut_datagram = n > MAX_LINE_BYTES * 4;
+                for raw in buf[..n.min(MAX_LINE_BYTES * 4)].split(|b| *b == b'\n') {
+                    let cut = raw.len() > MAX_LINE_BYTES;
+                    let raw = trim_cut(&raw[..raw.len().min(MAX_LINE_BYTES)], cut);
+                    if !gate.line(raw, cut) {
                         return;
                     }
+                }
+                if cut_datagram {
+                    gate.counts().too_long.fetch_add(1, Ordering::Relaxed);
                 }
             }
         })?;
@@ -119,39 +302,76 @@ pub(super) fn plugin(app: &mut App) {
     if inputs == MarkerInputs::default() {
         return;
     }
-    let (tx, rx) = channel();
+    let (tx, rx) = sync_channel(256);
+    let refused: Arc<[Refused; 2]> = Arc::new(Default::default());
     if inputs.stdin {
-        listen_stdin(tx.clone());
+        listen_stdin(Gate::new(0, tx.clone(), refused.clone()));
         info!("markers: reading one marker per line from standard input");
     }
     if let Some(port) = inputs.udp {
-        match listen_udp(port, tx) {
+        match listen_udp(port, Gate::new(1, tx, refused.clone())) {
             Ok(p) => info!("markers: listening on udp 127.0.0.1:{p}"),
             Err(e) => error!("markers: cannot listen on udp 127.0.0.1:{port}: {e}"),
         }
     }
-    app.insert_resource(Outside(Mutex::new(rx)))
-        .add_systems(Update, record_outside_markers);
+    app.insert_resource(Outside {
+        rx: Mutex::new(rx),
+        refused,
+        recorded: Default::default(),
+    })
+    .add_systems(Update, record_outside_markers);
 }
 
+/// Outside markers into the record, a few a frame; and, at most once a second, what each
+/// input refused since the last time (over the rate, not UTF-8, cut for length).
 fn record_outside_markers(
-    outside: Res<Outside>,
+    mut outside: ResMut<Outside>,
     real: Res<Time<Real>>,
     mut markers: ResMut<Markers>,
     mut records: MessageWriter<Record>,
+    mut last_refusal: Local<f32>,
 ) {
-    let Ok(rx) = outside.0.lock() else { return };
-    for (source, label, at) in rx.try_iter() {
-        let received = at.saturating_duration_since(real.startup()).as_secs_f64();
-        let label: String = label.chars().take(MAX_LABEL).collect();
+    let arrived: Vec<Arrived> = match outside.rx.lock() {
+        Ok(rx) => rx.try_iter().take(PER_FRAME).collect(),
+        Err(_) => return,
+    };
+    for a in arrived {
+        let received = a.at.saturating_duration_since(real.startup()).as_secs_f64();
         markers.count += 1;
         records.write(Record::new(
             "marker",
             format!(
-                "source={source} label=\"{}\" received_s={received:.4}",
-                label.replace('"', "'")
+                "source={} label=\"{}\" received_s={received:.4}",
+                a.source, a.label
             ),
         ));
+    }
+    if real.elapsed_secs() - *last_refusal < 1.0 {
+        return;
+    }
+    *last_refusal = real.elapsed_secs();
+    for (i, source) in SOURCES.iter().enumerate() {
+        let now = outside.refused[i].counts();
+        let before = outside.recorded[i];
+        if now != before {
+            records.write(Record::new(
+                "markers_refused",
+                format!(
+                    "source={source} over_rate={} not_utf8={} cut_long={} total_over_rate={} total_not_utf8={} total_cut_long={}",
+                    now.over_rate - before.over_rate,
+                    now.bad_utf8 - before.bad_utf8,
+                    now.too_long - before.too_long,
+                    now.over_rate,
+                    now.bad_utf8,
+                    now.too_long
+                ),
+            ));
+            warn!(
+                "markers: {source} sends more than allowed: {} over {RATE_PER_S}/s, {} not UTF-8, {} cut to {MAX_LINE_BYTES} bytes so far",
+                now.over_rate, now.bad_utf8, now.too_long
+            );
+            outside.recorded[i] = now;
+        }
     }
 }
 
@@ -173,9 +393,10 @@ fn record_markers(
             continue;
         };
         markers.count += 1;
+        let label = clean_label(&label).unwrap_or_default();
         records.write(Record::new(
             "marker",
-            format!("key=F{} label=\"{}\"", i + 1, label.replace('"', "'")),
+            format!("key=F{} label=\"{label}\"", i + 1),
         ));
     }
 }

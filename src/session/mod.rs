@@ -207,6 +207,9 @@ struct Fade {
     to: f32,
     started: f32,
     seconds: f32,
+    /// Held at its start until the place can be drawn: only before the fade has begun, so
+    /// something compiling later (a screenshot's pipeline) never snaps the picture back.
+    held: bool,
 }
 
 /// The picture's veil now: 0 the place in full view, 1 the neutral.
@@ -221,6 +224,7 @@ impl Fade {
             to,
             started: now,
             seconds,
+            held: false,
         }
     }
 }
@@ -249,7 +253,7 @@ pub(crate) fn plugin(app: &mut App) {
             autopilot::plugin,
             guides::plugin,
         ))
-        .add_systems(Update, record_phase_changes)
+        .add_systems(Update, (record_phase_changes, alert_when_runtime_lost))
         .add_systems(
             Update,
             (emergency_stop, obey_commands)
@@ -330,6 +334,24 @@ fn record_phase_changes(
             };
             records.write(Record::new("phase", detail));
         }
+    }
+}
+
+/// The headset's runtime is gone: on record, and the therapist is asked (the place is
+/// paused on the screen) whether to go on there or stop.
+fn alert_when_runtime_lost(
+    mut lost: MessageReader<crate::display::RuntimeLost>,
+    mut clock: ResMut<SessionClock>,
+    mut records: MessageWriter<Record>,
+) {
+    for crate::display::RuntimeLost(why) in lost.read() {
+        records.write(Record::new(
+            "display_lost",
+            format!("reason=\"{}\" to=screen paused=true", why.replace('"', "'")),
+        ));
+        clock.alert = Some(format!(
+            "The headset's runtime stopped ({why}). The place is paused on the screen."
+        ));
     }
 }
 
@@ -574,19 +596,27 @@ fn begin_immersion(
 ) {
     clock.immersion_scene = Some(scene.elapsed());
     clock.immersion_real = Some(real.elapsed_secs());
-    commands.insert_resource(Fade::from_here(*veil_now, 0.0, FADE_S, real.elapsed_secs()));
+    commands.insert_resource(Fade {
+        held: veil_now.0 >= 1.0,
+        ..Fade::from_here(*veil_now, 0.0, FADE_S, real.elapsed_secs())
+    });
 }
 
 /// Holds the neutral until everything in the place can be drawn, then lets the fade run.
+/// Once it runs it is never held again: the picture only ever moves one way.
 fn hold_fade_until_ready(
     fade: Option<ResMut<Fade>>,
     readiness: Res<RenderReadiness>,
     time: Res<Time<Real>>,
 ) {
     let Some(mut fade) = fade else { return };
-    if fade.to == 0.0 && fade.from >= 1.0 && !readiness.is_settled() {
-        fade.started = time.elapsed_secs();
+    if !fade.held {
+        return;
     }
+    if readiness.is_settled() {
+        fade.held = false;
+    }
+    fade.started = time.elapsed_secs();
 }
 
 /// Scheduled questions, at their minutes of scene time in the place.
@@ -708,18 +738,22 @@ fn finish_closing(
 fn end_session(
     closing: Res<Closing>,
     clock: Res<SessionClock>,
+    settings: Res<RunSettings>,
     time: Res<Time<Virtual>>,
     mut records: MessageWriter<Record>,
     mut exit: MessageWriter<AppExit>,
 ) {
-    let completed = matches!(*closing, Closing::Planned);
+    // A resumed session whose place had already ended keeps that attempt's time and end.
+    let earlier = settings.done.place && clock.immersion_scene.is_none();
+    let (closing, in_place_s) = match *closing {
+        Closing::Emergency if earlier => (Closing::Emergency, settings.done.in_place_s),
+        _ if earlier => (settings.done.closing, settings.done.in_place_s),
+        now => (now, clock.in_place_s(&time)),
+    };
+    let completed = matches!(closing, Closing::Planned);
     records.write(Record::new(
         "session_end",
-        format!(
-            "how={:?} completed={completed} in_place_s={:.1}",
-            *closing,
-            clock.in_place_s(&time)
-        ),
+        format!("how={closing:?} completed={completed} in_place_s={in_place_s:.1}"),
     ));
     exit.write(AppExit::Success);
 }
@@ -738,7 +772,11 @@ fn run_fade(
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     let Some(fade) = fade else { return };
-    let level = fade_level(&fade, time.elapsed_secs());
+    let level = if fade.held {
+        fade.from
+    } else {
+        fade_level(&fade, time.elapsed_secs())
+    };
     veil_now.set_if_neq(Veil(level));
     for (shell, mut visibility) in &mut shells {
         // Touch the material only when the level moves: a changed material is re-sent to

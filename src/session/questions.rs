@@ -50,8 +50,13 @@ pub enum WashoutPlan {
 pub struct Done {
     /// (timepoint, scale code, item) of every answer on record.
     pub answered: Vec<(String, String, Option<String>)>,
-    /// The time in the place ran to its end before the interruption.
+    /// The time in the place came to its end (its closing began) before the interruption:
+    /// a resumed session does not show it again.
     pub place: bool,
+    /// Seconds in the place on record when it came to its end (0 when it did not).
+    pub in_place_s: f32,
+    /// How that time came to its end.
+    pub closing: super::Closing,
     /// This run continues an interrupted session.
     pub resumed: bool,
 }

@@ -1,12 +1,16 @@
 //! Head pose and frame timing, one row per frame, written by a thread of their own: the
-//! frame thread only sends the numbers. Rows reach the file at most a second after their
-//! frame, and everything sent is on disk when the log is dropped.
+//! frame thread only sends the numbers. Rows reach the file (the system's page cache, which a
+//! killed process cannot lose) at most [`FLUSH_EVERY`] after their frame and are synced each
+//! second; everything sent is on disk when the log is dropped. In a session the files wait
+//! for the session's folder, which the record makes with its first event.
 
 use crate::display::Head;
+use crate::session::record::{RecordFolder, RecordHealth};
 use bevy::prelude::*;
 use respite_core::research::data::SessionFiles;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -18,7 +22,70 @@ const DROPPED_OVER: f64 = 1.2;
 const SCREEN_PERIOD_MS: f64 = 1000.0 / 60.0;
 
 /// Longest time a row waits in memory.
-const FLUSH_EVERY: Duration = Duration::from_secs(1);
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// How often the rows written are synced to the disk itself.
+const SYNC_EVERY: Duration = Duration::from_secs(1);
+
+/// A file appended to in whole pieces, owner-only: a write that fails is cut back to where
+/// the file ended before it, and a file found ending in a torn line (a crash mid-write) is
+/// cut back to its last whole line, so a table never ends in half a row.
+pub struct AppendFile {
+    file: File,
+    len: u64,
+}
+
+impl AppendFile {
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        let mut len = file.metadata()?.len();
+        if len > 0 {
+            // Back to the last newline, reading at most the last 64 KiB.
+            let back = len.min(65_536);
+            file.seek(SeekFrom::Start(len - back))?;
+            let mut tail = Vec::with_capacity(back as usize);
+            file.read_to_end(&mut tail)?;
+            if tail.last() != Some(&b'\n') {
+                let keep = tail
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(if back == len { 0 } else { len - back }, |i| {
+                        len - back + i as u64 + 1
+                    });
+                file.set_len(keep)?;
+                len = keep;
+            }
+        }
+        Ok(Self { file, len })
+    }
+
+    /// Appends `bytes` whole (and syncs them, when asked), or leaves the file as it was.
+    pub fn append(&mut self, bytes: &[u8], sync: bool) -> std::io::Result<()> {
+        let result = self
+            .file
+            .write_all(bytes)
+            .and_then(|()| if sync { self.file.sync_data() } else { Ok(()) });
+        match result {
+            Ok(()) => {
+                self.len += bytes.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = self.file.set_len(self.len);
+                Err(e)
+            }
+        }
+    }
+
+    pub fn sync(&self) -> std::io::Result<()> {
+        self.file.sync_data()
+    }
+}
 
 enum Row {
     Pose(u64, f64, [f32; 7]),
@@ -60,75 +127,148 @@ pub(crate) fn plugin(app: &mut App) {
     let Some(folder) = app.world().get_resource::<SampleFolder>().cloned() else {
         return;
     };
-    match start(&folder.0) {
-        Ok(log) => {
-            app.insert_resource(log).add_systems(Last, send_samples);
+    // In a session the folder is the record's, made with its first event; the bench's own
+    // folder is made here.
+    let session = app
+        .world()
+        .get_resource::<RecordFolder>()
+        .is_some_and(|r| r.0.dir == folder.0.dir);
+    let health = app
+        .world_mut()
+        .get_resource_or_insert_with(RecordHealth::default)
+        .clone();
+    if !session && let Err(e) = crate::session::record::private_dir_all(&folder.0.dir) {
+        error!("samples: cannot write to {}: {e}", folder.0.dir.display());
+        health.fail(format!("motion and frames: {e}"));
+        return;
+    }
+    let (tx, rx) = channel();
+    let files = folder.0.clone();
+    match std::thread::Builder::new()
+        .name("respite-samples".into())
+        .spawn(move || write_rows(&rx, &files, &health))
+    {
+        Ok(writer) => {
+            app.insert_resource(SampleLog {
+                tx: Some(tx),
+                writer: Some(writer),
+            })
+            .add_systems(Last, send_samples);
         }
-        Err(e) => error!("samples: cannot write to {}: {e}", folder.0.dir.display()),
+        Err(e) => error!("samples: cannot start the writer: {e}"),
     }
 }
 
-fn start(files: &SessionFiles) -> std::io::Result<SampleLog> {
-    std::fs::create_dir_all(&files.dir)?;
-    // Appended to, so a resumed session keeps what the first attempt wrote.
-    let open = |name: &str, header: &str| -> std::io::Result<BufWriter<File>> {
-        let path = files.file(name);
-        let fresh = !path.exists();
-        let mut f = BufWriter::new(OpenOptions::new().create(true).append(true).open(path)?);
-        if fresh {
-            writeln!(f, "{header}")?;
+const MOTION_HEADER: &str = "frame\tt_s\tx\ty\tz\tqx\tqy\tqz\tqw\n";
+const FRAMES_HEADER: &str = "frame\tt_s\tframe_ms\tperiod_ms\tdropped\tpredicted_display_s\n";
+
+/// The two tables, opened once the folder exists. Appended to, so a resumed session keeps
+/// what the first attempt wrote.
+fn open_tables(files: &SessionFiles) -> std::io::Result<(AppendFile, AppendFile)> {
+    let open = |name: &str, header: &str| -> std::io::Result<AppendFile> {
+        let mut f = AppendFile::open(&files.file(name))?;
+        if f.len == 0 {
+            f.append(header.as_bytes(), false)?;
         }
         Ok(f)
     };
-    let mut motion = open("motion.tsv", "frame\tt_s\tx\ty\tz\tqx\tqy\tqz\tqw")?;
-    let mut frames = open(
-        "frames.tsv",
-        "frame\tt_s\tframe_ms\tperiod_ms\tdropped\tpredicted_display_s",
-    )?;
-    let (tx, rx) = channel();
-    let writer = std::thread::Builder::new()
-        .name("respite-samples".into())
-        .spawn(move || write_rows(&rx, &mut motion, &mut frames))?;
-    Ok(SampleLog {
-        tx: Some(tx),
-        writer: Some(writer),
-    })
+    Ok((
+        open("motion.tsv", MOTION_HEADER)?,
+        open("frames.tsv", FRAMES_HEADER)?,
+    ))
 }
 
-fn write_rows(rx: &Receiver<Row>, motion: &mut BufWriter<File>, frames: &mut BufWriter<File>) {
+fn write_rows(rx: &Receiver<Row>, files: &SessionFiles, health: &RecordHealth) {
+    use std::fmt::Write as _;
+    let mut tables: Option<(AppendFile, AppendFile)> = None;
+    let (mut motion, mut frames) = (String::new(), String::new());
     let mut flushed = Instant::now();
+    let mut synced = Instant::now();
+    let mut failed = false;
     loop {
-        let row = rx.recv_timeout(Duration::from_millis(200));
-        let result = match row {
-            Ok(Row::Pose(f, t, p)) => writeln!(
-                motion,
-                "{f}\t{t:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.5}\t{:.5}\t{:.5}\t{:.5}",
-                p[0], p[1], p[2], p[3], p[4], p[5], p[6]
-            ),
-            Ok(Row::Frame(r)) => writeln!(
-                frames,
-                "{}\t{:.4}\t{:.3}\t{:.3}\t{}\t{}",
-                r.frame,
-                r.t,
-                r.ms,
-                r.period_ms,
-                u8::from(r.ms > DROPPED_OVER * r.period_ms),
-                r.predicted_display_s
-                    .map_or("n/a".to_string(), |s| format!("{s:.6}"))
-            ),
-            Err(RecvTimeoutError::Timeout) => Ok(()),
-            Err(RecvTimeoutError::Disconnected) => break,
-        };
-        if let Err(e) = result {
-            eprintln!("samples: write failed: {e}");
-            return;
+        let row = rx.recv_timeout(FLUSH_EVERY);
+        let done = matches!(row, Err(RecvTimeoutError::Disconnected));
+        match row {
+            Ok(Row::Pose(f, t, p)) => {
+                let _ = writeln!(
+                    motion,
+                    "{f}\t{t:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.5}\t{:.5}\t{:.5}\t{:.5}",
+                    p[0], p[1], p[2], p[3], p[4], p[5], p[6]
+                );
+            }
+            Ok(Row::Frame(r)) => {
+                let _ = writeln!(
+                    frames,
+                    "{}\t{:.4}\t{:.3}\t{:.3}\t{}\t{}",
+                    r.frame,
+                    r.t,
+                    r.ms,
+                    r.period_ms,
+                    u8::from(r.ms > DROPPED_OVER * r.period_ms),
+                    r.predicted_display_s
+                        .map_or("n/a".to_string(), |s| format!("{s:.6}"))
+                );
+            }
+            Err(_) => {}
         }
-        if flushed.elapsed() >= FLUSH_EVERY {
-            let _ = motion.flush().and_then(|_| frames.flush());
-            flushed = Instant::now();
+        if failed {
+            // Nothing more reaches a table that refused a write: the record says so.
+            motion.clear();
+            frames.clear();
+        }
+        if failed || (!done && flushed.elapsed() < FLUSH_EVERY) {
+            if done {
+                break;
+            }
+            continue;
+        }
+        flushed = Instant::now();
+        if tables.is_none() && files.dir.is_dir() {
+            match open_tables(files) {
+                Ok(t) => tables = Some(t),
+                Err(e) => {
+                    error!("samples: cannot write to {}: {e}", files.dir.display());
+                    health.fail(format!("motion and frames: {e}"));
+                    failed = true;
+                }
+            }
+        }
+        if let Some((m, f)) = tables.as_mut() {
+            let sync = done || synced.elapsed() >= SYNC_EVERY;
+            // Each table is cut back to its last whole row if the write fails.
+            let result = m
+                .append(motion.as_bytes(), false)
+                .and_then(|()| f.append(frames.as_bytes(), false))
+                .and_then(|()| {
+                    if sync {
+                        m.sync().and_then(|()| f.sync())
+                    } else {
+                        Ok(())
+                    }
+                });
+            match result {
+                Ok(()) => {
+                    motion.clear();
+                    frames.clear();
+                    if sync {
+                        synced = Instant::now();
+                    }
+                }
+                Err(e) => {
+                    error!("samples: write failed: {e}");
+                    health.fail(format!("motion and frames: write failed: {e}"));
+                    failed = true;
+                }
+            }
+        } else if motion.len() + frames.len() > 64 << 20 {
+            // A folder that never came (a session that did not start): nothing to keep.
+            motion.clear();
+            frames.clear();
+        }
+        if done {
+            break;
         }
     }
-    let _ = motion.flush().and_then(|_| frames.flush());
 }
 
 fn send_samples(

@@ -42,6 +42,7 @@ fn session_app_with(settings: RunSettings, folder: &std::path::Path) -> App {
     .add_message::<Recenter>()
     .add_message::<crate::display::ControllerSelect>()
     .add_message::<crate::display::ContinueOnScreen>()
+    .add_message::<crate::display::RuntimeLost>()
     .insert_resource(RecordFolder(SessionFiles::plain(folder)))
     .insert_resource(settings)
     .insert_resource(TimeUpdateStrategy::ManualDuration(
@@ -115,7 +116,9 @@ fn press(app: &mut App, key: KeyCode) {
     keys.clear();
 }
 
-fn events(folder: &std::path::Path) -> Vec<Vec<String>> {
+/// The events table once everything recorded so far is on disk.
+fn events(app: &App, folder: &std::path::Path) -> Vec<Vec<String>> {
+    super::record::settle(app.world());
     std::fs::read_to_string(folder.join("events.tsv"))
         .unwrap()
         .lines()
@@ -151,7 +154,14 @@ fn reach(app: &mut App, target: Phase) {
         match p {
             Phase::Calibrate => command(app, SessionCommand::StartNow),
             Phase::Baseline => answer(app, 5),
-            Phase::Immersion => command(app, SessionCommand::End),
+            Phase::Immersion => {
+                // The place can be drawn: it fades into full view before it is ended.
+                app.world_mut()
+                    .resource_mut::<RenderReadiness>()
+                    .force(true);
+                run_until(app, FADE_S + 1.0, |a| a.world().resource::<Veil>().0 == 0.0);
+                command(app, SessionCommand::End);
+            }
             _ => {}
         }
         run_until(app, FADE_S + 1.0, |a| phase(a) != p);
@@ -182,7 +192,7 @@ fn the_emergency_stop_ends_every_state_within_a_second() {
         let took = run_until(&mut app, 3.0, |a| a.should_exit().is_some());
         assert!(took <= 1.0, "{target:?}: the stop took {took} s");
         assert_eq!(*app.world().resource::<Closing>(), Closing::Emergency);
-        let rows = events(dir.path());
+        let rows = events(&app, dir.path());
         let stop = rows
             .iter()
             .find(|r| r[2] == "emergency_stop")
@@ -248,7 +258,7 @@ fn a_whole_session_runs_its_states_in_order_with_every_rating_recorded() {
     answer(&mut app, 2);
     run_until(&mut app, 2.0, |a| a.should_exit().is_some());
 
-    let rows = events(dir.path());
+    let rows = events(&app, dir.path());
     let of = |event: &str| -> Vec<String> {
         rows.iter()
             .filter(|r| r[2] == event)
@@ -270,7 +280,7 @@ fn a_whole_session_runs_its_states_in_order_with_every_rating_recorded() {
     assert_eq!(ratings.len(), 3, "{ratings:?}");
     assert!(ratings[0].starts_with("timepoint=baseline scale=nrs value=6 by=patient via=gaze"));
     assert!(
-        ratings[1].starts_with("timepoint=minute_0 scale=nrs value=3 by=patient via=keys"),
+        ratings[1].starts_with("timepoint=minute_0.1 scale=nrs value=3 by=patient via=keys"),
         "{}",
         ratings[1]
     );
@@ -306,7 +316,7 @@ fn a_sickness_answer_over_the_limit_pauses_for_the_therapist() {
     run_until(&mut app, 10.0, |a| {
         a.world()
             .get_resource::<Asking>()
-            .is_some_and(|q| q.chosen.is_none() && q.timepoint == Timepoint::Minute(0))
+            .is_some_and(|q| q.chosen.is_none() && q.timepoint == Timepoint::at_minute(0.05))
     });
     app.world_mut().write_message(TherapistAnswer(Some(14)));
     app.update();
@@ -335,7 +345,7 @@ fn a_sickness_answer_over_the_limit_pauses_for_the_therapist() {
     command(&mut app, SessionCommand::Resume);
     app.update();
     assert!(!app.world().resource::<Time<Virtual>>().is_paused());
-    let rows = events(dir.path());
+    let rows = events(&app, dir.path());
     assert!(
         rows.iter()
             .any(|r| r[2] == "pause" && r[5].starts_with("by=sickness_check fms=14"))
@@ -366,6 +376,7 @@ fn fades_are_monotonic_and_reach_their_ends() {
         to: 1.0,
         started: 10.0,
         seconds: FADE_S,
+        held: false,
     };
     let mut last = -1.0;
     for i in 0..=40 {
@@ -436,7 +447,7 @@ fn a_counting_round_shows_its_lights_then_asks_and_scores_the_answer() {
         .write_message(TherapistAnswer(Some(shown as u8 + 1)));
     app.update();
     app.update();
-    let rows = events(dir.path());
+    let rows = events(&app, dir.path());
     let result = rows.iter().find(|r| r[2] == "attention_result").unwrap();
     assert_eq!(
         result[5],
@@ -480,7 +491,7 @@ fn the_pacer_comes_and_goes_gently_and_breathes_while_on() {
             .filter(|e| e.contains::<guides::PacerOrb>())
             .all(|e| e.get::<Visibility>() == Some(&Visibility::Hidden))
     });
-    let rows = events(dir.path());
+    let rows = events(&app, dir.path());
     let pacer: Vec<&str> = rows
         .iter()
         .filter(|r| r[2] == "pacer")
@@ -560,7 +571,7 @@ fn a_washout_then_questionnaires_come_in_order_and_are_scored() {
         answer_next(&mut app, 3);
     }
     run_until(&mut app, 2.0, |a| phase(a) == Phase::Done);
-    let rows = events(dir.path());
+    let rows = events(&app, dir.path());
     let asked: Vec<String> = rows
         .iter()
         .filter(|r| r[2] == "rating")
@@ -632,7 +643,39 @@ fn a_timed_washout_shows_its_countdown_then_asks_the_baseline() {
     // Nothing is asked during the rest; the baseline comes after it.
     let waited = run_until(&mut app, 4.0, |a| a.world().contains_resource::<Asking>());
     assert!((1.5..=2.5).contains(&waited), "asked after {waited} s");
-    let rows = events(dir.path());
+    let rows = events(&app, dir.path());
     let end = rows.iter().find(|r| r[2] == "washout_end").unwrap();
     assert!(end[5].starts_with("waited_s=2"), "{end:?}");
+}
+
+#[test]
+fn the_opening_fade_never_snaps_back_when_something_compiles_mid_fade() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = session_app(short_plan(), dir.path());
+    reach(&mut app, Phase::Immersion);
+    // Held on the neutral while the place cannot be drawn yet.
+    for _ in 0..10 {
+        app.update();
+    }
+    assert_eq!(app.world().resource::<Veil>().0, 1.0);
+    app.world_mut()
+        .resource_mut::<RenderReadiness>()
+        .force(true);
+    for _ in 0..8 {
+        app.update();
+    }
+    let mid = app.world().resource::<Veil>().0;
+    assert!(mid < 1.0 && mid > 0.0, "the fade is under way: {mid}");
+    // A pipeline starts compiling mid-fade (a screenshot's, say): the fade goes on.
+    app.world_mut()
+        .resource_mut::<RenderReadiness>()
+        .force(false);
+    let mut last = mid;
+    for _ in 0..80 {
+        app.update();
+        let v = app.world().resource::<Veil>().0;
+        assert!(v <= last, "the veil went back up from {last} to {v}");
+        last = v;
+    }
+    assert_eq!(last, 0.0, "the place is in full view");
 }

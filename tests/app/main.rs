@@ -7,6 +7,7 @@
 mod cli;
 mod comfort;
 mod display;
+mod faults;
 mod pictures;
 mod places;
 mod session;

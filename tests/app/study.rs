@@ -193,6 +193,10 @@ fn a_study_session_killed_at_random_points_loses_nothing_and_resumes() {
             std::thread::sleep(Duration::from_millis(250));
         }
         child.kill().unwrap(); // SIGKILL
+        let killed_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
         child.wait().unwrap();
         let log = std::fs::read_to_string(&log).unwrap();
         assert!(!log.contains("panicked"), "{log}");
@@ -217,6 +221,25 @@ fn a_study_session_killed_at_random_points_loses_nothing_and_resumes() {
         assert!(
             !ses.join("manifest.sha256").exists(),
             "a killed session is not closed"
+        );
+        // At most a second of head motion lost: the last pose on disk is that close to the
+        // kill, on the attempt's own clock (its session_start gives the clock's zero).
+        let zero: f64 = text
+            .rsplit("clock_zero_unix_s=")
+            .next()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok())
+            .expect("session_start gives the clock's zero");
+        let motion =
+            std::fs::read_to_string(ses.join("sub-P01_ses-1_task-rest_motion.tsv")).unwrap();
+        let last_pose: f64 = motion
+            .lines()
+            .last()
+            .and_then(|l| l.split('\t').nth(1)?.parse().ok())
+            .expect("motion on disk");
+        let lost = killed_at - zero - last_pose;
+        assert!(
+            lost <= 1.0,
+            "killed at {after:.1} s: the last pose on disk is {lost:.2} s before the kill"
         );
         // Without --resume the next run refuses and says why.
         let refused = study.run(&[]).output().unwrap();
