@@ -155,18 +155,8 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         app.add_systems(
             Startup,
             move |mut records: MessageWriter<session::Record>,
-                  real: Res<Time<Real>>,
                   report: Option<Res<DisplayReport>>| {
-                // The wall-clock moment of the record's clock zero, so onsets can be set
-                // beside other instruments' timestamps.
-                let zero = std::time::SystemTime::now()
-                    .checked_sub(std::time::Instant::now().duration_since(real.startup()))
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0.0, |d| d.as_secs_f64());
-                records.write(session::Record::new(
-                    "session_start",
-                    format!("{start} clock_zero_unix_s={zero:.6}"),
-                ));
+                records.write(session::Record::new("session_start", start.clone()));
                 records.write(session::Record::new("immersion", level.clone()));
                 if let Some(r) = &resumed {
                     records.write(session::Record::new("session_resumed", r.clone()));

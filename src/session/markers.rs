@@ -336,7 +336,9 @@ fn record_outside_markers(
         Err(_) => return,
     };
     for a in arrived {
-        let received = a.at.saturating_duration_since(real.startup()).as_secs_f64();
+        // On the record's clock: onsets count from the first frame's update.
+        let zero = real.first_update().unwrap_or(real.startup());
+        let received = a.at.saturating_duration_since(zero).as_secs_f64();
         markers.count += 1;
         records.write(Record::new(
             "marker",

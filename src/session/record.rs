@@ -153,10 +153,6 @@ pub(crate) fn plugin(app: &mut App) {
     };
     let sidecar = app.world().get_resource::<SessionSidecar>().cloned();
     let health = app.world().resource::<RecordHealth>().clone();
-    let startup = app
-        .world()
-        .get_resource::<Time<Real>>()
-        .map_or_else(Instant::now, |t| t.startup());
     let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
     let state = WriterState {
         files: folder.0.clone(),
@@ -166,7 +162,6 @@ pub(crate) fn plugin(app: &mut App) {
         pending: String::new(),
         pending_logs: Vec::new(),
         refused_since: None,
-        startup,
         last_scene_s: 0.0,
         lost: 0,
     };
@@ -252,9 +247,9 @@ struct WriterState {
     /// Lines the disk refused, in order, with what to log for each.
     pending: String,
     pending_logs: Vec<String>,
-    /// When the disk first refused the lines now pending.
-    refused_since: Option<Instant>,
-    startup: Instant,
+    /// When the disk first refused the lines now pending: the onset of the first of them
+    /// (the record's clock) and the moment.
+    refused_since: Option<(f64, Instant)>,
     last_scene_s: f64,
     /// Lines dropped because memory for them ran out.
     lost: u64,
@@ -367,13 +362,13 @@ impl WriterState {
                     info!("record: {log}");
                 }
                 self.health.0.on_disk.fetch_add(n, Ordering::AcqRel);
-                if let Some(since) = self.refused_since.take() {
+                if let Some((at, since)) = self.refused_since.take() {
                     // On record once the disk takes lines again: the report reads the
                     // session as faulty even though nothing was lost in the end.
-                    let at = since.saturating_duration_since(self.startup).as_secs_f64();
                     let detail = format!(
-                        "reason=\"{}\" lines_delayed={n} lost={}",
+                        "reason=\"{}\" lines_delayed={n} waited_s={:.1} lost={}",
                         self.health.failed().unwrap_or_default().replace('"', "'"),
+                        since.elapsed().as_secs_f64(),
                         self.lost
                     );
                     let line = data::event_line(at, self.last_scene_s, "record_fault", &detail);
@@ -386,7 +381,12 @@ impl WriterState {
             Err(e) => {
                 if self.refused_since.is_none() {
                     error!("record: write failed: {e}");
-                    self.refused_since = Some(Instant::now());
+                    let onset = bytes
+                        .split('\t')
+                        .next()
+                        .and_then(|o| o.parse().ok())
+                        .unwrap_or(0.0);
+                    self.refused_since = Some((onset, Instant::now()));
                 }
                 self.health.fail(format!("write failed: {e}"));
                 self.pending = bytes;
@@ -402,9 +402,30 @@ fn write_records(
     writer: Option<Res<Writer>>,
     health: Res<RecordHealth>,
     sidecar: Option<ResMut<SessionSidecar>>,
+    mut clock_told: Local<bool>,
 ) {
     let mut sidecar = sidecar;
     let tx = writer.as_ref().and_then(|w| w.tx.as_ref());
+    // The wall-clock moment of the record's zero (onsets count from the first frame's
+    // update), once, so onsets can be set beside other instruments' timestamps.
+    if !*clock_told && let (Some(tx), Some(first)) = (tx, real.first_update()) {
+        *clock_told = true;
+        let zero = std::time::SystemTime::now()
+            .checked_sub(Instant::now().saturating_duration_since(first))
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0.0, |d| d.as_secs_f64());
+        let detail = format!("zero_unix_s={zero:.6} source=system_clock");
+        let line = data::event_line(0.0, 0.0, "clock", &detail);
+        health.0.queued.fetch_add(1, Ordering::AcqRel);
+        send(
+            tx,
+            &health,
+            Msg::Line {
+                line,
+                log: format!("clock {detail}"),
+            },
+        );
+    }
     for r in records.read() {
         let log = format!("{} {}", r.event, r.detail);
         let Some(tx) = tx else {

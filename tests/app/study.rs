@@ -223,12 +223,12 @@ fn a_study_session_killed_at_random_points_loses_nothing_and_resumes() {
             "a killed session is not closed"
         );
         // At most a second of head motion lost: the last pose on disk is that close to the
-        // kill, on the attempt's own clock (its session_start gives the clock's zero).
+        // kill, on the attempt's own clock (its the clock row gives the record's zero).
         let zero: f64 = text
-            .rsplit("clock_zero_unix_s=")
+            .rsplit("zero_unix_s=")
             .next()
             .and_then(|s| s.split_whitespace().next()?.parse().ok())
-            .expect("session_start gives the clock's zero");
+            .expect("the clock row gives the record's zero");
         let motion =
             std::fs::read_to_string(ses.join("sub-P01_ses-1_task-rest_motion.tsv")).unwrap();
         let last_pose: f64 = motion
