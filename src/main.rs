@@ -373,8 +373,8 @@ fn parse_participant(s: &str) -> Result<String, String> {
         Ok(s.to_string())
     } else {
         Err(format!(
-            "'{s}' is not an ID: use 1 to 32 letters and digits with at least one digit \
-             (P01, 1042; no names, spaces or dashes)"
+            "'{s}' is not an ID: use 1 to 32 letters and digits only, with at least one \
+             digit (P01, 1042; no names, spaces or dashes)"
         ))
     }
 }
@@ -1045,6 +1045,16 @@ fn run(
         }
         (None, None, None) => None,
     };
+    // A plain folder holds one session: a second run there would merge two records.
+    if let (None, Some(dir)) = (&study, &args.record)
+        && dir.join("events.tsv").exists()
+    {
+        eprintln!(
+            "error: --record {}: the folder already holds a session's record; choose another",
+            dir.display()
+        );
+        return ExitCode::from(BAD_INPUT);
+    }
     // A folder that cannot take the record stops the run before anything is shown.
     if let Some(f) = &files
         && let Err(e) = writable(&f.dir)

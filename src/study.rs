@@ -54,7 +54,7 @@ pub fn due(
         }
         // An empty folder (a run that never started, from before folders were made with
         // the first event) is no session: it is started afresh.
-        let resume = if !data::is_empty_session(&files.dir) {
+        let resume = if files.dir.is_dir() && !data::is_empty_session(&files.dir) {
             let events = std::fs::read_to_string(files.file("events.tsv")).unwrap_or_default();
             let events = data::read_events(&events).unwrap_or_default();
             if !resume {

@@ -280,7 +280,11 @@ fn draw_console(
                         if ui.button("Continue on the screen").clicked() {
                             commands.write(SessionCommand::ContinueOnScreen);
                         }
-                        if ui.button("Continue in the headset").clicked() {
+                        // Not once the runtime itself is gone: there is no headset to go back to.
+                        let headset_left = xr_state
+                            .as_deref()
+                            .is_some_and(|s| *s != bevy_mod_xr::session::XrState::Unavailable);
+                        if headset_left && ui.button("Continue in the headset").clicked() {
                             commands.write(SessionCommand::Resume);
                         }
                     } else if ui.button("Continue").clicked() {

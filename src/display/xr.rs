@@ -308,6 +308,8 @@ fn wait_frame_or_lose_the_runtime(
             started.0 = false;
             *state = XrState::Unavailable;
             lost.0 = Some(format!("xrWaitFrame: {e}"));
+            // Frames are timed by the window from now on, not by the dead runtime's clock.
+            commands.remove_resource::<OxrFrameState>();
         }
     }
 }

@@ -180,8 +180,10 @@ fn listen_stdin(mut gate: Gate) {
             let mut cut = false;
             loop {
                 let buf = match input.fill_buf() {
-                    Ok([]) | Err(_) => break,
+                    Ok([]) => break,
                     Ok(b) => b,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
                 };
                 let (used, end) = match buf.iter().position(|b| *b == b'\n') {
                     Some(i) => (i + 1, Some(i)),
@@ -233,15 +235,15 @@ fn listen_udp(port: u16, mut gate: Gate) -> std::io::Result<u16> {
             let mut buf = vec![0u8; MAX_LINE_BYTES * 4 + 1];
             while let Ok((n, _)) = socket.recv_from(&mut buf) {
                 let cut_datagram = n > MAX_LINE_BYTES * 4;
-                for raw in buf[..n.min(MAX_LINE_BYTES * 4)].split(|b| *b == b'\n') {
-                    let cut = raw.len() > MAX_LINE_BYTES;
+                let kept = &buf[..n.min(MAX_LINE_BYTES * 4)];
+                let pieces = kept.split(|b| *b == b'\n').count();
+                for (i, raw) in kept.split(|b| *b == b'\n').enumerate() {
+                    // The last line of a datagram cut short is cut too.
+                    let cut = raw.len() > MAX_LINE_BYTES || (cut_datagram && i + 1 == pieces);
                     let raw = trim_cut(&raw[..raw.len().min(MAX_LINE_BYTES)], cut);
                     if !gate.line(raw, cut) {
                         return;
                     }
-                }
-                if cut_datagram {
-                    gate.counts().too_long.fetch_add(1, Ordering::Relaxed);
                 }
             }
         })?;
@@ -311,7 +313,13 @@ pub(super) fn plugin(app: &mut App) {
     if let Some(port) = inputs.udp {
         match listen_udp(port, Gate::new(1, tx, refused.clone())) {
             Ok(p) => info!("markers: listening on udp 127.0.0.1:{p}"),
-            Err(e) => error!("markers: cannot listen on udp 127.0.0.1:{port}: {e}"),
+            Err(e) => {
+                error!("markers: cannot listen on udp 127.0.0.1:{port}: {e}");
+                let detail = format!("source=udp port={port} reason=\"{e}\"");
+                app.add_systems(Startup, move |mut records: MessageWriter<Record>| {
+                    records.write(Record::new("markers_unavailable", detail.clone()));
+                });
+            }
         }
     }
     app.insert_resource(Outside {
@@ -330,6 +338,7 @@ fn record_outside_markers(
     mut markers: ResMut<Markers>,
     mut records: MessageWriter<Record>,
     mut last_refusal: Local<f32>,
+    exits: MessageReader<AppExit>,
 ) {
     let arrived: Vec<Arrived> = match outside.rx.lock() {
         Ok(rx) => rx.try_iter().take(PER_FRAME).collect(),
@@ -348,7 +357,8 @@ fn record_outside_markers(
             ),
         ));
     }
-    if real.elapsed_secs() - *last_refusal < 1.0 {
+    // Once a second, and on the last frame, so no refusal goes unrecorded.
+    if real.elapsed_secs() - *last_refusal < 1.0 && exits.is_empty() {
         return;
     }
     *last_refusal = real.elapsed_secs();

@@ -12,9 +12,10 @@
 //!
 //! A write that fails (a full disk, a pulled drive) is cut back to the last whole line, so
 //! the table never ends in a torn line; the fault is told to the therapist's console at once;
-//! the writer keeps what it could not write and tries again each second, writing a
-//! `record_fault` event when the disk takes lines again; and the run ends with exit code
-//! [`RECORD_FAILED`], even if everything was written in the end.
+//! the writer keeps what it could not write and tries again each second; a `record_fault`
+//! event goes on record (whatever failed: events, motion and frames, the sidecar, a stalled
+//! queue) as soon as the disk takes it; and the run ends with exit code [`RECORD_FAILED`],
+//! even if everything was written in the end.
 
 use super::samples::AppendFile;
 use bevy::prelude::*;
@@ -164,6 +165,7 @@ pub(crate) fn plugin(app: &mut App) {
         refused_since: None,
         last_scene_s: 0.0,
         lost: 0,
+        taken: false,
     };
     match std::thread::Builder::new()
         .name("respite-record".into())
@@ -205,10 +207,14 @@ pub fn settle(world: &World) {
 /// in a hidden folder beside it, synced, then renamed into place. Owner-only.
 fn create_folder(files: &SessionFiles, sidecar: Option<&str>) -> std::io::Result<()> {
     let dir = &files.dir;
-    let parent = dir.parent().unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     private_dir_all(parent)?;
     let name = dir.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = parent.join(format!(".{name}.partial"));
+    // This process's own temporary name: two runs starting at once never share one.
+    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)?;
     }
@@ -253,6 +259,9 @@ struct WriterState {
     last_scene_s: f64,
     /// Lines dropped because memory for them ran out.
     lost: u64,
+    /// This run's folder could not be made because another run made it first: nothing of
+    /// this run goes into that folder.
+    taken: bool,
 }
 
 impl WriterState {
@@ -325,24 +334,32 @@ impl WriterState {
     }
 
     fn open(&mut self) -> std::io::Result<&mut AppendFile> {
+        if self.taken {
+            return Err(std::io::Error::other(format!(
+                "{} was made by another run at the same moment",
+                self.files.dir.display()
+            )));
+        }
         if self.file.is_none() {
             let path = self.files.file("events.tsv");
-            // A resumed session appends to the table it already has.
-            if !path.exists() {
-                if self.files.dir.exists() {
-                    // A plain `--record` folder that someone made: the files go in it.
-                    if let Some(json) = &self.sidecar {
-                        data::write_atomic(&self.files.file("session.json"), json)?;
-                    }
-                    let mut f = AppendFile::open(&path)?;
-                    f.append(format!("{EVENTS_HEADER}\n").as_bytes(), true)?;
-                } else {
-                    create_folder(&self.files, self.sidecar.as_deref())?;
+            if !self.files.dir.exists() {
+                if let Err(e) = create_folder(&self.files, self.sidecar.as_deref()) {
+                    // Made meanwhile by another run: never write into its record.
+                    self.taken = self.files.dir.exists();
+                    return Err(e);
                 }
             } else if let Some(json) = &self.sidecar {
+                // A resumed session (its table kept), or a plain `--record` folder that
+                // someone made.
                 data::write_atomic(&self.files.file("session.json"), json)?;
             }
-            self.file = Some(AppendFile::open(&path)?);
+            let mut f = AppendFile::open(&path)?;
+            // A table with no header yet (a kill before it was written, or a torn one cut
+            // away) gets it first.
+            if f.is_empty() {
+                f.append(format!("{EVENTS_HEADER}\n").as_bytes(), true)?;
+            }
+            self.file = Some(f);
         }
         Ok(self.file.as_mut().expect("opened above"))
     }
@@ -363,19 +380,11 @@ impl WriterState {
                 }
                 self.health.0.on_disk.fetch_add(n, Ordering::AcqRel);
                 if let Some((at, since)) = self.refused_since.take() {
-                    // On record once the disk takes lines again: the report reads the
-                    // session as faulty even though nothing was lost in the end.
-                    let detail = format!(
-                        "reason=\"{}\" lines_delayed={n} waited_s={:.1} lost={}",
-                        self.health.failed().unwrap_or_default().replace('"', "'"),
-                        since.elapsed().as_secs_f64(),
-                        self.lost
+                    info!(
+                        "record: the disk takes lines again: {n} events refused from {at:.1} s \
+                         are written, {:.1} s late",
+                        since.elapsed().as_secs_f64()
                     );
-                    let line = data::event_line(at, self.last_scene_s, "record_fault", &detail);
-                    self.pending = line;
-                    self.pending_logs.push(format!("record_fault {detail}"));
-                    self.health.0.queued.fetch_add(1, Ordering::AcqRel);
-                    self.commit();
                 }
             }
             Err(e) => {
@@ -390,6 +399,8 @@ impl WriterState {
                 }
                 self.health.fail(format!("write failed: {e}"));
                 self.pending = bytes;
+                // Reopened on the next try: the open cuts any torn tail a failed cut left.
+                self.file = None;
             }
         }
     }
@@ -416,7 +427,6 @@ fn write_records(
             .map_or(0.0, |d| d.as_secs_f64());
         let detail = format!("zero_unix_s={zero:.6} source=system_clock");
         let line = data::event_line(0.0, 0.0, "clock", &detail);
-        health.0.queued.fetch_add(1, Ordering::AcqRel);
         send(
             tx,
             &health,
@@ -427,6 +437,7 @@ fn write_records(
         );
     }
     for r in records.read() {
+        let r = &Record::new(r.event.clone(), without_paths(&r.detail));
         let log = format!("{} {}", r.event, r.detail);
         let Some(tx) = tx else {
             info!("record: {log}");
@@ -452,31 +463,73 @@ fn write_records(
             &r.event,
             &r.detail,
         );
-        health.0.queued.fetch_add(1, Ordering::AcqRel);
         send(tx, &health, Msg::Line { line, log });
     }
+}
+
+/// `detail` with every absolute path cut to its file name (`/home/jane/rt.json` →
+/// `…/rt.json`): a folder's name can hold a person's name, and records keep none.
+pub fn without_paths(detail: &str) -> String {
+    detail
+        .split(' ')
+        .map(|word| {
+            let body = word.trim_start_matches(['"', '=', '(']);
+            let lead = &word[..word.len() - body.len()];
+            match word
+                .find("=/")
+                .map(|i| i + 1)
+                .or((body.starts_with('/') || body.starts_with("~/")).then_some(lead.len()))
+            {
+                Some(at) if word[at..].matches('/').count() >= 2 => {
+                    let path = &word[at..];
+                    let tail = path.trim_end_matches(['"', ',', ')', ';']);
+                    let end = &path[tail.len()..];
+                    let name = tail.rsplit('/').next().unwrap_or("");
+                    format!("{}…/{name}{end}", &word[..at])
+                }
+                _ => word.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Hands a message to the writer without ever waiting: a full queue means the disk has
 /// stalled for tens of thousands of events, and the loss is a fault on record.
 fn send(tx: &SyncSender<Msg>, health: &RecordHealth, msg: Msg) {
+    let line = matches!(msg, Msg::Line { .. });
     match tx.try_send(msg) {
+        Ok(()) if line => {
+            health.0.queued.fetch_add(1, Ordering::AcqRel);
+        }
         Ok(()) => {}
         Err(TrySendError::Full(_)) => health.fail("the disk stalled: events were dropped"),
         Err(TrySendError::Disconnected(_)) => health.fail("the record's writer stopped"),
     }
 }
 
-/// The console's view of the record, from the writer's counters.
-fn show_health(health: Res<RecordHealth>, status: Option<ResMut<RecordStatus>>) {
+/// The console's view of the record, from the writer's counters; and the first fault of
+/// any writer goes on record itself (written when the disk takes it), so the report reads
+/// the session as incomplete and says why.
+fn show_health(
+    health: Res<RecordHealth>,
+    status: Option<ResMut<RecordStatus>>,
+    real: Res<Time<Real>>,
+    mut records: MessageWriter<Record>,
+) {
     let Some(mut status) = status else { return };
     let (lines, waiting, failed) = (health.lines(), health.waiting(), health.failed());
     if status.lines != lines || status.waiting != waiting || status.failed != failed {
-        if failed.is_some() && status.failed.is_none() {
-            error!(
-                "record: NOT SAVED: {}",
-                failed.as_deref().unwrap_or_default()
-            );
+        if let Some(why) = failed.as_deref().filter(|_| status.failed.is_none()) {
+            error!("record: NOT SAVED: {why}");
+            records.write(Record::new(
+                "record_fault",
+                format!(
+                    "reason=\"{}\" at_s={:.2}",
+                    why.replace('"', "'"),
+                    real.elapsed_secs_f64()
+                ),
+            ));
         }
         status.lines = lines;
         status.waiting = waiting;

@@ -75,11 +75,18 @@ impl AppendFile {
                 self.len += bytes.len() as u64;
                 Ok(())
             }
-            Err(e) => {
-                let _ = self.file.set_len(self.len);
-                Err(e)
-            }
+            Err(e) => match self.file.set_len(self.len) {
+                Ok(()) => Err(e),
+                Err(cut) => Err(std::io::Error::other(format!(
+                    "{e}; and the torn end could not be cut ({cut})"
+                ))),
+            },
         }
+    }
+
+    /// Nothing in the file yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     pub fn sync(&self) -> std::io::Result<()> {
@@ -223,6 +230,14 @@ fn write_rows(rx: &Receiver<Row>, files: &SessionFiles, health: &RecordHealth) {
             continue;
         }
         flushed = Instant::now();
+        if done && tables.is_none() && !files.dir.is_dir() {
+            // The run ended before its first event reached the disk: the record's writer
+            // may still be making the folder; give it a moment.
+            let until = Instant::now() + Duration::from_secs(2);
+            while !files.dir.is_dir() && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         if tables.is_none() && files.dir.is_dir() {
             match open_tables(files) {
                 Ok(t) => tables = Some(t),

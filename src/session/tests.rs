@@ -679,3 +679,23 @@ fn the_opening_fade_never_snaps_back_when_something_compiles_mid_fade() {
     }
     assert_eq!(last, 0.0, "the place is in full view");
 }
+
+#[test]
+fn records_keep_no_folder_names() {
+    use super::record::without_paths;
+    assert_eq!(
+        without_paths(
+            "fallback=\"XR_RUNTIME_JSON names /home/jane/xr/rt.json, which does not exist\""
+        ),
+        "fallback=\"XR_RUNTIME_JSON names …/rt.json, which does not exist\""
+    );
+    assert_eq!(
+        without_paths("file=/srv/data/p.ron n=2"),
+        "file=…/p.ron n=2"
+    );
+    assert_eq!(
+        without_paths("label=\"tDCS 2/3 on\" key=F4"),
+        "label=\"tDCS 2/3 on\" key=F4"
+    );
+    assert_eq!(without_paths("phase=Immersion"), "phase=Immersion");
+}

@@ -25,20 +25,26 @@ fn unix_now() -> f64 {
         .as_secs_f64()
 }
 
-/// A folder with the bare scene as `plain`.
-fn scenes(dir: &Path) -> PathBuf {
+/// A folder with the bare scene under `name`.
+fn scenes(dir: &Path, name: &str) -> PathBuf {
     let scenes = dir.join("scenes");
     std::fs::create_dir_all(&scenes).unwrap();
-    std::fs::write(scenes.join("plain.ron"), respite::bench::BARE_SPEC).unwrap();
+    std::fs::write(scenes.join(format!("{name}.ron")), respite::bench::BARE_SPEC).unwrap();
     scenes
 }
 
 fn plain_session(dir: &Path) -> Command {
+    named_session(dir, "plain")
+}
+
+/// A session of the bare scene under its own name: its window's title (`Respite: NAME`) is
+/// this test's alone, so a key sent to it never reaches another test's window.
+fn named_session(dir: &Path, name: &str) -> Command {
     let mut c = respite();
-    c.args(["run", "--scene", "plain", "--display", "flat"])
+    c.args(["run", "--scene", name, "--display", "flat"])
         .args(["--size", "320x180", "--no-ratings"])
         .arg("--scenes-dir")
-        .arg(scenes(dir));
+        .arg(scenes(dir, name));
     c
 }
 
@@ -59,7 +65,7 @@ fn wait_for(path: &Path, text: &str, child: &mut Child, max: Duration) -> String
     }
 }
 
-fn xdotool(args: &[&str]) {
+fn xdotool(args: &[&str]) -> String {
     let out = Command::new("xdotool").args(args).output().expect(
         "this test presses keys with xdotool (apt-get install xdotool; .ci/run installs it)",
     );
@@ -68,6 +74,13 @@ fn xdotool(args: &[&str]) {
         "xdotool {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The X window of this test's session (its title is the test's own).
+fn window_of(title: &str) -> String {
+    let ids = xdotool(&["search", "--sync", "--name", &format!("^{title}$")]);
+    ids.lines().next().expect("the session's window").trim().to_string()
 }
 
 /// A 10,000-datagram flood on UDP and a 1 MB burst on standard input during the place,
@@ -86,7 +99,7 @@ fn a_marker_flood_never_delays_the_emergency_stop() {
         .unwrap()
         .port();
     let log = dir.path().join("log.txt");
-    let mut child = plain_session(dir.path())
+    let mut child = named_session(dir.path(), "flood")
         .args(["--minutes", "5", "--markers", "stdin"])
         .args(["--markers", &format!("udp:{port}")])
         .arg("--record")
@@ -108,7 +121,7 @@ fn a_marker_flood_never_delays_the_emergency_stop() {
         .nth(1)
         .and_then(|s| s.split_whitespace().next()?.parse().ok())
         .expect("the clock row gives the record's zero");
-    xdotool(&["search", "--name", "^Respite: plain$", "windowfocus"]);
+    let window = window_of("Respite: flood");
     // One xdotool already connected to the X server, reading commands: the key goes out the
     // moment its line is written, so the time taken just before is the time of the press.
     let mut keys = Command::new("xdotool")
@@ -148,7 +161,8 @@ fn a_marker_flood_never_delays_the_emergency_stop() {
         let _ = socket.send_to(lines.as_bytes(), ("127.0.0.1", port));
         if n == 5_000 {
             pressed = Some(unix_now() - zero);
-            writeln!(keys_in, "key Escape").unwrap();
+            // Focus first: another test's window may have taken the keyboard meanwhile.
+            writeln!(keys_in, "windowfocus {window} key Escape").unwrap();
             keys_in.flush().unwrap();
         }
         if n % 500 == 0 {
@@ -531,7 +545,7 @@ fn losing_the_headsets_runtime_mid_place_is_no_crash() {
     std::thread::sleep(Duration::from_secs(2));
     let rec = dir.path().join("rec");
     let log = dir.path().join("log.txt");
-    let mut child = plain_session(dir.path())
+    let mut child = named_session(dir.path(), "xrloss")
         .args(["--minutes", "5", "--display", "xr"])
         .arg("--record")
         .arg(&rec)
@@ -559,8 +573,8 @@ fn losing_the_headsets_runtime_mid_place_is_no_crash() {
         "the app ended with its runtime:\n{}",
         std::fs::read_to_string(&log).unwrap_or_default()
     );
-    xdotool(&["search", "--name", "^Respite: plain$", "windowfocus"]);
-    xdotool(&["key", "Escape"]);
+    let window = window_of("Respite: xrloss");
+    xdotool(&["windowfocus", &window, "key", "Escape"]);
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() {
         assert!(

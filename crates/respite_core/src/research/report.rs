@@ -311,6 +311,15 @@ fn ending(events: &[Event], manifest: Option<&Vec<String>>) -> (Status, Option<S
                 e.onset
             )),
         ),
+        Some(e) if e.get("completed") == Some("false") && manifest.is_none() => (
+            Status::Incomplete,
+            Some(format!(
+                "no {}: ended early ({}) at {:.1} s but the session was never closed",
+                data::MANIFEST,
+                e.get("how").unwrap_or("how not recorded"),
+                e.onset
+            )),
+        ),
         Some(e) if e.get("completed") == Some("false") => (
             Status::Stopped,
             Some(format!(
