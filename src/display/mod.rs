@@ -7,6 +7,7 @@ mod notice;
 mod offscreen;
 mod readiness;
 mod xr;
+mod xr_frames;
 
 use bevy::app::PluginGroupBuilder;
 use bevy::asset::RenderAssetUsages;

@@ -1,6 +1,7 @@
 //! The headset rig (bevy_mod_openxr): plugin set-up, the seated reference space, why a
 //! runtime did not answer, and what to do when the headset session stops mid-run.
 
+use super::xr_frames::RuntimeGone;
 use super::{
     ContinueOnScreen, ControllerSelect, Head, Notice, Pointer, PointerKind, Rig, RuntimeLost,
     ViewSettings, ViewpointSpec, eye_transform, field_ring, veil, vertical_fov,
@@ -14,20 +15,18 @@ use bevy_mod_openxr::action_set_attaching::OxrAttachActionSet;
 use bevy_mod_openxr::action_set_syncing::{OxrActionSetSyncSet, OxrSyncActionSet};
 use bevy_mod_openxr::add_xr_plugins;
 use bevy_mod_openxr::init::OxrInitPlugin;
-use bevy_mod_openxr::init::should_run_frame_loop;
 use bevy_mod_openxr::openxr_session_running;
 use bevy_mod_openxr::reference_space::OxrReferenceSpacePlugin;
 use bevy_mod_openxr::render::{
-    OxrRenderPlugin, OxrWaitFrameSystem, locate_views, update_views, update_views_render_world,
+    OxrRenderPlugin, locate_views, update_views, update_views_render_world,
 };
 use bevy_mod_openxr::resources::OxrViews;
-use bevy_mod_openxr::resources::{OxrFrameState, OxrFrameWaiter, OxrSessionStarted};
 use bevy_mod_openxr::resources::{OxrInstance, OxrSystemId};
 use bevy_mod_openxr::session::OxrSession;
 use bevy_mod_openxr::types::{AppInfo, Version};
 use bevy_mod_xr::camera::XrCamera;
 use bevy_mod_xr::session::{XrEndSessionMessage, XrSessionCreated, session_available};
-use bevy_mod_xr::session::{XrFirst, XrHandleEvents, XrState, XrStateChanged, XrTrackingRoot};
+use bevy_mod_xr::session::{XrState, XrStateChanged, XrTrackingRoot};
 use respite_core::session::Stereo;
 use std::path::{Path, PathBuf};
 
@@ -46,11 +45,9 @@ pub(super) fn add_plugins(window_plugins: PluginGroupBuilder) -> PluginGroupBuil
         .set(OxrReferenceSpacePlugin {
             default_primary_ref_space: openxr::ReferenceSpaceType::LOCAL,
         })
-        // Our own wait for the next frame, which survives a runtime that has gone.
-        .set(OxrRenderPlugin {
-            default_wait_frame: false,
-            ..default()
-        })
+        // The crate's frame loop, with calls that survive a runtime that has gone.
+        .disable::<OxrRenderPlugin>()
+        .add(super::xr_frames::FrameLoopPlugin)
 }
 
 /// Runs right after the plugins are added: the runtime's and headset's names when OpenXR
@@ -146,13 +143,6 @@ pub(super) fn plugin(app: &mut App) {
                 .before(TransformSystems::Propagate),
         )
         .add_systems(
-            XrFirst,
-            wait_frame_or_lose_the_runtime
-                .run_if(should_run_frame_loop)
-                .in_set(OxrWaitFrameSystem)
-                .in_set(XrHandleEvents::FrameLoop),
-        )
-        .add_systems(
             Update,
             (
                 carry_on_on_screen_when_lost,
@@ -161,7 +151,6 @@ pub(super) fn plugin(app: &mut App) {
             )
                 .chain(),
         )
-        .init_resource::<Lost>()
         .init_resource::<OnScreen>()
         .add_systems(Startup, create_select_action.run_if(session_available))
         .add_systems(OxrSendActionBindings, suggest_select_bindings)
@@ -284,40 +273,11 @@ fn continue_on_screen(
     info!("display: the headset's session ends; the session continues on this screen");
 }
 
-/// Why the runtime was lost, once it is.
-#[derive(Resource, Default, Clone, Debug)]
-struct Lost(Option<String>, bool);
-
-/// bevy_mod_openxr's own `wait_frame` panics when `xrWaitFrame` fails, and it fails for good
-/// when the runtime's process dies (`XR_ERROR_INSTANCE_LOST`, seen with Monado's service
-/// killed mid-place). This one takes the failure as the end of the headset: the frame loop
-/// is stopped at once (session not started, state unavailable: every OpenXR system of the
-/// crate, main and render world, runs only while those hold), before anything else of the
-/// frame calls into the dead runtime.
-fn wait_frame_or_lose_the_runtime(
-    mut waiter: ResMut<OxrFrameWaiter>,
-    mut started: ResMut<OxrSessionStarted>,
-    mut state: ResMut<XrState>,
-    mut lost: ResMut<Lost>,
-    mut commands: Commands,
-) {
-    match waiter.0.wait() {
-        Ok(frame) => commands.insert_resource(OxrFrameState(frame)),
-        Err(e) => {
-            error!("display: the headset's runtime is lost (xrWaitFrame: {e})");
-            started.0 = false;
-            *state = XrState::Unavailable;
-            lost.0 = Some(format!("xrWaitFrame: {e}"));
-            // Frames are timed by the window from now on, not by the dead runtime's clock.
-            commands.remove_resource::<OxrFrameState>();
-        }
-    }
-}
-
 /// Once the runtime is lost the session carries on in the desktop window, paused, as when
 /// the headset stops; the session asks the therapist whether to go on on the screen.
 fn carry_on_on_screen_when_lost(
-    mut lost: ResMut<Lost>,
+    gone: Res<RuntimeGone>,
+    mut done: Local<bool>,
     mut on_screen: ResMut<OnScreen>,
     viewpoint: Res<ViewpointSpec>,
     mut heads: Query<&mut Transform, With<Head>>,
@@ -326,12 +286,10 @@ fn carry_on_on_screen_when_lost(
     mut notice: ResMut<Notice>,
     mut told: MessageWriter<RuntimeLost>,
 ) {
-    let Lost(Some(why), done) = &mut *lost else {
-        return;
-    };
     if *done {
         return;
     }
+    let Some(why) = gone.reason() else { return };
     *done = true;
     // No XrEndSessionMessage: ending a session of a dead runtime would fail in the crate.
     on_screen.0 = true;
@@ -347,7 +305,7 @@ fn carry_on_on_screen_when_lost(
     time.pause();
     notice.clear();
     warn!("display: the session goes on in the desktop window, paused");
-    told.write(RuntimeLost(why.clone()));
+    told.write(RuntimeLost(why));
 }
 
 /// Mono: both eyes drawn from the centre of the head (no disparity), the same picture the

@@ -29,7 +29,11 @@ fn unix_now() -> f64 {
 fn scenes(dir: &Path, name: &str) -> PathBuf {
     let scenes = dir.join("scenes");
     std::fs::create_dir_all(&scenes).unwrap();
-    std::fs::write(scenes.join(format!("{name}.ron")), respite::bench::BARE_SPEC).unwrap();
+    std::fs::write(
+        scenes.join(format!("{name}.ron")),
+        respite::bench::BARE_SPEC,
+    )
+    .unwrap();
     scenes
 }
 
@@ -80,7 +84,11 @@ fn xdotool(args: &[&str]) -> String {
 /// The X window of this test's session (its title is the test's own).
 fn window_of(title: &str) -> String {
     let ids = xdotool(&["search", "--sync", "--name", &format!("^{title}$")]);
-    ids.lines().next().expect("the session's window").trim().to_string()
+    ids.lines()
+        .next()
+        .expect("the session's window")
+        .trim()
+        .to_string()
 }
 
 /// A 10,000-datagram flood on UDP and a 1 MB burst on standard input during the place,
@@ -526,6 +534,14 @@ fn losing_the_headsets_runtime_mid_place_is_no_crash() {
         return;
     };
     require_display();
+    // Killed at two moments, so the loss meets the frame loop in different calls (the
+    // main world's frame wait, the render world's image release, …).
+    for after_s in [1.3, 3.1] {
+        lose_the_runtime_after(&prefix, after_s);
+    }
+}
+
+fn lose_the_runtime_after(prefix: &Path, after_s: f64) {
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("xdg");
     std::fs::create_dir_all(&run_dir).unwrap();
@@ -545,8 +561,11 @@ fn losing_the_headsets_runtime_mid_place_is_no_crash() {
     std::thread::sleep(Duration::from_secs(2));
     let rec = dir.path().join("rec");
     let log = dir.path().join("log.txt");
-    let mut child = named_session(dir.path(), "xrloss")
-        .args(["--minutes", "5", "--display", "xr"])
+    let mut child = respite()
+        .args(["run", "--scene", "xrloss", "--display", "xr"])
+        .args(["--size", "320x180", "--no-ratings", "--minutes", "5"])
+        .arg("--scenes-dir")
+        .arg(scenes(dir.path(), "xrloss"))
         .arg("--record")
         .arg(&rec)
         .env("XDG_RUNTIME_DIR", &run_dir)
@@ -562,7 +581,7 @@ fn losing_the_headsets_runtime_mid_place_is_no_crash() {
         &mut child,
         Duration::from_secs(120),
     );
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(Duration::from_secs_f64(after_s));
     service.kill().unwrap(); // SIGKILL: the runtime is gone mid-place
     service.wait().unwrap();
     let text = wait_for(&events, "display_lost", &mut child, Duration::from_secs(60));
@@ -592,5 +611,13 @@ fn losing_the_headsets_runtime_mid_place_is_no_crash() {
     assert!(
         rec.join("manifest.sha256").exists(),
         "the record is closed\n{log}"
+    );
+    let lost = log
+        .lines()
+        .find(|l| l.contains("runtime is lost"))
+        .unwrap_or("");
+    eprintln!(
+        "runtime killed {after_s} s into the place: {}",
+        lost.rsplit("display: ").next().unwrap_or("")
     );
 }
