@@ -148,7 +148,7 @@ fn a_marker_flood_never_delays_the_emergency_stop() {
         let mut i = 0u32;
         while bytes.len() < 700_000 {
             bytes.extend_from_slice(format!("stim {i}\x1b[31m\x00\x07\tred").as_bytes());
-            if i % 7 == 0 {
+            if i.is_multiple_of(7) {
                 bytes.extend_from_slice(&[0xff, 0xfe, b'x']);
             }
             bytes.push(b'\n');
