@@ -253,3 +253,33 @@ pub fn write_report(
         summary: report.summary_line(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[(f64, &str, &str)]) -> Vec<data::Event> {
+        let mut text = format!("{}\n", data::EVENTS_HEADER);
+        for (scene_s, event, detail) in rows {
+            text.push_str(&data::event_line(*scene_s, *scene_s, event, detail));
+        }
+        data::read_events(&text).unwrap()
+    }
+
+    #[test]
+    fn the_time_in_the_place_is_read_from_the_attempt_that_reached_its_closing() {
+        // A first attempt killed mid-place, a second that reached its closing at 70.5 s of
+        // its own clock after entering the place at 10.0 s.
+        let events = table(&[
+            (0.0, "session_start", "participant=P01"),
+            (5.0, "phase", "phase=Immersion"),
+            (40.0, "rating", "timepoint=minute_1 scale=nrs value=4"),
+            (0.0, "session_start", "participant=P01"),
+            (10.0, "phase", "phase=Immersion"),
+            (70.5, "phase", "phase=Closing how=Ended"),
+        ]);
+        assert_eq!(place_s(&events), Some(60.5));
+        // Killed before any closing: the place is shown again.
+        assert_eq!(place_s(&events[..3]), None);
+    }
+}

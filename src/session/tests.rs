@@ -699,3 +699,43 @@ fn records_keep_no_folder_names() {
     );
     assert_eq!(without_paths("phase=Immersion"), "phase=Immersion");
 }
+
+#[test]
+fn a_session_resumed_after_its_place_ended_asks_only_what_is_left_and_keeps_its_time() {
+    // Killed in the closing: the baseline and the minute rating were answered, the place had
+    // run 12.3 s when its closing began (from the record, by `study::due`).
+    let dir = tempfile::tempdir().unwrap();
+    let settings = RunSettings {
+        done: questions::Done {
+            answered: vec![
+                ("baseline".into(), "nrs".into(), None),
+                ("minute_0.1".into(), "nrs".into(), None),
+            ],
+            place: true,
+            in_place_s: 12.3,
+            closing: Closing::Planned,
+            resumed: true,
+        },
+        ..rated(short_plan())
+    };
+    let mut app = session_app_with(settings, dir.path());
+    command(&mut app, SessionCommand::StartNow);
+    // Only the post rating is left: the place is not shown again.
+    answer(&mut app, 2);
+    run_until(&mut app, 3.0, |a| a.should_exit().is_some());
+    let rows = events(&app, dir.path());
+    let phases: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[2] == "phase")
+        .map(|r| r[5].as_str())
+        .collect();
+    assert!(!phases.contains(&"phase=Immersion"), "{phases:?}");
+    let asked: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[2] == "rating")
+        .map(|r| r[5].split(' ').next().unwrap())
+        .collect();
+    assert_eq!(asked, ["timepoint=post"], "{rows:?}");
+    let end = rows.iter().find(|r| r[2] == "session_end").unwrap();
+    assert_eq!(end[5], "how=Planned completed=true in_place_s=12.3");
+}

@@ -69,6 +69,20 @@ fn wait_for(path: &Path, text: &str, child: &mut Child, max: Duration) -> String
     }
 }
 
+/// Waits (at most a minute) for the session to end after Esc: its exit and its log.
+fn ended(child: &mut Child, log: &Path) -> (std::process::ExitStatus, String) {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no end after Esc"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = child.wait().unwrap();
+    (status, std::fs::read_to_string(log).unwrap())
+}
+
 fn xdotool(args: &[&str]) -> String {
     let out = Command::new("xdotool").args(args).output().expect(
         "this test presses keys with xdotool (apt-get install xdotool; .ci/run installs it)",
@@ -181,16 +195,7 @@ fn a_marker_flood_never_delays_the_emergency_stop() {
     drop(keys_in);
     let _ = keys.wait();
     let _stdin = burst.join().unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "no end after Esc"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let status = child.wait().unwrap();
-    let log = std::fs::read_to_string(&log).unwrap();
+    let (status, log) = ended(&mut child, &log);
     assert!(status.success(), "{status:?}\n{log}");
     assert!(!log.contains("panicked"), "{log}");
 
@@ -594,16 +599,7 @@ fn lose_the_runtime_after(prefix: &Path, after_s: f64) {
     );
     let window = window_of("Respite: xrloss");
     xdotool(&["windowfocus", &window, "key", "Escape"]);
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "no end after Esc"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let status = child.wait().unwrap();
-    let log = std::fs::read_to_string(&log).unwrap();
+    let (status, log) = ended(&mut child, &log);
     assert!(!log.contains("panicked"), "{log}");
     assert!(status.success(), "{status:?}\n{log}");
     let text = std::fs::read_to_string(&events).unwrap();
