@@ -9,6 +9,7 @@ pub mod console;
 pub mod display;
 mod environment;
 pub mod executors;
+pub mod log;
 pub mod screenshot;
 pub mod session;
 pub mod study;

@@ -1195,6 +1195,8 @@ fn run(
     if let Some((files, _)) = record {
         close_session(&files, code);
     }
+    // The last lines are written before the process goes (if standard error takes them).
+    respite::log::flush(std::time::Duration::from_secs(2));
     code
 }
 
@@ -1211,10 +1213,10 @@ fn file_name(path: &Path) -> String {
 /// restart, a display that failed) or whose record could not be written in full stays open.
 fn close_session(files: &SessionFiles, code: ExitCode) {
     if code == ExitCode::from(RECORD_FAILED) {
-        eprintln!(
+        respite::log::say(format!(
             "error: the record in {} is incomplete: not closed",
             files.dir.display()
-        );
+        ));
         return;
     }
     let ended = std::fs::read_to_string(files.file("events.tsv")).is_ok_and(|t| {
@@ -1223,8 +1225,11 @@ fn close_session(files: &SessionFiles, code: ExitCode) {
     });
     if ended {
         match respite_core::research::data::write_manifest(&files.dir) {
-            Ok(()) => eprintln!("record: closed {}", files.manifest().display()),
-            Err(e) => eprintln!("error: cannot write {}: {e}", files.manifest().display()),
+            Ok(()) => respite::log::say(format!("record: closed {}", files.manifest().display())),
+            Err(e) => respite::log::say(format!(
+                "error: cannot write {}: {e}",
+                files.manifest().display()
+            )),
         }
     }
 }
@@ -1238,13 +1243,15 @@ fn run_app(opts: RunOptions) -> ExitCode {
                 AppExit::Error(code) => ExitCode::from(code.get()),
             };
             // The App is gone, its writers joined: the record is as complete as it will be.
-            match health.and_then(|h| h.failed()) {
+            let code = match health.and_then(|h| h.failed()) {
                 Some(why) => {
-                    eprintln!("error: the session's record is incomplete: {why}");
+                    respite::log::say(format!("error: the session's record is incomplete: {why}"));
                     ExitCode::from(RECORD_FAILED)
                 }
                 None => code,
-            }
+            };
+            respite::log::flush(std::time::Duration::from_secs(2));
+            code
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -1269,8 +1276,20 @@ fn window_system_present() -> Result<(), String> {
     // old ssh session) is a missing display, not a crash.
     let xlib = x11_dl::xlib::Xlib::open()
         .map_err(|e| format!("no window system: cannot load Xlib (libX11): {e}"))?;
-    // SAFETY: XOpenDisplay with a null name reads DISPLAY; a non-null result is closed at once.
-    let connection = unsafe { (xlib.XOpenDisplay)(std::ptr::null()) };
+    // A busy X server can refuse a connection for a moment (its queue of new clients full):
+    // a few tries over about a second before the display counts as missing.
+    let mut connection = std::ptr::null_mut();
+    for attempt in 0..6 {
+        if attempt > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(50 << attempt.min(4)));
+        }
+        // SAFETY: XOpenDisplay with a null name reads DISPLAY; a non-null result is closed
+        // below.
+        connection = unsafe { (xlib.XOpenDisplay)(std::ptr::null()) };
+        if !connection.is_null() {
+            break;
+        }
+    }
     if connection.is_null() {
         return Err(format!(
             "no window system: cannot open the X display DISPLAY={display} (no X server \

@@ -185,6 +185,11 @@ fn window_plugins(window: &WindowSpec) -> PluginGroupBuilder {
     DefaultPlugins
         .build()
         .disable::<PipelinedRenderingPlugin>()
+        // The log never blocks a frame (a paused terminal, an unread pipe).
+        .set(bevy::log::LogPlugin {
+            fmt_layer: crate::log::fmt_layer,
+            ..default()
+        })
         .set(WindowPlugin {
             primary_window: Some(Window {
                 title: window.title.clone(),

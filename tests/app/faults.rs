@@ -626,3 +626,60 @@ fn lose_the_runtime_after(prefix: &Path, after_s: f64) {
         lost.rsplit("display: ").next().unwrap_or("")
     );
 }
+
+/// Standard error that nobody reads (a pipe left full, a terminal paused with Ctrl+S) never
+/// stalls the session: the log is written by a thread of its own, and what cannot be
+/// written is dropped, so the place runs, the emergency stop stops it and the record closes.
+#[test]
+fn a_log_nobody_reads_never_stalls_the_session() {
+    require_display();
+    use std::os::fd::FromRawFd;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec");
+    let pilot = dir.path().join("pilot.ron");
+    std::fs::write(&pilot, "[(on: InPlaceS(1.0), act: Keys([\"Escape\"]))]").unwrap();
+    // A pipe of one page, never read: full after the first few log lines.
+    let mut fds = [0i32; 2];
+    // SAFETY: plain pipe(2) and fcntl(2) on descriptors this test owns.
+    let (read_end, write_end) = unsafe {
+        assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
+        libc::fcntl(fds[1], libc::F_SETPIPE_SZ, 4096);
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::fs::File::from_raw_fd(fds[1]),
+        )
+    };
+    let mut child = plain_session(dir.path())
+        .args(["--minutes", "1"])
+        .arg("--record")
+        .arg(&rec)
+        .arg("--autopilot")
+        .arg(&pilot)
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(write_end))
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the session stalled on its unread log"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = child.wait().unwrap();
+    let mut head = String::new();
+    {
+        use std::io::Read;
+        let mut read_end = read_end;
+        let _ = read_end.read_to_string(&mut head);
+    }
+    assert!(
+        status.success(),
+        "{status:?}; the log's first page:\n{head}"
+    );
+    let text = std::fs::read_to_string(rec.join("events.tsv")).unwrap();
+    assert!(text.contains("\temergency_stop\t"), "{text}");
+    assert!(text.contains("how=Emergency"), "{text}");
+    assert!(rec.join("manifest.sha256").exists());
+}
