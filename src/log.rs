@@ -2,7 +2,7 @@
 //! frame: a terminal paused with Ctrl+S, or a pipe nobody reads, would otherwise stall the
 //! frame thread at its next log line — the emergency stop's among them — and the record's
 //! writer after each group. Lines wait in a bounded queue; when it is full they are dropped
-//! and counted, and the count is written once the queue moves again.
+//! and counted, and the count is written where they were dropped once the queue moves.
 
 use bevy::log::BoxedFmtLayer;
 use bevy::log::tracing_subscriber::{self, fmt::MakeWriter};
@@ -17,13 +17,15 @@ use std::time::{Duration, Instant};
 const QUEUE: usize = 4096;
 
 enum Piece {
-    Line(Vec<u8>),
+    /// A formatted line, and how many lines were dropped just before it.
+    Line(u64, Vec<u8>),
     /// Answered once everything before it has been written.
     Flush(SyncSender<()>),
 }
 
 struct Queue {
-    tx: SyncSender<Piece>,
+    /// None when no thread could be started: lines are then written where they are made.
+    tx: Option<SyncSender<Piece>>,
     dropped: AtomicU64,
 }
 
@@ -32,40 +34,43 @@ static QUEUE_: OnceLock<Queue> = OnceLock::new();
 fn queue() -> &'static Queue {
     QUEUE_.get_or_init(|| {
         let (tx, rx) = sync_channel(QUEUE);
-        let _ = std::thread::Builder::new()
+        let started = std::thread::Builder::new()
             .name("respite-log".into())
             .spawn(move || write_out(&rx));
         Queue {
-            tx,
+            tx: started.is_ok().then_some(tx),
             dropped: AtomicU64::new(0),
         }
     })
 }
 
 fn write_out(rx: &Receiver<Piece>) {
-    use std::os::fd::FromRawFd;
-    // File descriptor 2 itself, not `std::io::stderr()`: a write blocked on a full pipe must
-    // not hold the standard library's lock on standard error, or every `eprintln!` of the
-    // process would wait behind it.
-    // SAFETY: fd 2 stays open for the life of the process; ManuallyDrop never closes it.
-    let mut err = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(2) });
     for piece in rx {
         match piece {
-            Piece::Line(bytes) => {
+            Piece::Line(dropped, bytes) => write_line(dropped, &bytes),
+            Piece::Flush(done) => {
                 let dropped = queue().dropped.swap(0, Ordering::AcqRel);
                 if dropped > 0 {
-                    let _ = writeln!(
-                        err,
-                        "log: {dropped} lines dropped (standard error was not read)"
-                    );
+                    write_line(dropped, &[]);
                 }
-                let _ = err.write_all(&bytes);
-            }
-            Piece::Flush(done) => {
                 let _ = done.try_send(());
             }
         }
     }
+}
+
+/// One write of the whole line (after the count of lines dropped before it), under the
+/// standard library's lock, so nothing else written to standard error splits it.
+fn write_line(dropped: u64, bytes: &[u8]) {
+    let mut out = Vec::with_capacity(bytes.len() + 64);
+    if dropped > 0 {
+        let _ = writeln!(
+            out,
+            "log: {dropped} lines dropped here (standard error was not being read)"
+        );
+    }
+    out.extend_from_slice(bytes);
+    let _ = std::io::stderr().lock().write_all(&out);
 }
 
 /// One formatted event, sent whole when the formatter is done with it.
@@ -87,11 +92,13 @@ impl Drop for Line {
             return;
         }
         let q = queue();
-        match q.tx.try_send(Piece::Line(std::mem::take(&mut self.0))) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                q.dropped.fetch_add(1, Ordering::AcqRel);
-            }
+        let bytes = std::mem::take(&mut self.0);
+        let Some(tx) = &q.tx else {
+            return write_line(0, &bytes);
+        };
+        let dropped = q.dropped.swap(0, Ordering::AcqRel);
+        if tx.try_send(Piece::Line(dropped, bytes)).is_err() {
+            q.dropped.fetch_add(dropped + 1, Ordering::AcqRel);
         }
     }
 }
@@ -108,6 +115,13 @@ impl<'a> MakeWriter<'a> for NonBlockingStderr {
 
 /// For [`bevy::log::LogPlugin::fmt_layer`]: Bevy's usual format, written without blocking.
 pub fn fmt_layer(_app: &mut App) -> Option<BoxedFmtLayer> {
+    // A panic's own message goes straight to standard error: the lines that explain it are
+    // written first (for a moment at most).
+    let earlier = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        flush(Duration::from_millis(200));
+        earlier(info);
+    }));
     Some(Box::new(
         tracing_subscriber::fmt::Layer::default().with_writer(NonBlockingStderr),
     ))
@@ -125,13 +139,15 @@ pub fn say(text: impl Into<String>) {
 pub fn flush(most: Duration) {
     static ONE: Mutex<()> = Mutex::new(());
     let Some(q) = QUEUE_.get() else { return };
-    let _one = ONE.lock();
-    let (tx, rx) = sync_channel(1);
+    let Some(queue_tx) = &q.tx else { return };
+    // One flush at a time; a flush asked for meanwhile (a panic during one) does not wait.
+    let Ok(_one) = ONE.try_lock() else { return };
+    let (done_tx, done) = sync_channel(1);
     let until = Instant::now() + most;
-    let mut piece = Piece::Flush(tx);
+    let mut piece = Piece::Flush(done_tx);
     // The queue may be full: try until there is room or the time is up.
     loop {
-        match q.tx.try_send(piece) {
+        match queue_tx.try_send(piece) {
             Ok(()) => break,
             Err(TrySendError::Full(p)) if Instant::now() < until => {
                 piece = p;
@@ -140,5 +156,5 @@ pub fn flush(most: Duration) {
             Err(_) => return,
         }
     }
-    let _ = rx.recv_timeout(until.saturating_duration_since(Instant::now()));
+    let _ = done.recv_timeout(until.saturating_duration_since(Instant::now()));
 }

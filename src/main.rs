@@ -592,8 +592,16 @@ fn main() -> ExitCode {
     let dir = scenes_dir(cli.scenes_dir);
     let levels = levels_file(cli.levels);
     let dir = (dir.as_path(), levels.as_path());
-    match cli.command {
-        None => run(dir, cli.run, None),
+    let code = command(dir, cli.command, cli.run);
+    // The log's last lines are written before the process goes (if standard error takes
+    // them within two seconds).
+    respite::log::flush(std::time::Duration::from_secs(2));
+    code
+}
+
+fn command(dir: (&Path, &Path), command: Option<Command>, run_args: RunArgs) -> ExitCode {
+    match command {
+        None => run(dir, run_args, None),
         Some(Command::Run(args)) => run(dir, args, None),
         Some(Command::Levels) => list_levels(dir.1),
         Some(Command::Scenes) => list_scenes(dir.0),
@@ -1195,8 +1203,6 @@ fn run(
     if let Some((files, _)) = record {
         close_session(&files, code);
     }
-    // The last lines are written before the process goes (if standard error takes them).
-    respite::log::flush(std::time::Duration::from_secs(2));
     code
 }
 
@@ -1243,18 +1249,17 @@ fn run_app(opts: RunOptions) -> ExitCode {
                 AppExit::Error(code) => ExitCode::from(code.get()),
             };
             // The App is gone, its writers joined: the record is as complete as it will be.
-            let code = match health.and_then(|h| h.failed()) {
+            match health.and_then(|h| h.failed()) {
                 Some(why) => {
                     respite::log::say(format!("error: the session's record is incomplete: {why}"));
                     ExitCode::from(RECORD_FAILED)
                 }
                 None => code,
-            };
-            respite::log::flush(std::time::Duration::from_secs(2));
-            code
+            }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            // After the display's own warnings, which explain it.
+            respite::log::say(format!("error: {e}"));
             ExitCode::from(DISPLAY_MISSING)
         }
     }
