@@ -12,7 +12,7 @@ use crate::session::autopilot::ConsoleWindow;
 use crate::session::guides::{Attention, Pacer};
 use crate::session::markers::{Markers, SetMarker};
 use crate::session::panel::Asking;
-use crate::session::record::RecordStatus;
+use crate::session::record::{RecordFolder, RecordHealth};
 use crate::session::{
     ConsoleTyping, Phase, RunSettings, SessionClock, SessionCommand, TherapistAnswer,
 };
@@ -155,7 +155,8 @@ struct Status<'w> {
     time: Res<'w, Time<Virtual>>,
     display: Option<Res<'w, DisplayReport>>,
     sound: Res<'w, SoundReport>,
-    record: Option<Res<'w, RecordStatus>>,
+    record: Option<Res<'w, RecordFolder>>,
+    health: Res<'w, RecordHealth>,
     asking: Option<Res<'w, Asking>>,
     pacer: Res<'w, Pacer>,
     attention: Res<'w, Attention>,
@@ -184,6 +185,7 @@ fn draw_console(
         display,
         sound,
         record,
+        health,
         asking,
         pacer,
         attention,
@@ -261,12 +263,12 @@ fn draw_console(
                 });
                 ui.end_row();
                 ui.label("Data");
-                ui.label(match record.as_deref() {
-                    Some(r) if r.failed.is_some() => {
-                        format!("NOT SAVED: {}", r.failed.as_deref().unwrap_or_default())
+                ui.label(match (record.as_deref(), health.failed()) {
+                    (Some(_), Some(why)) => format!("NOT SAVED: {why}"),
+                    (Some(r), None) => {
+                        format!("{} events written to {}", health.lines(), r.0.dir.display())
                     }
-                    Some(r) => format!("{} events written to {}", r.lines, r.folder.display()),
-                    None => "not recorded (no --record or --participant)".into(),
+                    (None, _) => "not recorded (no --record or --participant)".into(),
                 });
                 ui.end_row();
             });

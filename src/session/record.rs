@@ -65,8 +65,6 @@ pub struct RecordHealth(Arc<Health>);
 struct Health {
     /// Event lines on disk (synced).
     on_disk: AtomicU64,
-    /// Event lines handed to the writer.
-    queued: AtomicU64,
     /// The first write that failed, and the last one, if any.
     failed: Mutex<Option<String>>,
 }
@@ -82,14 +80,6 @@ impl RecordHealth {
         self.0.on_disk.load(Ordering::Acquire)
     }
 
-    /// Event lines not yet on disk.
-    pub fn waiting(&self) -> u64 {
-        self.0
-            .queued
-            .load(Ordering::Acquire)
-            .saturating_sub(self.lines())
-    }
-
     /// Marks the record as faulty (the first reason is kept).
     pub fn fail(&self, why: impl Into<String>) {
         if let Ok(mut f) = self.0.failed.lock()
@@ -98,17 +88,6 @@ impl RecordHealth {
             *f = Some(why.into());
         }
     }
-}
-
-/// What the console says about the record: where it goes, how much is written, and whether
-/// writing failed.
-#[derive(Resource, Clone, Debug)]
-pub struct RecordStatus {
-    pub folder: std::path::PathBuf,
-    pub lines: u64,
-    /// Lines handed to the writer and not yet on disk.
-    pub waiting: u64,
-    pub failed: Option<String>,
 }
 
 /// Most lines waiting for the writer: far more than any session writes in a second (markers
@@ -148,7 +127,7 @@ impl Drop for Writer {
 pub(crate) fn plugin(app: &mut App) {
     app.add_message::<Record>()
         .init_resource::<RecordHealth>()
-        .add_systems(Last, (write_records, show_health).chain());
+        .add_systems(Last, (write_records, record_first_fault).chain());
     let Some(folder) = app.world().get_resource::<RecordFolder>().cloned() else {
         return;
     };
@@ -180,16 +159,10 @@ pub(crate) fn plugin(app: &mut App) {
         }
         Err(e) => health.fail(format!("cannot start the record's writer: {e}")),
     }
-    app.insert_resource(RecordStatus {
-        folder: folder.0.dir.clone(),
-        lines: 0,
-        waiting: 0,
-        failed: health.failed(),
-    });
 }
 
-/// Blocks until every record written before this call is on disk (or refused). For tests
-/// and for the end of a run; frames never call it.
+/// Blocks until every record written before this call is on disk (or refused): for tests
+/// that read the table while the App is alive (the App's end joins the writer instead).
 pub fn settle(world: &World) {
     let Some(w) = world.get_resource::<Writer>() else {
         return;
@@ -497,42 +470,34 @@ pub fn without_paths(detail: &str) -> String {
 /// Hands a message to the writer without ever waiting: a full queue means the disk has
 /// stalled for tens of thousands of events, and the loss is a fault on record.
 fn send(tx: &SyncSender<Msg>, health: &RecordHealth, msg: Msg) {
-    let line = matches!(msg, Msg::Line { .. });
     match tx.try_send(msg) {
-        Ok(()) if line => {
-            health.0.queued.fetch_add(1, Ordering::AcqRel);
-        }
         Ok(()) => {}
         Err(TrySendError::Full(_)) => health.fail("the disk stalled: events were dropped"),
         Err(TrySendError::Disconnected(_)) => health.fail("the record's writer stopped"),
     }
 }
 
-/// The console's view of the record, from the writer's counters; and the first fault of
-/// any writer goes on record itself (written when the disk takes it), so the report reads
-/// the session as incomplete and says why.
-fn show_health(
+/// The first fault of any writer goes on record itself (written when the disk takes it), so
+/// the report reads the session as incomplete and says why; the console reads the same
+/// [`RecordHealth`].
+fn record_first_fault(
     health: Res<RecordHealth>,
-    status: Option<ResMut<RecordStatus>>,
     real: Res<Time<Real>>,
+    mut told: Local<bool>,
     mut records: MessageWriter<Record>,
 ) {
-    let Some(mut status) = status else { return };
-    let (lines, waiting, failed) = (health.lines(), health.waiting(), health.failed());
-    if status.lines != lines || status.waiting != waiting || status.failed != failed {
-        if let Some(why) = failed.as_deref().filter(|_| status.failed.is_none()) {
-            error!("record: NOT SAVED: {why}");
-            records.write(Record::new(
-                "record_fault",
-                format!(
-                    "reason=\"{}\" at_s={:.2}",
-                    why.replace('"', "'"),
-                    real.elapsed_secs_f64()
-                ),
-            ));
-        }
-        status.lines = lines;
-        status.waiting = waiting;
-        status.failed = failed;
+    if *told {
+        return;
     }
+    let Some(why) = health.failed() else { return };
+    *told = true;
+    error!("record: NOT SAVED: {why}");
+    records.write(Record::new(
+        "record_fault",
+        format!(
+            "reason=\"{}\" at_s={:.2}",
+            why.replace('"', "'"),
+            real.elapsed_secs_f64()
+        ),
+    ));
 }

@@ -924,39 +924,30 @@ impl Report {
             )
             .unwrap();
         }
-        let incomplete: Vec<_> = self
-            .sessions
-            .iter()
-            .filter(|r| r.status == Status::Incomplete)
-            .collect();
-        if !incomplete.is_empty() {
-            s.push_str("\n## Incomplete sessions (kept as written, in no summary)\n\n");
-            for r in incomplete {
-                writeln!(
-                    s,
-                    "- {}: {} ({} events on record)",
-                    r.name(),
-                    r.reason.as_deref().unwrap_or("no clean end"),
-                    r.events
-                )
-                .unwrap();
+        for (status, heading, fallback) in [
+            (
+                Status::Incomplete,
+                "Incomplete sessions (kept as written, in no summary)",
+                "no clean end",
+            ),
+            (Status::Stopped, "Stopped sessions", "ended early"),
+        ] {
+            let listed: Vec<_> = self
+                .sessions
+                .iter()
+                .filter(|r| r.status == status)
+                .collect();
+            if listed.is_empty() {
+                continue;
             }
-        }
-        let stopped: Vec<_> = self
-            .sessions
-            .iter()
-            .filter(|r| r.status == Status::Stopped)
-            .collect();
-        if !stopped.is_empty() {
-            s.push_str("\n## Stopped sessions\n\n");
-            for r in stopped {
-                writeln!(
-                    s,
-                    "- {}: {}",
-                    r.name(),
-                    r.reason.as_deref().unwrap_or("ended early")
-                )
-                .unwrap();
+            write!(s, "\n## {heading}\n\n").unwrap();
+            for r in listed {
+                let why = r.reason.as_deref().unwrap_or(fallback);
+                if status == Status::Incomplete {
+                    writeln!(s, "- {}: {why} ({} events on record)", r.name(), r.events).unwrap();
+                } else {
+                    writeln!(s, "- {}: {why}", r.name()).unwrap();
+                }
             }
         }
         if !self.skipped.is_empty() {
