@@ -91,6 +91,11 @@ struct PlanArgs {
     /// Write the plan here instead of to standard output.
     #[arg(long, value_name = "FILE.tsv")]
     out: Option<PathBuf>,
+    /// Also draw the study's blinding masks (X1, X2, …) from OS randomness and write the
+    /// key here, kept from the assessor; `report --blind --key FILE` reads it back. An
+    /// existing key is never overwritten.
+    #[arg(long, value_name = "FILE.tsv")]
+    blind_key: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -100,10 +105,12 @@ struct ReportArgs {
     /// Where the tables, report.md and the PNG plots go.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Mask condition and display names for a blinded assessor; the key goes to --key.
+    /// Mask conditions for a blinded assessor: masks from the study's key (--key), drawn
+    /// and written there if it does not exist yet; every field that would tell the
+    /// conditions apart is masked or left out.
     #[arg(long)]
     blind: bool,
-    /// The blinding key's file [default: <out>-key.tsv, beside the report, not in it]
+    /// The study's blinding key [default: <out>-key.tsv, beside the report, not in it]
     #[arg(long, value_name = "FILE.tsv", requires = "blind")]
     key: Option<PathBuf>,
     /// Also write a BIDS dataset (participants.tsv, events, motion, answers) here.
@@ -190,6 +197,11 @@ struct RoomArgs {
     /// What the headphones play for a full-scale (0 dBFS RMS) signal, dB SPL: their calibration.
     #[arg(long, value_name = "DB_SPL", value_parser = parse_headphones, requires = "ambient_db")]
     headphones_db: Option<f32>,
+    /// How loud the soundscape plays: `fixed` (the scene's level) or `above-ambient:DB` (DB
+    /// above the room's noise, 0–20; needs --ambient-db and --headphones-db) [default: the
+    /// scene's own level mode; under --protocol, the condition's]
+    #[arg(long, value_name = "fixed|above-ambient:DB", value_parser = parse_sound_level)]
+    sound_level: Option<respite_core::scene::LevelMode>,
 }
 
 /// Why the room's level could not be had: bad flags (exit 2) or no microphone (exit 3).
@@ -236,6 +248,7 @@ fn resolve_level(
     sound: &respite_core::scene::Soundscape,
     room: &RoomArgs,
 ) -> Result<ResolvedLevel, ExitCode> {
+    let room_args_mode = room.sound_level;
     let room = room.room().map_err(|e| match e {
         RoomError::Input(m) => {
             eprintln!("error: {m}");
@@ -246,7 +259,11 @@ fn resolve_level(
             ExitCode::from(DISPLAY_MISSING)
         }
     })?;
-    ResolvedLevel::resolve(sound, room).map_err(|e| {
+    let mut sound = sound.clone();
+    if let Some(mode) = room_args_mode {
+        sound.level_mode = mode;
+    }
+    ResolvedLevel::resolve(&sound, room).map_err(|e| {
         eprintln!("error: scene '{scene}': {e}");
         ExitCode::from(BAD_INPUT)
     })
@@ -491,6 +508,19 @@ fn parse_ambient(s: &str) -> Result<Ambient, String> {
         Ok(Ambient::Measure)
     } else {
         parse_in(s, 20.0, 100.0, "dB SPL").map(Ambient::Db)
+    }
+}
+
+fn parse_sound_level(s: &str) -> Result<respite_core::scene::LevelMode, String> {
+    use respite_core::scene::LevelMode;
+    match s {
+        "fixed" => Ok(LevelMode::Fixed),
+        _ => match s.strip_prefix("above-ambient:") {
+            Some(db) => Ok(LevelMode::AboveAmbient {
+                db: parse_in(db, 0.0, 20.0, "dB")?,
+            }),
+            None => Err(format!("'{s}': use fixed or above-ambient:DB (e.g. above-ambient:5)")),
+        },
     }
 }
 
@@ -762,6 +792,17 @@ fn plan((dir, levels): (&Path, &Path), args: PlanArgs) -> ExitCode {
         }
     };
     eprintln!("plan: {}", plan.dealt.note);
+    if let Some(key) = &args.blind_key {
+        let names: Vec<String> = protocol.conditions.iter().map(|c| c.name.clone()).collect();
+        if let Err(e) = respite_core::research::output::write_key(&names, key) {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+        eprintln!(
+            "plan: blinding key written to {} (keep it from the assessor)",
+            key.display()
+        );
+    }
     match &args.out {
         None => print!("{}", plan.tsv()),
         Some(out) => {
@@ -781,12 +822,17 @@ fn report(args: ReportArgs) -> ExitCode {
         name.push("-key.tsv");
         args.out.with_file_name(name)
     });
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| d.as_nanos() as u64);
-    let blind = args.blind.then_some((seed, key.as_path()));
-    match respite::study::write_report(&args.data, &args.out, blind, args.bids.as_deref()) {
+    let blind = args.blind.then_some(key.as_path());
+    match respite_core::research::output::write_report(
+        &args.data,
+        &args.out,
+        blind,
+        args.bids.as_deref(),
+    ) {
         Ok(out) => {
+            for n in &out.notes {
+                eprintln!("report: {n}");
+            }
             eprintln!("report: {}", out.summary);
             for f in out.files {
                 eprintln!("report: wrote {}", f.display());
@@ -955,6 +1001,9 @@ fn run(
         };
         args.level.immersion = c.immersion.clone();
         args.level.level_set = c.level_set.clone();
+        if c.sound_level.is_some() {
+            args.room.sound_level = c.sound_level;
+        }
         args.minutes = c.minutes;
         args.rate_every = protocol.ratings.every_min;
         args.fms_every = protocol.questionnaires.fms_every_min;
@@ -1029,6 +1078,7 @@ fn run(
                 no_post: study.as_ref().is_some_and(|s| !s.0.ratings.post),
             },
             washout: study.as_ref().and_then(|s| s.2.washout),
+            followup: study.as_ref().and_then(|s| s.0.followup),
             done: study
                 .as_ref()
                 .and_then(|s| s.2.resume.clone())
@@ -1100,6 +1150,11 @@ fn run(
             protocol_file: protocol_file.map(|f| file_name(f)),
             protocol_sha256: protocol_file.map(|f| file_sha(f)),
             condition: due.map(|d| d.condition.name.clone()),
+            conditions: protocol.map_or_else(Vec::new, |p| {
+                p.conditions.iter().map(|c| c.name.clone()).collect()
+            }),
+            contrasts: protocol.map_or_else(Vec::new, |p| p.contrast_pairs()),
+            followup: protocol.and_then(|p| p.followup),
             period: due.map(|d| d.period),
             sequence: due.map(|d| d.sequence.clone()),
             scene: args.scene.clone(),
@@ -1132,6 +1187,15 @@ fn run(
                 (
                     "headphones_db".to_string(),
                     format!("{:?}", args.room.headphones_db),
+                ),
+                (
+                    "level_mode".to_string(),
+                    args.room
+                        .sound_level
+                        .or(scene.soundscape.as_ref().map(|s| s.level_mode))
+                        .map_or("none".to_string(), |m| {
+                            respite_core::research::data::sound_level_code(m)
+                        }),
                 ),
             ]
             .into(),

@@ -1,14 +1,13 @@
-//! `respite plan`, `respite report`, and what `respite run --protocol` needs: which
-//! session a participant is due, whether an interrupted one may resume, and the washout
-//! before it. Engine-free; the binary calls these before it builds the App.
+//! What `respite run --protocol` needs: which session a participant is due, whether an
+//! interrupted one may resume, and the washout before it. Engine-free; the binary calls
+//! these before it builds the App. (`plan` and `report` live in the core's `research`.)
 
 use crate::session::Closing;
 use crate::session::questions::{Done, WashoutPlan};
 use respite_core::research::data::{self, SessionFiles};
 use respite_core::research::protocol::{Condition, Protocol, Washout};
-use respite_core::research::report::{self, Report};
-use respite_core::research::{bids, plots};
-use std::path::{Path, PathBuf};
+use respite_core::research::report;
+use std::path::Path;
 
 /// One participant's due session under a protocol.
 #[derive(Debug, Clone)]
@@ -94,6 +93,9 @@ pub fn due(
                         _ => Closing::Planned,
                     }),
                 resumed: true,
+                baseline: nrs_on_record(&events, "baseline"),
+                post: nrs_on_record(&events, "post"),
+                followup_done: events.iter().any(|e| e.trial_type == "followup_end"),
             })
         } else if resume {
             return Err(format!(
@@ -122,6 +124,16 @@ pub fn due(
         "--participant {participant} has finished all {periods} sessions of study '{}'",
         protocol.study
     ))
+}
+
+/// The last pain answer on record at `timepoint`, if any.
+fn nrs_on_record(events: &[data::Event], timepoint: &str) -> Option<u8> {
+    events
+        .iter()
+        .rev()
+        .filter(|e| e.trial_type == "rating" && e.get("scale") == Some("nrs"))
+        .filter(|e| e.get("timepoint") == Some(timepoint))
+        .find_map(|e| e.value.as_deref()?.parse().ok())
 }
 
 /// Seconds in the place, when an attempt on record reached its closing: from the attempt's
@@ -190,68 +202,6 @@ pub fn participants(arg: &str) -> Result<Vec<String>, String> {
         return Ok(Protocol::numbered(n));
     }
     Ok(arg.split(',').map(|s| s.trim().to_string()).collect())
-}
-
-/// What `respite report` writes.
-pub struct ReportOut {
-    pub files: Vec<PathBuf>,
-    pub summary: String,
-}
-
-/// Reads `data`, writes the tables, the text and the plots to `out` (and a BIDS export and
-/// a blinding key when asked).
-pub fn write_report(
-    data: &Path,
-    out: &Path,
-    blind: Option<(u64, &Path)>,
-    bids_dir: Option<&Path>,
-) -> Result<ReportOut, String> {
-    let sessions = report::read_all(data)?;
-    if sessions.is_empty() {
-        return Err(format!(
-            "{}: no sub-*/ses-* session folders",
-            data.display()
-        ));
-    }
-    let report = Report::new(sessions, blind.map(|b| b.0));
-    std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
-    let mut files = Vec::new();
-    let mut put = |name: &str, text: String| -> Result<(), String> {
-        let p = out.join(name);
-        data::write_atomic(&p, &text).map_err(|e| format!("{}: {e}", p.display()))?;
-        files.push(p);
-        Ok(())
-    };
-    put("sessions.tsv", report.sessions_tsv())?;
-    put("conditions.tsv", report.conditions_tsv())?;
-    put("report.md", report.markdown())?;
-    let over = out.join("nrs_over_time.png");
-    plots::nrs_over_time(&report, &over)?;
-    files.push(over);
-    if !report.paired.is_empty() {
-        let p = out.join("paired_post_nrs.png");
-        plots::paired_lines(&report, &p)?;
-        files.push(p);
-    }
-    if let (Some((_, key)), Some(b)) = (blind, &report.blinding) {
-        data::write_atomic(key, &b.key_tsv())
-            .map_err(|e| format!("--key {}: {e}", key.display()))?;
-        files.push(key.to_path_buf());
-    }
-    if let Some(dir) = bids_dir {
-        let name = data.file_name().map_or("Respite study".to_string(), |n| {
-            n.to_string_lossy().to_string()
-        });
-        bids::export(&report, &name, dir)?;
-        files.push(dir.to_path_buf());
-    }
-    for skipped in &report.skipped {
-        eprintln!("report: not read: {}", skipped.reason);
-    }
-    Ok(ReportOut {
-        files,
-        summary: report.summary_line(),
-    })
 }
 
 #[cfg(test)]

@@ -67,6 +67,8 @@ pub struct RunSettings {
     pub questions: questions::Questions,
     /// A rest between a study's conditions, before anything is asked.
     pub washout: Option<questions::WashoutPlan>,
+    /// Pain asked after the place until it is back near the baseline.
+    pub followup: Option<respite_core::research::protocol::Followup>,
     /// What a resumed session already has on record.
     pub done: questions::Done,
 }
@@ -89,6 +91,7 @@ impl RunSettings {
             show_only: true,
             questions: questions::Questions::default(),
             washout: None,
+            followup: None,
             done: questions::Done::default(),
         }
     }

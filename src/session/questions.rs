@@ -2,12 +2,14 @@
 //! one, then the SSQ, then the baseline pain rating) and after it (the post rating, the SSQ
 //! again, the IPQ). One queue per phase: each answer asks the next question; when the
 //! queue is empty the session moves on. A finished questionnaire's scores go to the record
-//! next to its raw items.
+//! next to its raw items. A protocol's follow-up comes last: pain asked at a fixed interval
+//! after the place until it is back near the baseline (or its maximum time).
 
 use super::panel::{Answered, AskRating, PanelMessage};
 use super::record::Record;
 use super::{Phase, RunSettings};
 use bevy::prelude::*;
+use respite_core::research::protocol::Followup;
 use respite_core::research::scoring::{Questionnaire, SCORING_VERSION};
 use respite_core::session::{Scale, Timepoint};
 use std::collections::{HashMap, VecDeque};
@@ -59,6 +61,11 @@ pub struct Done {
     pub closing: super::Closing,
     /// This run continues an interrupted session.
     pub resumed: bool,
+    /// The baseline and post pain answers on record (for a resumed follow-up).
+    pub baseline: Option<u8>,
+    pub post: Option<u8>,
+    /// The follow-up's end is on record: it is not asked again.
+    pub followup_done: bool,
 }
 
 impl Done {
@@ -78,6 +85,26 @@ struct Queue(VecDeque<AskRating>);
 #[derive(Resource, Default)]
 struct Answers(HashMap<(Questionnaire, String), Vec<Option<u8>>>);
 
+/// The pain answers the follow-up compares with.
+#[derive(Resource, Default, Debug)]
+struct Given {
+    baseline: Option<u8>,
+    post: Option<u8>,
+    /// Real seconds when the place ended (the post phase began).
+    place_ended: f32,
+    followup_over: bool,
+}
+
+/// Pain asked after the place until it is back near the baseline.
+#[derive(Resource, Debug)]
+struct FollowingUp {
+    plan: Followup,
+    baseline: u8,
+    /// Follow-ups asked (the next is at `(asked + 1) × every_min`).
+    asked: u32,
+    waiting_answer: bool,
+}
+
 #[derive(Resource, Debug)]
 struct Washing {
     plan: WashoutPlan,
@@ -90,12 +117,15 @@ struct Washing {
 pub(crate) fn plugin(app: &mut App) {
     app.init_resource::<Queue>()
         .init_resource::<Answers>()
+        .init_resource::<Given>()
         .add_systems(OnEnter(Phase::Baseline), start_before)
         .add_systems(OnEnter(Phase::Post), start_after)
         .add_systems(
             Update,
             (
                 run_washout.run_if(resource_exists::<Washing>),
+                note_answers,
+                run_followup.run_if(resource_exists::<FollowingUp>),
                 next_question,
             )
                 .chain()
@@ -113,7 +143,7 @@ fn items(q: Questionnaire, timepoint: Timepoint) -> impl Iterator<Item = AskRati
 fn before(settings: &RunSettings) -> VecDeque<AskRating> {
     let mut q = VecDeque::new();
     if settings.questions.ssq {
-        q.extend(items(Questionnaire::Ssq, Timepoint::Pre));
+        q.extend(items(Questionnaire::ssq(), Timepoint::Pre));
     }
     if settings.ratings && !settings.questions.no_baseline {
         q.push_back(AskRating {
@@ -134,10 +164,10 @@ fn after(settings: &RunSettings) -> VecDeque<AskRating> {
         });
     }
     if settings.questions.ssq {
-        q.extend(items(Questionnaire::Ssq, Timepoint::Post));
+        q.extend(items(Questionnaire::ssq(), Timepoint::Post));
     }
     if settings.questions.ipq {
-        q.extend(items(Questionnaire::Ipq, Timepoint::Post));
+        q.extend(items(Questionnaire::ipq(), Timepoint::Post));
     }
     q.retain(|a| !settings.done.has(a));
     q
@@ -180,8 +210,153 @@ fn start_before(
     }
 }
 
-fn start_after(settings: Res<RunSettings>, mut queue: ResMut<Queue>) {
+fn start_after(
+    settings: Res<RunSettings>,
+    mut queue: ResMut<Queue>,
+    mut given: ResMut<Given>,
+    real: Res<Time<Real>>,
+) {
     queue.0 = after(&settings);
+    given.place_ended = real.elapsed_secs();
+    given.baseline = given.baseline.or(settings.done.baseline);
+    given.post = given.post.or(settings.done.post);
+    given.followup_over = settings.done.followup_done;
+}
+
+/// Keeps the baseline and post pain answers for the follow-up.
+fn note_answers(mut answers: MessageReader<Answered>, mut given: ResMut<Given>) {
+    for a in answers.read() {
+        if a.scale != Scale::Nrs || a.value.is_none() {
+            continue;
+        }
+        match a.timepoint {
+            Timepoint::Baseline => given.baseline = a.value,
+            Timepoint::Post => given.post = a.value,
+            _ => {}
+        }
+    }
+}
+
+/// Minutes since the place ended, on the real clock (sped up with the scene's clock in
+/// tests and demonstrations, never paused: relief is timed in the patient's minutes).
+fn minutes_after(given: &Given, real: &Time<Real>, scene: &Time<Virtual>) -> f32 {
+    (real.elapsed_secs() - given.place_ended) * scene.relative_speed() / 60.0
+}
+
+/// Starts the follow-up once everything after the place is answered; false when there is
+/// none to run (none planned, already done, or nothing to compare with).
+fn begin_followup(
+    commands: &mut Commands,
+    settings: &RunSettings,
+    given: &mut Given,
+    records: &mut MessageWriter<Record>,
+) -> bool {
+    let Some(plan) = settings.followup.filter(|_| !given.followup_over) else {
+        return false;
+    };
+    given.followup_over = true;
+    let rule = format!(
+        "every_min={} within={} max_min={}",
+        plan.every_min, plan.within, plan.max_min
+    );
+    let Some(baseline) = given.baseline else {
+        records.write(Record::new(
+            "followup_end",
+            format!("{rule} back_to_baseline=n/a after_min=0 reason=no_baseline"),
+        ));
+        return false;
+    };
+    if given.post.is_some_and(|p| p.abs_diff(baseline) <= plan.within) {
+        records.write(Record::new(
+            "followup_end",
+            format!("{rule} baseline={baseline} back_to_baseline=true after_min=0 reason=post"),
+        ));
+        return false;
+    }
+    records.write(Record::new(
+        "followup_start",
+        format!("{rule} baseline={baseline}"),
+    ));
+    commands.insert_resource(FollowingUp {
+        plan,
+        baseline,
+        asked: 0,
+        waiting_answer: false,
+    });
+    true
+}
+
+/// The follow-up: a rest with a countdown, pain asked at each interval after the place,
+/// until an answer is back within `within` of the baseline, the maximum time has passed,
+/// or the therapist ends it.
+fn run_followup(
+    mut commands: Commands,
+    mut following: ResMut<FollowingUp>,
+    given: Res<Given>,
+    real: Res<Time<Real>>,
+    scene: Res<Time<Virtual>>,
+    mut answers: MessageReader<Answered>,
+    mut orders: MessageReader<super::SessionCommand>,
+    mut asks: MessageWriter<AskRating>,
+    mut records: MessageWriter<Record>,
+    mut message: ResMut<PanelMessage>,
+    mut next: ResMut<NextState<Phase>>,
+) {
+    let now = minutes_after(&given, &real, &scene);
+    let (plan, baseline) = (following.plan, following.baseline);
+    let mut end = |how: &str, back: bool, at: f32| {
+        records.write(Record::new(
+            "followup_end",
+            format!(
+                "every_min={} within={} max_min={} baseline={baseline} back_to_baseline={back} after_min={at:.2} reason={how}",
+                plan.every_min, plan.within, plan.max_min
+            ),
+        ));
+        commands.remove_resource::<FollowingUp>();
+        message.0 = None;
+        next.set(Phase::Done);
+    };
+    if orders.read().any(|c| *c == super::SessionCommand::End) {
+        end("ended_by_therapist", false, now);
+        return;
+    }
+    for a in answers.read() {
+        let Timepoint::After { hundredths } = a.timepoint else {
+            continue;
+        };
+        following.waiting_answer = false;
+        let at = hundredths as f32 / 100.0;
+        if a.value.is_some_and(|v| v.abs_diff(baseline) <= plan.within) {
+            end("back", true, at);
+            return;
+        }
+        if at + plan.every_min > plan.max_min + 1e-3 {
+            end("max_min", false, at);
+            return;
+        }
+    }
+    if following.waiting_answer {
+        return;
+    }
+    let due = (following.asked + 1) as f32 * plan.every_min;
+    if now >= due {
+        following.asked += 1;
+        following.waiting_answer = true;
+        message.0 = None;
+        records.write(Record::new(
+            "followup_ask",
+            format!("scheduled_min={due} at_min={now:.2}"),
+        ));
+        asks.write(AskRating {
+            timepoint: Timepoint::after_minute(due),
+            scale: Scale::Nrs,
+        });
+    } else {
+        message.0 = Some(format!(
+            "Please rest here. The next question comes in {}",
+            mmss((due - now) * 60.0)
+        ));
+    }
 }
 
 fn end_washout(
@@ -276,7 +451,10 @@ fn run_washout(
 
 /// Asks the next question when the last was answered; an empty queue moves the phase on.
 fn next_question(
+    mut commands: Commands,
     washing: Option<Res<Washing>>,
+    following: Option<Res<FollowingUp>>,
+    mut given: ResMut<Given>,
     mut queue: ResMut<Queue>,
     mut kept: ResMut<Answers>,
     settings: Res<RunSettings>,
@@ -287,7 +465,7 @@ fn next_question(
     mut records: MessageWriter<Record>,
     mut asked: Local<bool>,
 ) {
-    if washing.is_some() {
+    if washing.is_some() || following.is_some() {
         *asked = false;
         return;
     }
@@ -332,6 +510,11 @@ fn next_question(
         Some(ask) => {
             asks.write(ask);
             *asked = true;
+        }
+        None if *phase.get() == Phase::Post
+            && begin_followup(&mut commands, &settings, &mut given, &mut records) =>
+        {
+            *asked = false;
         }
         None => next.set(match phase.get() {
             Phase::Baseline if settings.done.place => Phase::Post,

@@ -715,6 +715,7 @@ fn a_session_resumed_after_its_place_ended_asks_only_what_is_left_and_keeps_its_
             in_place_s: 12.3,
             closing: Closing::Planned,
             resumed: true,
+            ..Default::default()
         },
         ..rated(short_plan())
     };

@@ -1,12 +1,16 @@
 //! A BIDS dataset made from a data folder: `dataset_description.json`, `participants.tsv`,
 //! per-subject `sessions.tsv`, events under `beh/`, head tracking under `motion/` (with
-//! `channels.tsv` and `motion.json`), and SSQ/IPQ under `phenotype/` with raw items and
-//! scores. What BIDS has no place for (frame timing, `session.json`) stays in the data
-//! folder.
+//! `channels.tsv` and `motion.json`), and every answer with its timepoint, who gave it, how
+//! and how fast, plus SSQ/IPQ items and scores, in `beh/*_beh.tsv`. What BIDS has no place
+//! for (frame timing, `session.json`) stays in the data folder. A blinded export carries
+//! masks only: events that would tell the conditions apart are left out (display, scene,
+//! level, walk, input device), and so is motion (its sampling rate differs by display).
 
+use super::blinding;
 use super::data::{self, write_atomic};
-use super::report::{self, Report, SessionResult};
-use super::scoring::{Questionnaire, SCORING_VERSION};
+use super::read as report;
+use super::report::{Report, SessionResult};
+use super::scoring::SCORING_VERSION;
 use serde_json::json;
 use std::fmt::Write;
 use std::path::{Component, Path};
@@ -66,17 +70,31 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
             }]
         })),
     )?;
+    let blinded = report.blinding.is_some();
     put(
         "README",
-        &format!(
-            "{name}\n\nRecorded with Respite, an immersive pain-distraction application for VR \
-             headsets and screens. Each session is one condition (a scene on a display at an \
-             immersion level). beh/ holds every event of the session (phase changes, ratings \
-             with the timepoint, who answered and how, questionnaire items, markers), written \
-             as it happened. motion/ holds the head pose per rendered frame. phenotype/ holds \
-             SSQ and IPQ raw items and scores ({SCORING_VERSION}). Condition labels may be \
-             masked for blinded assessment; the key is kept apart from this dataset.\n"
-        ),
+        &if blinded {
+            format!(
+                "{name}\n\nRecorded with Respite, a pain-distraction application. \
+                 Each session is one condition, named by a mask (X1, X2, ...); the key is kept \
+                 apart from this dataset. beh/*_events.tsv holds the session's events that name \
+                 no condition (phases, ratings, questionnaire items and scores, pauses, the \
+                 end), written as they happened; beh/*_beh.tsv holds every answer with its \
+                 timepoint and who gave it, and the SSQ and IPQ raw items and scores \
+                 ({SCORING_VERSION}). Head motion is left out of a blinded export.\n"
+            )
+        } else {
+            format!(
+                "{name}\n\nRecorded with Respite, an immersive pain-distraction application for \
+                 VR headsets and screens. Each session is one condition (a scene on a display at \
+                 an immersion level). beh/*_events.tsv holds every event of the session (phase \
+                 changes, ratings with the timepoint, who answered and how, questionnaire items, \
+                 markers), written as it happened; beh/*_beh.tsv holds every answer with its \
+                 timepoint, who gave it, how and how fast, and the SSQ and IPQ raw items and \
+                 scores ({SCORING_VERSION}). motion/ holds the head (or, on a screen, the view \
+                 camera's) pose per rendered frame.\n"
+            )
+        },
     )?;
     let mut people: Vec<&str> = report
         .sessions
@@ -90,16 +108,18 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
             .sessions
             .iter()
             .find(|s| s.participant == *p)
-            .and_then(|s| s.sequence.clone())
-            .filter(|_| report.blinding.is_none())
-            .unwrap_or_else(|| "n/a".into());
-        writeln!(participants, "sub-{p}\t{}", data::cell(&seq)).unwrap();
+            .map_or("n/a".into(), |s| report.sequence_label(s));
+        writeln!(participants, "sub-{p}\t{seq}").unwrap();
     }
     put("participants.tsv", &participants)?;
     put(
         "participants.json",
         &json_text(&json!({
-            "sequence": {"Description": "The order of conditions (letters in the protocol's order), n/a when masked or not in a study"}
+            "sequence": {"Description": if blinded {
+                "The order of conditions as their masks, period by period"
+            } else {
+                "The order of conditions (letters in the protocol's order), n/a when not in a study"
+            }}
         })),
     )?;
     let mut tasks: Vec<String> = Vec::new();
@@ -110,7 +130,7 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
             if !tasks.contains(&task) {
                 tasks.push(task.clone());
             }
-            let display = if report.blinding.is_some() {
+            let display = if blinded {
                 "masked"
             } else {
                 r.display.as_str()
@@ -141,6 +161,12 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
             let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
             let mut clean = format!("{}\n", data::EVENTS_HEADER);
             for e in &rows {
+                if blinded {
+                    if let Some(line) = blinding::blinded_event(e) {
+                        clean.push_str(&line);
+                    }
+                    continue;
+                }
                 let line = lines
                     .get(e.line - 1)
                     .and_then(|l| std::str::from_utf8(l).ok())
@@ -157,9 +183,14 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
                     .to_string(),
             };
             put(&format!("{base}/beh/{stem}_events.tsv"), &clean)?;
-            put(&format!("{base}/beh/{stem}_beh.tsv"), &answers(r)?)?;
-            // Motion: no header, latency first.
-            if let Ok(motion) = std::fs::read_to_string(files.file("motion.tsv")) {
+            put(&format!("{base}/beh/{stem}_beh.tsv"), &answers(r, blinded)?)?;
+            // Motion: no header, latency first. Left out blinded: its rate names the display.
+            let motion = if blinded {
+                None
+            } else {
+                std::fs::read_to_string(files.file("motion.tsv")).ok()
+            };
+            if let Some(motion) = motion {
                 let mut rows = String::new();
                 let mut times = Vec::new();
                 // Whole rows only: a torn last line or a non-finite number is left out.
@@ -185,22 +216,28 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
                     } else {
                         0.0
                     };
-                    let ms = format!("{base}/motion/{stem}_tracksys-headset");
+                    // A screen's view camera is not a tracked head.
+                    let (tracksys, system, point) = if r.display == "screen" {
+                        ("screencamera", "screen view camera (mouse look)", "viewcamera")
+                    } else {
+                        ("headset", "headset", "head")
+                    };
+                    let ms = format!("{base}/motion/{stem}_tracksys-{tracksys}");
                     put(&format!("{ms}_motion.tsv"), &rows)?;
                     let mut ch = String::from("name\tcomponent\ttype\ttracked_point\tunits\n");
                     ch.push_str("latency\tn/a\tLATENCY\tn/a\ts\n");
                     for a in ["x", "y", "z"] {
-                        writeln!(ch, "head_{a}\t{a}\tPOS\thead\tm").unwrap();
+                        writeln!(ch, "{point}_{a}\t{a}\tPOS\t{point}\tm").unwrap();
                     }
                     for a in ["x", "y", "z", "w"] {
-                        writeln!(ch, "head_quat_{a}\tquat_{a}\tORNT\thead\tn/a").unwrap();
+                        writeln!(ch, "{point}_quat_{a}\tquat_{a}\tORNT\t{point}\tn/a").unwrap();
                     }
                     put(&format!("{ms}_channels.tsv"), &ch)?;
                     put(
                         &format!("{ms}_motion.json"),
                         &json_text(&json!({
                             "TaskName": task,
-                            "TrackingSystemName": "headset",
+                            "TrackingSystemName": system,
                             "SamplingFrequency": (rate * 100.0).round() / 100.0,
                             "SamplingFrequencyEffective": (rate * 100.0).round() / 100.0,
                             "MotionChannelCount": 8,
@@ -222,16 +259,23 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
             &format!("task-{task}_beh.json"),
             &json_text(&json!({
                 "TaskName": task,
-                "TaskDescription": "Time in a calm virtual place (headset or screen) with pain ratings and questionnaires",
+                "TaskDescription": if blinded {
+                    "Time in a calm place with pain ratings and questionnaires"
+                } else {
+                    "Time in a calm virtual place (headset or screen) with pain ratings and questionnaires"
+                },
                 "measure": {"Description": "What was answered", "Levels": {
                     "nrs": "pain intensity 0 no pain - 10 worst pain imaginable",
                     "fms": "Fast Motion sickness Scale 0-20",
                     "ssq": "Simulator Sickness Questionnaire (Kennedy et al. 1993), items 0-3",
                     "ipq": "igroup Presence Questionnaire, items 0-6 (published -3..+3 shifted by 3); SP2, INV3, REAL1 reverse-keyed in the scores"}},
-                "timepoint": {"Description": "baseline, minute_<n> in the place, post; for questionnaires pre (before the baseline) or post (after the post rating)"},
+                "timepoint": {"Description": "baseline; minute_<m> in the place (m minutes after it began); post; after_<m> (a follow-up m minutes after the place); washout_<n> (the n-th pain check of the rest before this condition); asked_<n> (asked by the therapist); for questionnaires pre (before the baseline) or post (after the post rating)"},
                 "item": {"Description": "The item's code (ssq01-ssq16, ipq_g1 ... ipq_real4), the rating's scale, or a score's name"},
-                "value": {"Description": "The answer, or the score"},
-                "derived": {"Description": format!("true for a score computed from the items ({SCORING_VERSION})"), "Levels": {"true": "score", "false": "raw answer"}}
+                "value": {"Description": "The answer, or the score; n/a when skipped"},
+                "derived": {"Description": format!("true for a score computed from the items ({SCORING_VERSION})"), "Levels": {"true": "score", "false": "raw answer"}},
+                "by": {"Description": "Who entered the answer; n/a for a score", "Levels": {"patient": "the patient", "therapist": "the therapist, typing what the patient said"}},
+                "via": {"Description": if blinded { "How the answer was entered: masked in a blinded export" } else { "How the answer was entered (gaze, keys, mouse, controller, console); n/a for a score" }},
+                "latency_s": {"Description": "Seconds from the question appearing to the answer; n/a for a score", "Units": "s"}
             })),
         )?;
         put(
@@ -239,55 +283,54 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
             &json_text(&json!({
                 "trial_type": {"Description": "What happened: phase, rating (pain, sickness and each questionnaire item), questionnaire_score, marker, emergency_stop, session_end, …"},
                 "value": {"Description": "The answer of a rating or questionnaire item; n/a otherwise"},
-                "scene_s": {"Description": "Scene time in seconds (stops while paused or the headset is off)", "Units": "s"},
-                "detail": {"Description": "Every key=value the event has: timepoint, scale, by (patient or therapist), via (gaze, keys, mouse, controller, console), latency_s, …"}
+                "scene_s": {"Description": if blinded {
+                    "Scene time in seconds (stops while the place is paused)"
+                } else {
+                    "Scene time in seconds (stops while paused or the headset is off)"
+                }, "Units": "s"},
+                "detail": {"Description": if blinded {
+                    "The event's key=values that name no condition: timepoint, scale, by (patient or therapist), latency_s, …"
+                } else {
+                    "Every key=value the event has: timepoint, scale, by (patient or therapist), via (gaze, keys, mouse, controller, console), latency_s, …"
+                }}
             })),
         )?;
     }
     Ok(files)
 }
 
-/// One session's answers, long: every rating and questionnaire item, then each score.
-fn answers(r: &SessionResult) -> Result<String, String> {
-    let mut t = String::from("measure\ttimepoint\titem\tvalue\tderived\n");
-    let mut row = |m: &str, tp: &str, item: &str, v: String, derived: bool| {
-        writeln!(t, "{m}\t{tp}\t{item}\t{v}\t{derived}").unwrap();
-    };
-    if let Some(b) = r.baseline {
-        row("nrs", "baseline", "nrs", format!("{b}"), false);
+/// One session's answers, long: every rating with who gave it, how and how fast (a
+/// sickness check at its minute, a washout or follow-up at its own), then each score.
+fn answers(r: &SessionResult, blinded: bool) -> Result<String, String> {
+    let mut t = String::from("measure\ttimepoint\titem\tvalue\tderived\tby\tvia\tlatency_s\n");
+    for a in &r.ratings {
+        let via = if blinded && a.via != "n/a" {
+            "masked"
+        } else {
+            a.via.as_str()
+        };
+        writeln!(
+            t,
+            "{}\t{}\t{}\t{}\tfalse\t{}\t{}\t{}",
+            data::cell(&a.scale),
+            data::cell(&a.timepoint),
+            data::cell(a.item.as_deref().unwrap_or(&a.scale)),
+            a.value.map_or("n/a".into(), |v| v.to_string()),
+            data::cell(&a.by),
+            data::cell(via),
+            a.latency_s.map_or("n/a".into(), |l| format!("{l:.2}")),
+        )
+        .unwrap();
     }
-    for (m, v) in &r.during {
-        row("nrs", &format!("minute_{m}"), "nrs", format!("{v}"), false);
-    }
-    if let Some(p) = r.post {
-        row("nrs", "post", "nrs", format!("{p}"), false);
-    }
-    for (i, v) in r.fms.iter().enumerate() {
-        row(
-            "fms",
-            &format!("check_{}", i + 1),
-            "fms",
-            v.to_string(),
-            false,
-        );
-    }
-    for (q, when, items) in [
-        (Questionnaire::Ssq, "pre", &r.ssq_pre),
-        (Questionnaire::Ssq, "post", &r.ssq_post),
-        (Questionnaire::Ipq, "post", &r.ipq),
-    ] {
-        let Some(items) = items else { continue };
-        for (spec, v) in q.items().iter().zip(items) {
-            row(q.code(), when, spec.code, v.to_string(), false);
-        }
+    for (q, when, items) in &r.questionnaires {
         for (name, score) in q.scores(items)? {
-            row(
+            writeln!(
+                t,
+                "{}\t{when}\t{}_{name}\t{score:.2}\ttrue\tn/a\tn/a\tn/a",
                 q.code(),
-                when,
-                &format!("{}_{name}", q.code()),
-                format!("{score:.2}"),
-                true,
-            );
+                q.code()
+            )
+            .unwrap();
         }
     }
     Ok(t)

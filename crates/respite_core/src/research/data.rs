@@ -351,6 +351,12 @@ pub struct Sidecar {
     pub protocol_file: Option<String>,
     pub protocol_sha256: Option<String>,
     pub condition: Option<String>,
+    /// The study's conditions in the protocol's order (sequence letters A, B, … name them).
+    pub conditions: Vec<String>,
+    /// The contrasts the report gives, each (first, second): first − second.
+    pub contrasts: Vec<(String, String)>,
+    /// Pain asked after the place until it is back near the baseline.
+    pub followup: Option<super::protocol::Followup>,
     pub period: Option<usize>,
     pub sequence: Option<String>,
     pub scene: String,
@@ -373,6 +379,14 @@ pub struct Sidecar {
 impl Sidecar {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a sidecar is plain data") + "\n"
+    }
+}
+
+/// A sound level mode as the data name it: `fixed`, `above_ambient_+5.0dB`.
+pub fn sound_level_code(mode: crate::scene::LevelMode) -> String {
+    match mode {
+        crate::scene::LevelMode::Fixed => "fixed".into(),
+        crate::scene::LevelMode::AboveAmbient { db } => format!("above_ambient_{db:+.1}dB"),
     }
 }
 

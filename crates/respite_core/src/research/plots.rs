@@ -1,9 +1,10 @@
-//! The report's pictures. plotters draws each chart as SVG; resvg rasterises it to PNG with
-//! a font carried in the binary (egui's Ubuntu Light), so no system fonts are needed.
+//! The report's pictures. plotters draws each chart as SVG (written beside the PNG); resvg
+//! rasterises it to PNG with a font carried in the binary (egui's Ubuntu Light), so no
+//! system fonts are needed.
 
 use super::report::{Report, Status};
 use plotters::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const W: u32 = 1000;
 const H: u32 = 640;
@@ -36,10 +37,11 @@ fn to_png(svg: &str, out: &Path) -> Result<(), String> {
     super::data::write_atomic_bytes(out, &png).map_err(|e| format!("{}: {e}", out.display()))
 }
 
+/// Draws a chart and writes it as `<stem>.svg` and `<stem>.png`; the paths written.
 fn draw(
-    out: &Path,
+    stem: &Path,
     f: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Result<(), String>,
-) -> Result<(), String> {
+) -> Result<Vec<PathBuf>, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
@@ -47,7 +49,11 @@ fn draw(
         f(&root)?;
         root.present().map_err(|e| e.to_string())?;
     }
-    to_png(&svg, out)
+    let (svg_path, png_path) = (stem.with_extension("svg"), stem.with_extension("png"));
+    super::data::write_atomic(&svg_path, &svg)
+        .map_err(|e| format!("{}: {e}", svg_path.display()))?;
+    to_png(&svg, &png_path)?;
+    Ok(vec![svg_path, png_path])
 }
 
 type Chart<'a, 'b> = ChartContext<
@@ -78,111 +84,154 @@ fn mesh(chart: &mut Chart, names: &[String], y: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Timepoints along the x axis: baseline, each scheduled minute, post.
-fn timepoints(report: &Report) -> Vec<(String, Option<f64>)> {
-    let mut minutes: Vec<i64> = report
-        .sessions
-        .iter()
-        .flat_map(|s| s.during.iter().map(|d| d.0 as i64))
-        .collect();
-    minutes.sort_unstable();
-    minutes.dedup();
-    let mut out = vec![("baseline".to_string(), None)];
-    out.extend(
-        minutes
-            .into_iter()
-            .map(|m| (format!("min {m}"), Some(m as f64))),
-    );
-    out.push(("post".to_string(), None));
-    out
+/// Where a condition's point sits on the time axis: minutes since the place began, the
+/// follow-ups after the place's own length.
+fn on_axis(report: &Report, condition: &str, phase: &str, minute: f64) -> f64 {
+    match phase {
+        "before" => 0.0,
+        "during" => minute,
+        _ => {
+            let ends: Vec<f64> = report
+                .sessions
+                .iter()
+                .filter(|s| s.condition == condition && s.status == Status::Completed)
+                .map(super::timecourse::place_end)
+                .collect();
+            super::stats::mean(&ends).unwrap_or(0.0) + minute
+        }
+    }
 }
 
-/// Mean NRS at each timepoint, one line per condition (completed sessions).
-pub fn nrs_over_time(report: &Report, out: &Path) -> Result<(), String> {
-    let tps = timepoints(report);
-    let n = tps.len();
-    draw(out, |root| {
-        let mut chart = ChartBuilder::on(root)
+/// The trajectory: mean NRS over minutes from the start of the place, one line per
+/// condition with its 95 % CI as a band; the legend beside the chart, never over data.
+pub fn nrs_over_time(report: &Report, stem: &Path) -> Result<Vec<PathBuf>, String> {
+    let rows = report.by_minute();
+    let conditions = report.conditions();
+    let series: Vec<(usize, String, Vec<(f64, f64, f64, f64)>)> = conditions
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut pts: Vec<(f64, f64, f64, f64)> = rows
+                .iter()
+                .filter(|r| &r.condition == c)
+                .map(|r| {
+                    let x = on_axis(report, c, r.phase, r.minute);
+                    let (lo, hi) = r.summary.ci95.unwrap_or((r.summary.mean, r.summary.mean));
+                    (x, r.summary.mean, lo.clamp(0.0, 10.0), hi.clamp(0.0, 10.0))
+                })
+                .collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (i, c.clone(), pts)
+        })
+        .collect();
+    let x_max = series
+        .iter()
+        .flat_map(|s| s.2.iter().map(|p| p.0))
+        .fold(1.0f64, f64::max);
+    draw(stem, |root| {
+        let (chart_area, legend_area) = root.split_horizontally(W - 220);
+        let mut chart = ChartBuilder::on(&chart_area)
             .caption(
-                "Pain (NRS 0–10) over the session, mean per condition",
-                ("sans-serif", 28),
+                "Pain (NRS 0–10): mean and 95% CI per condition",
+                ("sans-serif", 26),
             )
-            .margin(24)
-            .x_label_area_size(50)
+            .margin(20)
+            .x_label_area_size(56)
             .y_label_area_size(60)
-            .build_cartesian_2d(-0.3f64..(n as f64 - 0.7), 0f64..10f64)
+            .build_cartesian_2d(-0.5f64..(x_max * 1.03 + 0.5), 0f64..10f64)
             .map_err(|e| e.to_string())?;
-        let names: Vec<String> = tps.iter().map(|t| t.0.clone()).collect();
-        mesh(&mut chart, &names, "NRS")?;
-        for (ci, c) in report.conditions().iter().enumerate() {
-            let done: Vec<_> = report
+        chart
+            .configure_mesh()
+            .x_desc("minutes from the start of the place (baseline at 0)")
+            .y_desc("NRS")
+            .label_style(("sans-serif", 18))
+            .axis_desc_style(("sans-serif", 20))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, _, pts) in &series {
+            let colour = COLOURS[i % COLOURS.len()];
+            if pts.len() >= 2 {
+                let mut band: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
+                band.extend(pts.iter().rev().map(|p| (p.0, p.2)));
+                chart
+                    .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.18).filled())))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        for (i, _, pts) in &series {
+            let colour = COLOURS[i % COLOURS.len()];
+            let line: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
+            chart
+                .draw_series(LineSeries::new(line.clone(), colour.stroke_width(3)))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(line.iter().map(|p| Circle::new(*p, 4, colour.filled())))
+                .map_err(|e| e.to_string())?;
+        }
+        // The legend in its own column: one swatch and name per condition.
+        for (i, c, pts) in &series {
+            let colour = COLOURS[i % COLOURS.len()];
+            let y = 90 + 34 * *i as i32;
+            let n = report
                 .sessions
                 .iter()
                 .filter(|s| &s.condition == c && s.status == Status::Completed)
-                .collect();
-            let mut points = Vec::new();
-            for (i, (_, minute)) in tps.iter().enumerate() {
-                let vals: Vec<f64> = done
-                    .iter()
-                    .filter_map(|s| match (i, minute) {
-                        (0, _) => s.baseline,
-                        (_, Some(m)) => s.during.iter().find(|d| d.0 == *m).map(|d| d.1),
-                        _ => s.post,
-                    })
-                    .collect();
-                if let Some(m) = super::stats::mean(&vals) {
-                    points.push((i as f64, m));
-                }
-            }
-            let colour = COLOURS[ci % COLOURS.len()];
-            let label = format!("{} (n = {})", report.label(c), done.len());
-            chart
-                .draw_series(LineSeries::new(points.clone(), colour.stroke_width(3)))
-                .map_err(|e| e.to_string())?
-                .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
-                });
-            chart
-                .draw_series(points.iter().map(|p| Circle::new(*p, 5, colour.filled())))
+                .count();
+            legend_area
+                .draw(&Rectangle::new(
+                    [(8, y - 8), (36, y + 8)],
+                    colour.mix(0.35).filled(),
+                ))
+                .map_err(|e| e.to_string())?;
+            legend_area
+                .draw(&PathElement::new(
+                    vec![(8, y), (36, y)],
+                    colour.stroke_width(3),
+                ))
+                .map_err(|e| e.to_string())?;
+            let text = if pts.is_empty() {
+                format!("{} (no data)", report.label(c))
+            } else {
+                format!("{} (n = {n})", report.label(c))
+            };
+            legend_area
+                .draw(&Text::new(text, (44, y - 10), ("sans-serif", 18)))
                 .map_err(|e| e.to_string())?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 18))
-            .draw()
+        legend_area
+            .draw(&Text::new(
+                "band: 95% CI",
+                (8, 90 + 34 * series.len() as i32),
+                ("sans-serif", 16),
+            ))
             .map_err(|e| e.to_string())
     })
 }
 
-/// Post NRS per participant on the screen and in the headset, joined by a line.
-pub fn paired_lines(report: &Report, out: &Path) -> Result<(), String> {
-    let Some(p) = report.paired.iter().find(|p| p.outcome == "post_nrs") else {
-        return Err("no paired headset and screen sessions to draw".into());
+/// Post NRS per participant in the first contrast's two conditions, joined by a line: the
+/// first condition on the left (blinded: the lower mask).
+pub fn paired_lines(report: &Report, stem: &Path) -> Result<Vec<PathBuf>, String> {
+    let Some(p) = report
+        .contrasts
+        .iter()
+        .find(|c| c.method == "paired" && c.outcome == "post_nrs")
+    else {
+        return Err("no paired sessions to draw".into());
     };
-    let (left, right) = match &report.blinding {
-        None => ("screen".to_string(), "headset".to_string()),
-        Some(_) => {
-            let mut parts = p.contrast.split(" − ");
-            let h = parts.next().unwrap_or("X?").to_string();
-            (parts.next().unwrap_or("X?").to_string(), h)
-        }
-    };
-    draw(out, |root| {
+    let (left, right) = (report.label(&p.first), report.label(&p.second));
+    let e = p.estimate;
+    draw(stem, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(
                 format!(
-                    "Post-session pain, {} pairs: {} = {:.2}{}",
+                    "Post-session pain, {} pairs: {} = {:.2} (95% CI {:.2} to {:.2})",
                     p.pairs.len(),
-                    p.contrast,
-                    p.summary.mean,
-                    p.summary.ci95.map_or(String::new(), |(lo, hi)| format!(
-                        " (95% CI {lo:.2} to {hi:.2})"
-                    ))
+                    p.label,
+                    e.estimate,
+                    e.ci95.0,
+                    e.ci95.1
                 ),
-                ("sans-serif", 26),
+                ("sans-serif", 24),
             )
             .margin(24)
             .x_label_area_size(50)
@@ -190,11 +239,11 @@ pub fn paired_lines(report: &Report, out: &Path) -> Result<(), String> {
             .build_cartesian_2d(-0.4f64..1.4f64, 0f64..10f64)
             .map_err(|e| e.to_string())?;
         mesh(&mut chart, &[left.clone(), right.clone()], "post NRS")?;
-        for (i, (_, h, s)) in p.pairs.iter().enumerate() {
+        for (i, (_, a, b)) in p.pairs.iter().enumerate() {
             // A little horizontal spread keeps identical pairs visible.
             let dx = (i as f64 / p.pairs.len().max(1) as f64 - 0.5) * 0.08;
             let colour = COLOURS[i % COLOURS.len()];
-            let pts = vec![(dx, *s), (1.0 + dx, *h)];
+            let pts = vec![(dx, *a), (1.0 + dx, *b)];
             chart
                 .draw_series(LineSeries::new(
                     pts.clone(),

@@ -4,7 +4,7 @@
 use super::design::{self, Dealt, Design};
 use crate::error::{SpecError, SpecErrors, read_spec, ron_error};
 use crate::locate::FieldPath;
-use crate::scene::Checker;
+use crate::scene::{Checker, LevelMode};
 use crate::session::EVERY_MIN;
 use crate::session::immersion::{AudioStage, ImmersionLevel, Stereo};
 use serde::Deserialize;
@@ -44,6 +44,12 @@ pub struct Condition {
     /// Changes to the level for this condition, `key=value` as `--level-set` takes them.
     #[serde(default)]
     pub level_set: Vec<String>,
+    /// How loud the soundscape plays in this condition (as `--sound-level`): `Fixed` at the
+    /// scene's level, or `AboveAmbient(db: 5.0)` above the room's measured noise [default:
+    /// the scene's own `level_mode`]. So "+5 dB above ambient vs a fixed level" can be a
+    /// study's conditions on one scene.
+    #[serde(default)]
+    pub sound_level: Option<LevelMode>,
 }
 
 /// What happens between two conditions.
@@ -61,6 +67,20 @@ pub enum Washout {
         max_min: f32,
     },
 }
+
+/// Pain asked after the place, at a fixed interval, until it is back within `within`
+/// points of the session's baseline or `max_min` minutes have passed (Moseley 2007: the
+/// relief of watching one's legs walk lasted about 35 minutes).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Followup {
+    pub every_min: f32,
+    pub within: u8,
+    pub max_min: f32,
+}
+
+/// The longest follow-up after the place, minutes.
+pub const MAX_FOLLOWUP_MIN: f32 = 120.0;
 
 /// When pain is rated in each condition.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -110,6 +130,14 @@ pub struct Protocol {
     /// letters and digits with at least one digit. Either way a name is refused.
     #[serde(default)]
     pub participant_ids: Option<String>,
+    /// The primary contrast(s), each `(first, second)` by condition name, reported as
+    /// first − second. Without any, a two-condition study contrasts its two conditions (in
+    /// the protocol's order) and a study of three or more reports every pair.
+    #[serde(default)]
+    pub contrasts: Vec<(String, String)>,
+    /// Ratings after the place until pain returns to baseline [default: none].
+    #[serde(default)]
+    pub followup: Option<Followup>,
 }
 
 /// A BIDS label: letters and digits only (one rule, kept with the data it names).
@@ -286,6 +314,58 @@ impl Protocol {
                     c.fail_plain(&at.field("level_set").index(j), format!("level_set: {e}"));
                 }
             }
+            if let Some(LevelMode::AboveAmbient { db }) = cond.sound_level {
+                c.range(
+                    &at.field("sound_level").index(0).field("db"),
+                    db,
+                    0.0..=20.0,
+                    " dB",
+                );
+            }
+        }
+        let names: Vec<&str> = self.conditions.iter().map(|c| c.name.as_str()).collect();
+        for (i, (a, b)) in self.contrasts.iter().enumerate() {
+            let at = root.field("contrasts").index(i);
+            for (k, name) in [a, b].into_iter().enumerate() {
+                if !names.contains(&name.as_str()) {
+                    c.fail_plain(
+                        &at.index(k),
+                        format!(
+                            "contrast names condition '{name}', which is not one of the protocol's ({})",
+                            names.join(", ")
+                        ),
+                    );
+                }
+            }
+            if a == b {
+                c.fail_plain(&at, format!("contrast ('{a}', '{b}') compares a condition with itself"));
+            }
+            if self.contrasts[..i]
+                .iter()
+                .any(|(x, y)| (x == a && y == b) || (x == b && y == a))
+            {
+                c.fail_plain(&at, format!("contrast ('{a}', '{b}') is named twice"));
+            }
+        }
+        if let Some(f) = self.followup {
+            let at = root.field("followup").index(0);
+            c.range(&at.field("every_min"), f.every_min, 0.5..=60.0, " min");
+            c.count(
+                &at.field("within"),
+                f.within.into(),
+                0..=10,
+                "points (pain is rated 0–10)",
+            );
+            c.range(&at.field("max_min"), f.max_min, 0.5..=MAX_FOLLOWUP_MIN, " min");
+            if f.every_min.is_finite() && f.max_min < f.every_min {
+                c.fail(
+                    &at.field("max_min"),
+                    format!(
+                        "must not be less than every_min ({}), found {}",
+                        f.every_min, f.max_min
+                    ),
+                );
+            }
         }
         if n <= MAX_CONDITIONS
             && let Err(e) = design::deal(self.design, n, &[], self.seed)
@@ -340,6 +420,16 @@ impl Protocol {
         Self::parse(file, &src, scenes, levels)
     }
 
+    /// The contrasts the report gives, each (first, second) by condition name: the
+    /// protocol's own, else its two conditions, else every pair in the protocol's order.
+    pub fn contrast_pairs(&self) -> Vec<(String, String)> {
+        if !self.contrasts.is_empty() {
+            return self.contrasts.clone();
+        }
+        let names: Vec<String> = self.conditions.iter().map(|c| c.name.clone()).collect();
+        all_pairs(&names)
+    }
+
     /// Participant IDs P01, P02, … for a count.
     pub fn numbered(count: usize) -> Vec<String> {
         let width = count.to_string().len().max(2);
@@ -366,6 +456,17 @@ impl Protocol {
             dealt,
         })
     }
+}
+
+/// Every pair of `names`, in their order: (a, b), (a, c), (b, c), …
+pub fn all_pairs(names: &[String]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            out.push((a.clone(), b.clone()));
+        }
+    }
+    out
 }
 
 /// Who meets which condition when.

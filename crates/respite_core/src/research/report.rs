@@ -1,604 +1,43 @@
-//! Reading a study's data folder back: one result per session (complete or not, with why),
-//! the folders that could not be read (with why, naming the file), the per-condition
-//! summaries, the paired headset − screen difference, period and sequence effects. An answer
-//! outside its scale, a torn or unreadable line, is left out and listed, never guessed at.
-//! Everything here is plain values; `plots` draws them and the CLI writes them.
+//! A study's report from its sessions: per-condition summaries with their 95 % intervals,
+//! the protocol's contrasts as paired differences, the two-period cross-over analysis
+//! (Hills–Armitage: the period-adjusted treatment effect, the period effect and the
+//! carry-over check, each with n = participants), the pain time course, and every table
+//! as the data dictionary describes it. Blinded, everything carries masks only and the
+//! contrasts run lower mask minus higher, whatever they hide. Plain values: `plots` draws
+//! them and `output` writes them.
 
-use super::data::{self, Event, SessionFiles, Sidecar};
-use super::scoring::{self, NrsChange, Questionnaire};
-use super::stats::{self, Summary};
-use std::collections::BTreeMap;
+use super::analysis::{self, Estimate};
+use super::blinding::{self, Blinding};
+use super::data;
+use super::dictionary as dict;
+pub use super::read::*;
+use super::scoring::{self, SCORING_VERSION};
+use super::stats;
+use super::timecourse;
 use std::fmt::Write;
-use std::path::{Path, PathBuf};
 
-/// One number read from a session (post NRS, % change, …), if it has it.
+/// One number read from a session (post NRS, change, …), if it has it.
 type Outcome = dyn Fn(&SessionResult) -> Option<f64>;
 
-/// How a session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Ran to its end and closed with a manifest.
-    Completed,
-    /// Ended early (the emergency stop, the end button, the time limit).
-    Stopped,
-    /// No end on record: the process died. Everything written before is kept.
-    Incomplete,
-}
+/// The outcomes contrasts are made on.
+const CONTRAST_OUTCOMES: [(&str, &Outcome); 2] = [
+    ("post_nrs", &|s| s.post),
+    ("change", &|s| s.change().map(|c| c.absolute)),
+];
 
-impl Status {
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Completed => "completed",
-            Status::Stopped => "stopped",
-            Status::Incomplete => "incomplete",
-        }
-    }
-}
-
-/// One session, read back.
+/// One contrast between two conditions, or one term of the cross-over analysis.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SessionResult {
-    pub dir: PathBuf,
-    pub participant: String,
-    pub session: usize,
-    pub period: Option<usize>,
-    pub sequence: Option<String>,
-    pub condition: String,
-    pub display: String,
-    pub baseline: Option<f64>,
-    /// (minute in the place, NRS)
-    pub during: Vec<(f64, f64)>,
-    pub post: Option<f64>,
-    pub ssq_pre: Option<Vec<u8>>,
-    pub ssq_post: Option<Vec<u8>>,
-    pub ipq: Option<Vec<u8>>,
-    pub fms: Vec<u8>,
-    pub status: Status,
-    /// Why the session is stopped or incomplete ("no session_end: the record stops at
-    /// 312.4 s", "write failed: No space left on device"); `None` when completed.
-    pub reason: Option<String>,
-    /// What was left out while reading, each naming its file (and line): a torn last line,
-    /// an unreadable line, an answer outside its scale, a missing `session.json`.
-    pub notes: Vec<String>,
-    /// `Some(names)` of files that no longer match the manifest; `None` with no manifest.
-    pub manifest: Option<Vec<String>>,
-    pub events: usize,
-    /// The BIDS task label ("respite" outside a study).
-    pub task: String,
-}
-
-impl SessionResult {
-    pub fn change(&self) -> Option<NrsChange> {
-        Some(NrsChange::new(self.baseline?, self.post?))
-    }
-
-    /// Mean of the ratings in the place.
-    pub fn during_mean(&self) -> Option<f64> {
-        stats::mean(&self.during.iter().map(|d| d.1).collect::<Vec<_>>())
-    }
-
-    /// `sub-P01 ses-2`, as lists name a session.
-    pub fn name(&self) -> String {
-        format!("sub-{} ses-{}", self.participant, self.session)
-    }
-}
-
-/// A session folder the report could not read, and why (the reason names the file).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Skipped {
-    pub dir: PathBuf,
-    pub reason: String,
-}
-
-/// A data folder read back: the sessions that could be read, and the folders that could
-/// not, each with its reason. One bad folder never hides the others.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DataFolder {
-    pub sessions: Vec<SessionResult>,
-    pub skipped: Vec<Skipped>,
-}
-
-impl DataFolder {
-    /// No session folder at all, readable or not.
-    pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty() && self.skipped.is_empty()
-    }
-}
-
-impl From<Vec<SessionResult>> for DataFolder {
-    fn from(sessions: Vec<SessionResult>) -> Self {
-        Self {
-            sessions,
-            skipped: Vec::new(),
-        }
-    }
-}
-
-/// Why a rating's answer cannot be used, if it cannot: not a finite number, outside its
-/// scale (NRS 0–10, FMS 0–20, each SSQ and IPQ item's range), or an SSQ/IPQ answer without
-/// a known item. Ratings of other scales, and ratings with no answer, pass.
-pub fn refused_answer(e: &Event) -> Option<String> {
-    if e.trial_type != "rating" {
-        return None;
-    }
-    let scale = e.get("scale")?;
-    let v = e.value.as_deref()?;
-    let whole = |min: u8, max: u8, what: &str| -> Option<String> {
-        match v.parse::<i64>() {
-            Ok(n) if n >= i64::from(min) && n <= i64::from(max) => None,
-            Ok(_) => Some(format!("{what} answer {v} is outside {min}–{max}")),
-            Err(_) => Some(format!(
-                "{what} answer {v:?} is not a whole number {min}–{max}"
-            )),
-        }
-    };
-    match scale {
-        "nrs" => {
-            if let Some(m) = e.get("timepoint").and_then(|t| t.strip_prefix("minute_"))
-                && !m.parse::<f64>().is_ok_and(|m| m.is_finite() && m >= 0.0)
-            {
-                return Some(format!("nrs timepoint minute_{m} is not a minute"));
-            }
-            let (lo, hi) = scoring::NRS_RANGE;
-            match v.parse::<f64>() {
-                Ok(x) if !x.is_finite() => Some(format!("nrs answer {v} is not a finite number")),
-                Ok(x) if !(lo..=hi).contains(&x) => {
-                    Some(format!("nrs answer {v} is outside {lo}–{hi}"))
-                }
-                Ok(_) => None,
-                Err(_) => Some(format!("nrs answer {v:?} is not a number")),
-            }
-        }
-        "fms" => whole(scoring::FMS_RANGE.0, scoring::FMS_RANGE.1, "fms"),
-        "ssq" | "ipq" => {
-            let q = if scale == "ssq" {
-                Questionnaire::Ssq
-            } else {
-                Questionnaire::Ipq
-            };
-            let Some(code) = e.get("item") else {
-                return Some(format!("{scale} answer without an item"));
-            };
-            let Some(item) = q.items().iter().find(|i| i.code == code) else {
-                return Some(format!("{scale} item {code:?} is not one of its items"));
-            };
-            whole(item.min, item.max, item.code)
-        }
-        _ => None,
-    }
-}
-
-fn items(events: &[Event], q: Questionnaire, when: &str) -> Option<Vec<u8>> {
-    let spec = q.items();
-    let mut got: Vec<Option<u8>> = vec![None; spec.len()];
-    for e in events.iter().filter(|e| {
-        e.trial_type == "rating"
-            && e.get("scale") == Some(q.code())
-            && e.get("timepoint") == Some(when)
-    }) {
-        if let (Some(i), Some(v)) = (
-            e.get("item")
-                .and_then(|c| spec.iter().position(|s| s.code == c)),
-            e.value.as_deref().and_then(|v| v.parse().ok()),
-        ) {
-            got[i] = Some(v);
-        }
-    }
-    got.into_iter().collect()
-}
-
-/// The one events table in a session folder.
-pub(crate) fn events_path(dir: &Path) -> Result<PathBuf, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut names: Vec<String> = entries
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .collect();
-    names.sort();
-    let tables: Vec<&String> = names.iter().filter(|n| n.ends_with("events.tsv")).collect();
-    match tables.as_slice() {
-        [] => Err(format!(
-            "{}: no events.tsv (the folder holds {})",
-            dir.display(),
-            if names.is_empty() {
-                "nothing".to_string()
-            } else {
-                names.join(", ")
-            }
-        )),
-        [one] => {
-            let path = dir.join(one);
-            if path.is_dir() {
-                Err(format!("{}: a folder, not an events table", path.display()))
-            } else {
-                Ok(path)
-            }
-        }
-        more => Err(format!(
-            "{}: more than one events table ({}); which is this session's is unclear",
-            dir.display(),
-            more.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
-
-/// Reads an events file whole: its rows (refused answers left out) and a note, naming the
-/// file and line, for everything left out.
-pub(crate) fn load_events(path: &Path) -> Result<(Vec<Event>, Vec<String>), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let name = path
-        .file_name()
-        .map_or(String::new(), |n| n.to_string_lossy().to_string());
-    let table = data::parse_events(&bytes)
-        .map_err(|(line, e)| format!("{}:{line}: {e}", path.display()))?;
-    let mut notes: Vec<(usize, String)> = table
-        .notes
-        .iter()
-        .map(|(line, what)| (*line, format!("{name}:{line}: {what}")))
-        .collect();
-    if bytes.is_empty() {
-        notes.push((0, format!("{name}: empty file, not even its header")));
-    }
-    let mut events = Vec::with_capacity(table.events.len());
-    for e in table.events {
-        match refused_answer(&e) {
-            Some(why) => notes.push((e.line, format!("{name}:{}: {why}; refused", e.line))),
-            None => events.push(e),
-        }
-    }
-    notes.sort_by_key(|n| n.0);
-    Ok((events, notes.into_iter().map(|n| n.1).collect()))
-}
-
-/// What the folder names say: `sub-<participant>/ses-<n>`, each checked.
-fn folder_labels(dir: &Path) -> Result<(Option<String>, Option<usize>), String> {
-    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().to_string());
-    let Some(ses) = name(dir).and_then(|n| n.strip_prefix("ses-").map(str::to_string)) else {
-        return Ok((None, None));
-    };
-    let session = ses
-        .parse::<usize>()
-        .ok()
-        .filter(|_| ses.chars().all(|c| c.is_ascii_digit()))
-        .ok_or_else(|| format!("{}: the folder is not ses-<number>", dir.display()))?;
-    let participant = match dir
-        .parent()
-        .and_then(name)
-        .and_then(|n| n.strip_prefix("sub-").map(str::to_string))
-    {
-        Some(p) => {
-            data::check_label("participant", &p)
-                .map_err(|e| format!("{}: folder's {e}", dir.display()))?;
-            Some(p)
-        }
-        None => None,
-    };
-    Ok((participant, Some(session)))
-}
-
-/// Why the session did not end cleanly, if it did not, and its status.
-fn ending(events: &[Event], manifest: Option<&Vec<String>>) -> (Status, Option<String>) {
-    let faults: Vec<String> = events
-        .iter()
-        .filter(|e| e.trial_type == "record_fault")
-        .map(|e| {
-            // The app's reason already says "write failed: …".
-            let why = e.get("reason").unwrap_or(e.detail.as_str());
-            let why = why.strip_prefix("write failed: ").unwrap_or(why);
-            match e.get("lost").and_then(|n| n.parse::<u64>().ok()) {
-                Some(n) if n > 0 => format!(
-                    "write failed: {why} (at {:.1} s, {n} line{} lost)",
-                    e.onset,
-                    if n == 1 { "" } else { "s" }
-                ),
-                _ => format!("write failed: {why} (at {:.1} s)", e.onset),
-            }
-        })
-        .collect();
-    let end = events.iter().rev().find(|e| e.trial_type == "session_end");
-    let (status, reason) = match end {
-        Some(e) if e.get("completed") == Some("true") && manifest.is_some() => {
-            (Status::Completed, None)
-        }
-        Some(e) if e.get("completed") == Some("true") => (
-            Status::Incomplete,
-            Some(format!(
-                "no {}: session_end at {:.1} s but the session was never closed",
-                data::MANIFEST,
-                e.onset
-            )),
-        ),
-        Some(e) if e.get("completed") == Some("false") && manifest.is_none() => (
-            Status::Incomplete,
-            Some(format!(
-                "no {}: ended early ({}) at {:.1} s but the session was never closed",
-                data::MANIFEST,
-                e.get("how").unwrap_or("how not recorded"),
-                e.onset
-            )),
-        ),
-        Some(e) if e.get("completed") == Some("false") => (
-            Status::Stopped,
-            Some(format!(
-                "ended early ({}) at {:.1} s",
-                e.get("how").unwrap_or("how not recorded"),
-                e.onset
-            )),
-        ),
-        Some(e) => (
-            Status::Incomplete,
-            Some(format!(
-                "session_end at {:.1} s says neither completed=true nor completed=false",
-                e.onset
-            )),
-        ),
-        None => (
-            Status::Incomplete,
-            Some(match events.last() {
-                Some(last) => format!("no session_end: the record stops at {:.1} s", last.onset),
-                None => "no session_end: no events recorded".to_string(),
-            }),
-        ),
-    };
-    if faults.is_empty() {
-        return (status, reason);
-    }
-    // A record with a failed write has a gap: it is not the whole session.
-    let mut why = faults;
-    why.extend(reason);
-    (Status::Incomplete, Some(why.join("; ")))
-}
-
-/// Reads one session folder. Refused, with a reason naming the file, when the folder holds
-/// nothing of a session, when its events table or `session.json` cannot be read, or when
-/// `session.json` names a participant, session or task that is not a label or not its
-/// folder's.
-pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
-    if data::is_empty_session(dir) {
-        return Err(format!(
-            "{}: empty session folder (no session.json, no events recorded): not a session",
-            dir.display()
-        ));
-    }
-    let (folder_participant, folder_session) = folder_labels(dir)?;
-    let events_file = events_path(dir)?;
-    let events_name = events_file
-        .file_name()
-        .map_or(String::new(), |n| n.to_string_lossy().to_string());
-    let prefix = events_name.strip_suffix("events.tsv").unwrap_or_default();
-    let files = SessionFiles {
-        dir: dir.to_path_buf(),
-        prefix: prefix.to_string(),
-    };
-    let mut notes = Vec::new();
-    let sidecar_file = files.file("session.json");
-    let sidecar: Sidecar = match std::fs::metadata(&sidecar_file) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            notes.push(format!(
-                "{prefix}session.json: missing; condition, display and period unknown"
-            ));
-            Sidecar::default()
-        }
-        Err(e) => return Err(format!("{}: {e}", sidecar_file.display())),
-        Ok(m) if m.is_dir() => {
-            return Err(format!("{}: a folder, not a file", sidecar_file.display()));
-        }
-        Ok(_) => {
-            let bytes = std::fs::read(&sidecar_file)
-                .map_err(|e| format!("{}: {e}", sidecar_file.display()))?;
-            serde_json::from_slice(&bytes)
-                .map_err(|e| format!("{}: not a valid session.json: {e}", sidecar_file.display()))?
-        }
-    };
-    let at_sidecar = |e: String| format!("{}: {e}", sidecar_file.display());
-    let participant = if sidecar.participant.is_empty() {
-        folder_participant.clone().unwrap_or_default()
-    } else {
-        data::check_label("participant", &sidecar.participant).map_err(at_sidecar)?;
-        if let Some(f) = &folder_participant
-            && *f != sidecar.participant
-        {
-            return Err(at_sidecar(format!(
-                "participant {} is not its folder's (sub-{f})",
-                sidecar.participant
-            )));
-        }
-        sidecar.participant.clone()
-    };
-    let session = match (sidecar.session, folder_session) {
-        (0, f) => f.unwrap_or(0),
-        (s, Some(f)) if s != f => {
-            return Err(at_sidecar(format!(
-                "session {s} is not its folder's (ses-{f})"
-            )));
-        }
-        (s, _) => s,
-    };
-    let task = if sidecar.task.is_empty() {
-        "respite".to_string()
-    } else {
-        data::check_label("task", &sidecar.task).map_err(at_sidecar)?;
-        sidecar.task.clone()
-    };
-    let (events, event_notes) = load_events(&events_file)?;
-    notes.extend(event_notes);
-    let rating = |e: &&Event| e.trial_type == "rating" && e.get("scale") == Some("nrs");
-    let value = |e: &Event| e.value.as_deref().and_then(|v| v.parse::<f64>().ok());
-    let at = |tp: &str| {
-        events
-            .iter()
-            .filter(rating)
-            .filter(|e| e.get("timepoint") == Some(tp))
-            .rev()
-            .find_map(value)
-    };
-    // A resumed session may have asked a minute twice: the later answer stands.
-    let mut during: Vec<(f64, f64)> = Vec::new();
-    for e in events.iter().filter(rating) {
-        let Some(m) = e
-            .get("timepoint")
-            .and_then(|t| t.strip_prefix("minute_")?.parse::<f64>().ok())
-        else {
-            continue;
-        };
-        let Some(v) = value(e) else { continue };
-        during.retain(|d| d.0 != m);
-        during.push((m, v));
-    }
-    during.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let fms = events
-        .iter()
-        .filter(|e| e.trial_type == "rating" && e.get("scale") == Some("fms"))
-        .filter_map(|e| e.value.as_deref()?.parse().ok())
-        .collect();
-    let manifest = data::check_manifest(dir);
-    let (status, reason) = ending(&events, manifest.as_ref());
-    Ok(SessionResult {
-        dir: dir.to_path_buf(),
-        participant,
-        session,
-        period: sidecar.period,
-        sequence: sidecar.sequence.clone(),
-        condition: sidecar
-            .condition
-            .clone()
-            .unwrap_or_else(|| sidecar.scene.clone()),
-        // `auto` says what answered in the display parameters.
-        display: match (
-            sidecar.display.as_str(),
-            sidecar.display_parameters.get("active"),
-        ) {
-            ("auto", Some(a)) if a == "Xr" => "headset".into(),
-            ("auto", Some(a)) if a == "Flat" => "screen".into(),
-            (d, _) => d.to_string(),
-        },
-        baseline: at("baseline"),
-        during,
-        post: at("post"),
-        ssq_pre: items(&events, Questionnaire::Ssq, "pre"),
-        ssq_post: items(&events, Questionnaire::Ssq, "post"),
-        ipq: items(&events, Questionnaire::Ipq, "post"),
-        fms,
-        status,
-        reason,
-        notes,
-        manifest,
-        events: events.len(),
-        task,
-    })
-}
-
-/// Every `sub-*/ses-*` folder under `data`, sorted by participant then session; a folder
-/// that cannot be read is listed in `skipped` with its reason, and the rest are read. Only
-/// an unreadable `data` itself is an error.
-pub fn read_all(data: &Path) -> Result<DataFolder, String> {
-    let mut out = DataFolder::default();
-    let subs = std::fs::read_dir(data).map_err(|e| format!("{}: {e}", data.display()))?;
-    let mut subs: Vec<PathBuf> = subs
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("sub-"))
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    subs.sort();
-    for sub in subs {
-        let sessions = match std::fs::read_dir(&sub) {
-            Ok(s) => s,
-            Err(e) => {
-                out.skipped.push(Skipped {
-                    reason: format!("{}: {e}", sub.display()),
-                    dir: sub,
-                });
-                continue;
-            }
-        };
-        let mut dirs: Vec<PathBuf> = sessions
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("ses-"))
-            .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .collect();
-        dirs.sort();
-        for dir in dirs {
-            match read_session(&dir) {
-                Ok(r) => out.sessions.push(r),
-                Err(reason) => out.skipped.push(Skipped { dir, reason }),
-            }
-        }
-    }
-    out.sessions
-        .sort_by(|a, b| (&a.participant, a.session).cmp(&(&b.participant, b.session)));
-    // Two folders claiming one session (ses-1 and ses-01) would be one row and one path in
-    // the export: the first stands, the other is listed.
-    let mut kept: Vec<SessionResult> = Vec::with_capacity(out.sessions.len());
-    for r in std::mem::take(&mut out.sessions) {
-        match kept
-            .iter()
-            .find(|k| k.participant == r.participant && k.session == r.session)
-        {
-            Some(k) => out.skipped.push(Skipped {
-                reason: format!(
-                    "{}: {} again (also {}); not read",
-                    r.dir.display(),
-                    r.name(),
-                    k.dir.display()
-                ),
-                dir: r.dir,
-            }),
-            None => kept.push(r),
-        }
-    }
-    out.sessions = kept;
-    out.skipped.sort_by(|a, b| a.dir.cmp(&b.dir));
-    Ok(out)
-}
-
-/// Condition labels as a blinded assessor sees them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Blinding {
-    /// true condition → mask ("X1", "X2", …)
-    pub masks: BTreeMap<String, String>,
-}
-
-impl Blinding {
-    /// Masks in a seeded random order, so the mask says nothing about the condition.
-    pub fn new(conditions: &[String], seed: u64) -> Self {
-        let mut order: Vec<usize> = (0..conditions.len()).collect();
-        super::design::shuffle(&mut super::design::rng(seed), &mut order);
-        let masks = order
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (conditions[*c].clone(), format!("X{}", i + 1)))
-            .collect();
-        Self { masks }
-    }
-
-    pub fn key_tsv(&self) -> String {
-        let mut s = String::from("mask\tcondition\n");
-        let mut rows: Vec<_> = self
-            .masks
-            .iter()
-            .map(|(c, m)| (m.clone(), c.clone()))
-            .collect();
-        rows.sort();
-        for (m, c) in rows {
-            writeln!(s, "{m}\t{c}").unwrap();
-        }
-        s
-    }
-}
-
-/// The paired difference of one outcome between the two displays.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Paired {
+pub struct Contrast {
     pub outcome: &'static str,
-    /// "headset − screen", or masked labels.
-    pub contrast: String,
-    pub summary: Summary,
-    /// (participant, headset value, screen value)
+    /// The two conditions (true names), first − second; empty for the period term.
+    pub first: String,
+    pub second: String,
+    /// As the report shows it: `walk − film`, `X1 − X2`, `period 1 − period 2`.
+    pub label: String,
+    /// `paired`, `crossover_treatment`, `crossover_period` or `crossover_carryover`.
+    pub method: &'static str,
+    pub estimate: Estimate,
+    /// (participant, first's value, second's value) for paired contrasts.
     pub pairs: Vec<(String, f64, f64)>,
 }
 
@@ -609,131 +48,282 @@ pub struct Report {
     /// Session folders that could not be read: listed in the text, in no table.
     pub skipped: Vec<Skipped>,
     pub blinding: Option<Blinding>,
-    pub paired: Vec<Paired>,
+    /// The conditions in the protocol's order (true names).
+    pub order: Vec<String>,
+    pub contrasts: Vec<Contrast>,
 }
 
 fn fmt_opt(v: Option<f64>, digits: usize) -> String {
     v.map_or("n/a".into(), |v| format!("{v:.digits$}"))
 }
 
+/// A recorded value as short as it is exact to a hundredth: `6`, `6.5`, `-3`.
+fn fmt_short(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), |v| {
+        let s = format!("{v:.2}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" { "0".into() } else { s.to_string() }
+    })
+}
+
+fn fmt_p(p: f64) -> String {
+    if p < 0.0001 {
+        "< 0.0001".into()
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+fn ssq(items: &Option<Vec<u8>>) -> Option<scoring::SsqScores> {
+    items.as_ref().and_then(|i| scoring::ssq(i).ok())
+}
+
+fn ipq(items: &Option<Vec<u8>>) -> Option<scoring::IpqScores> {
+    items.as_ref().and_then(|i| scoring::ipq(i).ok())
+}
+
 impl Report {
-    /// A report on what [`read_all`] read (or on plain sessions: nothing skipped).
-    pub fn new(read: impl Into<DataFolder>, blind_seed: Option<u64>) -> Self {
+    /// A report on what [`read_all`] read (or on plain sessions: nothing skipped), blinded
+    /// with `blinding`'s masks when given.
+    pub fn new(read: impl Into<DataFolder>, blinding: Option<Blinding>) -> Self {
         let DataFolder { sessions, skipped } = read.into();
-        let mut names: Vec<String> = sessions.iter().map(|s| s.condition.clone()).collect();
-        names.sort();
-        names.dedup();
-        let blinding = blind_seed.map(|seed| Blinding::new(&names, seed));
         let mut r = Self {
             sessions,
             skipped,
             blinding,
-            paired: Vec::new(),
+            order: Vec::new(),
+            contrasts: Vec::new(),
         };
-        r.paired = r.paired_displays();
+        r.order = r.protocol_order();
+        r.contrasts = r.make_contrasts();
         r
     }
 
     /// A condition's name as this report shows it.
     pub fn label(&self, condition: &str) -> String {
         match &self.blinding {
-            Some(b) => b
-                .masks
-                .get(condition)
-                .cloned()
-                .unwrap_or_else(|| "X?".into()),
+            Some(b) => b.mask(condition).unwrap_or("X?").to_string(),
             None => condition.to_string(),
         }
     }
 
-    fn display_label(&self, display: &str) -> String {
+    /// A field that would tell the conditions apart, as this report shows it.
+    fn revealing(&self, value: &str) -> String {
         if self.blinding.is_some() {
             "masked".into()
+        } else if value.is_empty() {
+            "n/a".into()
         } else {
-            display.into()
+            data::cell(value)
         }
     }
 
-    /// Condition labels in order (masks sorted when blinded).
+    /// A session's sequence as this report shows it: the protocol's letters, or blinded
+    /// the masks of the participant's periods in order.
+    pub fn sequence_label(&self, r: &SessionResult) -> String {
+        match &self.blinding {
+            None => r.sequence.as_deref().map_or("n/a".into(), data::cell),
+            Some(b) => {
+                let periods: Vec<(usize, &str)> = self
+                    .sessions
+                    .iter()
+                    .filter(|s| s.participant == r.participant)
+                    .filter_map(|s| Some((s.period?, s.condition.as_str())))
+                    .collect();
+                if periods.is_empty() {
+                    "n/a".into()
+                } else {
+                    b.sequence(&periods)
+                }
+            }
+        }
+    }
+
+    /// The conditions in the protocol's order: as `session.json` lists them, else as the
+    /// sequences' letters say, else by name; any other condition in the data after them.
+    fn protocol_order(&self) -> Vec<String> {
+        let mut order: Vec<String> = self
+            .sessions
+            .iter()
+            .map(|s| &s.conditions)
+            .find(|c| !c.is_empty())
+            .cloned()
+            .unwrap_or_default();
+        if order.is_empty() {
+            let mut lettered: Vec<(char, String)> = Vec::new();
+            for s in &self.sessions {
+                if let (Some(q), Some(p)) = (&s.sequence, s.period)
+                    && let Some(letter) = q.chars().nth(p.saturating_sub(1))
+                    && !lettered.iter().any(|(l, _)| *l == letter)
+                {
+                    lettered.push((letter, s.condition.clone()));
+                }
+            }
+            lettered.sort();
+            order = lettered.into_iter().map(|(_, c)| c).collect();
+        }
+        let mut rest: Vec<String> = self
+            .sessions
+            .iter()
+            .map(|s| s.condition.clone())
+            .filter(|c| !order.contains(c))
+            .collect();
+        rest.sort();
+        rest.dedup();
+        order.retain(|c| self.sessions.iter().any(|s| s.condition == *c));
+        order.extend(rest);
+        order
+    }
+
+    /// Condition names in the order the report shows them: the protocol's, or blinded the
+    /// masks' (X1, X2, …).
     pub fn conditions(&self) -> Vec<String> {
-        let mut c: Vec<String> = self.sessions.iter().map(|s| s.condition.clone()).collect();
-        c.sort();
-        c.dedup();
-        c.sort_by_key(|c| self.label(c));
+        let mut c = self.order.clone();
+        if let Some(b) = &self.blinding {
+            c.sort_by_key(|c| b.mask(c).and_then(blinding::mask_number));
+        }
         c
     }
 
-    /// Headset − screen per participant on post NRS and on % change, from completed
-    /// sessions, when there are both displays.
-    fn paired_displays(&self) -> Vec<Paired> {
-        let by = |d: &str, p: &str, f: &dyn Fn(&SessionResult) -> Option<f64>| {
-            let v: Vec<f64> = self
-                .sessions
-                .iter()
-                .filter(|s| s.participant == p && s.display == d && s.status == Status::Completed)
-                .filter_map(f)
-                .collect();
-            stats::mean(&v)
+    /// The pairs to contrast, each oriented as shown: the protocol's contrasts (or its two
+    /// conditions, or every pair), blinded turned so the lower mask comes first.
+    fn pairs(&self) -> Vec<(String, String)> {
+        let named: Vec<(String, String)> = self
+            .sessions
+            .iter()
+            .map(|s| &s.contrasts)
+            .find(|c| !c.is_empty())
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(a, b)| self.order.contains(a) && self.order.contains(b))
+            .collect();
+        let mut pairs = if named.is_empty() {
+            super::protocol::all_pairs(&self.order)
+        } else {
+            named
         };
+        if let Some(b) = &self.blinding {
+            let n = |c: &str| b.mask(c).and_then(blinding::mask_number);
+            for p in &mut pairs {
+                if n(&p.0) > n(&p.1) {
+                    std::mem::swap(&mut p.0, &mut p.1);
+                }
+            }
+            pairs.sort_by_key(|(x, y)| (n(x), n(y)));
+        }
+        pairs
+    }
+
+    fn done(&self) -> impl Iterator<Item = &SessionResult> {
+        self.sessions
+            .iter()
+            .filter(|s| s.status == Status::Completed)
+    }
+
+    /// A participant's value of an outcome in a condition (the mean, if more than one
+    /// completed session has it).
+    fn value_of(&self, p: &str, condition: &str, f: &Outcome) -> Option<f64> {
+        let v: Vec<f64> = self
+            .done()
+            .filter(|s| s.participant == p && s.condition == condition)
+            .filter_map(f)
+            .collect();
+        stats::mean(&v)
+    }
+
+    fn people(&self) -> Vec<String> {
         let mut people: Vec<String> = self
             .sessions
             .iter()
             .map(|s| s.participant.clone())
             .collect();
+        people.sort();
         people.dedup();
-        let contrast = match &self.blinding {
-            None => "headset − screen".to_string(),
-            Some(_) => {
-                let of = |d: &str| {
-                    self.sessions
-                        .iter()
-                        .find(|s| s.display == d)
-                        .map_or("X?".into(), |s| self.label(&s.condition))
-                };
-                format!("{} − {}", of("headset"), of("screen"))
-            }
-        };
-        let outcomes: [(&'static str, &Outcome); 2] = [
-            ("post_nrs", &|s| s.post),
-            ("change_pct", &|s| s.change().and_then(|c| c.percent)),
-        ];
+        people
+    }
+
+    fn make_contrasts(&self) -> Vec<Contrast> {
+        let people = self.people();
         let mut out = Vec::new();
-        for (outcome, f) in outcomes {
-            let pairs: Vec<(String, f64, f64)> = people
-                .iter()
-                .filter_map(|p| Some((p.clone(), by("headset", p, f)?, by("screen", p, f)?)))
-                .collect();
-            let diffs: Vec<f64> = pairs.iter().map(|(_, h, s)| h - s).collect();
-            if let Some(summary) = stats::summary(&diffs) {
-                out.push(Paired {
-                    outcome,
-                    contrast: contrast.clone(),
-                    summary,
-                    pairs,
-                });
+        let two_period = self.order.len() == 2;
+        for (a, b) in self.pairs() {
+            let label = format!("{} − {}", self.label(&a), self.label(&b));
+            for (outcome, f) in CONTRAST_OUTCOMES {
+                let pairs: Vec<(String, f64, f64)> = people
+                    .iter()
+                    .filter_map(|p| {
+                        Some((p.clone(), self.value_of(p, &a, f)?, self.value_of(p, &b, f)?))
+                    })
+                    .collect();
+                let diffs: Vec<f64> = pairs.iter().map(|(_, x, y)| x - y).collect();
+                if let Some(estimate) = analysis::paired(&diffs) {
+                    out.push(Contrast {
+                        outcome,
+                        first: a.clone(),
+                        second: b.clone(),
+                        label: label.clone(),
+                        method: "paired",
+                        estimate,
+                        pairs,
+                    });
+                }
+                if !two_period {
+                    continue;
+                }
+                // Hills–Armitage: each participant's two periods, by which came first.
+                let (mut ab, mut ba) = (Vec::new(), Vec::new());
+                for p in &people {
+                    let at = |period: usize| {
+                        self.done()
+                            .find(|s| s.participant == *p && s.period == Some(period))
+                    };
+                    let (Some(s1), Some(s2)) = (at(1), at(2)) else {
+                        continue;
+                    };
+                    let (Some(y1), Some(y2)) = (f(s1), f(s2)) else {
+                        continue;
+                    };
+                    if s1.condition == a && s2.condition == b {
+                        ab.push((y1, y2));
+                    } else if s1.condition == b && s2.condition == a {
+                        ba.push((y1, y2));
+                    }
+                }
+                if let Some(x) = analysis::hills_armitage(&ab, &ba) {
+                    let term = |method, label: String, estimate| Contrast {
+                        outcome,
+                        first: a.clone(),
+                        second: b.clone(),
+                        label,
+                        method,
+                        estimate,
+                        pairs: Vec::new(),
+                    };
+                    out.push(term("crossover_treatment", label.clone(), x.treatment));
+                    out.push(term(
+                        "crossover_period",
+                        "period 1 − period 2".into(),
+                        x.period,
+                    ));
+                    out.push(term(
+                        "crossover_carryover",
+                        format!("{} first − {} first", self.label(&a), self.label(&b)),
+                        x.carryover,
+                    ));
+                }
             }
         }
         out
     }
 
-    /// The per participant × condition table.
+    /// The per-session table (`sessions.tsv`).
     pub fn sessions_tsv(&self) -> String {
-        let mut s = String::from(
-            "participant\tsession\tperiod\tsequence\tcondition\tdisplay\tbaseline_nrs\tduring_nrs\t\
-             post_nrs\tchange\tchange_pct\timmpact\tssq_pre_total\tssq_post_total\tipq_general\t\
-             ipq_spatial\tipq_involvement\tipq_realism\tfms_peak\tstatus\tmanifest\tnote\n",
-        );
+        let mut s = dict::SESSIONS.header();
         for r in &self.sessions {
             let ch = r.change();
-            let ssq = |i: &Option<Vec<u8>>| {
-                fmt_opt(
-                    i.as_ref()
-                        .and_then(|i| scoring::ssq(i).ok())
-                        .map(|s| s.total),
-                    2,
-                )
-            };
-            let ipq = r.ipq.as_ref().and_then(|i| scoring::ipq(i).ok());
+            let course = timecourse::course(r);
+            let (pre, post, ipq) = (ssq(&r.ssq_pre), ssq(&r.ssq_post), ipq(&r.ipq));
             let manifest = match &r.manifest {
                 None => "none".to_string(),
                 Some(bad) if bad.is_empty() => "ok".to_string(),
@@ -751,74 +341,82 @@ impl Report {
             } else {
                 data::cell(&note.join("; "))
             };
-            writeln!(
-                s,
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                r.participant,
-                r.session,
+            let cells: Vec<String> = vec![
+                r.participant.clone(),
+                r.session.to_string(),
                 r.period.map_or("n/a".into(), |p| p.to_string()),
-                r.sequence.as_deref().map_or("n/a".into(), |q| if self.blinding.is_some() { "masked".into() } else { data::cell(q) }),
+                self.sequence_label(r),
                 data::cell(&self.label(&r.condition)),
-                data::cell(&self.display_label(&r.display)),
-                fmt_opt(r.baseline, 0),
+                self.revealing(&r.display),
+                self.revealing(&r.sound_level),
+                fmt_short(r.baseline),
                 fmt_opt(r.during_mean(), 2),
-                fmt_opt(r.post, 0),
-                fmt_opt(ch.map(|c| c.absolute), 0),
+                fmt_short(r.post),
+                fmt_short(ch.map(|c| c.absolute)),
                 fmt_opt(ch.and_then(|c| c.percent), 1),
-                ch.map_or("n/a", |c| c.immpact()),
-                ssq(&r.ssq_pre),
-                ssq(&r.ssq_post),
+                ch.map_or("n/a", |c| c.immpact()).to_string(),
+                fmt_opt(pre.map(|s| s.total), 2),
+                fmt_opt(pre.map(|s| s.nausea), 2),
+                fmt_opt(pre.map(|s| s.oculomotor), 2),
+                fmt_opt(pre.map(|s| s.disorientation), 2),
+                fmt_opt(post.map(|s| s.total), 2),
+                fmt_opt(post.map(|s| s.nausea), 2),
+                fmt_opt(post.map(|s| s.oculomotor), 2),
+                fmt_opt(post.map(|s| s.disorientation), 2),
                 fmt_opt(ipq.map(|i| i.general), 2),
                 fmt_opt(ipq.map(|i| i.spatial), 2),
                 fmt_opt(ipq.map(|i| i.involvement), 2),
                 fmt_opt(ipq.map(|i| i.realism), 2),
                 r.fms.iter().max().map_or("n/a".into(), |v| v.to_string()),
-                r.status.code(),
+                fmt_opt(course.minutes_to_baseline, 2),
+                course.back_to_baseline.map_or("n/a".into(), |b| b.to_string()),
+                fmt_opt(course.minutes_to_30pct, 2),
+                fmt_opt(course.minutes_to_50pct, 2),
+                fmt_opt(course.auc_change, 2),
+                r.status.code().to_string(),
                 data::cell(&manifest),
                 note,
-            )
-            .unwrap();
+            ];
+            debug_assert_eq!(cells.len(), dict::SESSIONS.columns.len());
+            s.push_str(&cells.join("\t"));
+            s.push('\n');
         }
         s
     }
 
-    /// Mean, SD and n per condition (completed sessions).
+    /// Mean, SD, n and 95 % CI per condition (completed sessions), `conditions.tsv`.
     pub fn conditions_tsv(&self) -> String {
-        let mut s = String::from("condition\toutcome\tn\tmean\tsd\n");
-        let outcomes: [(&str, &Outcome); 6] = [
+        let mut s = dict::CONDITIONS.header();
+        let outcomes: [(&str, &Outcome); 9] = [
             ("baseline_nrs", &|r| r.baseline),
             ("during_nrs", &|r| r.during_mean()),
             ("post_nrs", &|r| r.post),
+            ("change", &|r| r.change().map(|c| c.absolute)),
             ("change_pct", &|r| r.change().and_then(|c| c.percent)),
-            ("ssq_post_total", &|r| {
-                r.ssq_post
-                    .as_ref()
-                    .and_then(|i| scoring::ssq(i).ok())
-                    .map(|s| s.total)
-            }),
-            ("ipq_spatial", &|r| {
-                r.ipq
-                    .as_ref()
-                    .and_then(|i| scoring::ipq(i).ok())
-                    .map(|i| i.spatial)
+            ("ssq_post_total", &|r| ssq(&r.ssq_post).map(|s| s.total)),
+            ("ipq_spatial", &|r| ipq(&r.ipq).map(|i| i.spatial)),
+            ("auc_change", &|r| timecourse::course(r).auc_change),
+            ("minutes_to_baseline", &|r| {
+                timecourse::course(r).minutes_to_baseline
             }),
         ];
         for c in self.conditions() {
             for (name, f) in &outcomes {
                 let v: Vec<f64> = self
-                    .sessions
-                    .iter()
-                    .filter(|r| r.condition == c && r.status == Status::Completed)
+                    .done()
+                    .filter(|r| r.condition == c)
                     .filter_map(f)
                     .collect();
                 let m = stats::summary(&v);
                 writeln!(
                     s,
-                    "{}\t{name}\t{}\t{}\t{}",
+                    "{}\t{name}\t{}\t{}\t{}\t{}\t{}",
                     data::cell(&self.label(&c)),
                     v.len(),
                     fmt_opt(m.map(|m| m.mean), 2),
-                    fmt_opt(m.and_then(|m| m.sd), 2)
+                    fmt_opt(m.and_then(|m| m.sd), 2),
+                    fmt_opt(m.and_then(|m| m.ci95).map(|c| c.0), 2),
+                    fmt_opt(m.and_then(|m| m.ci95).map(|c| c.1), 2),
                 )
                 .unwrap();
             }
@@ -826,57 +424,159 @@ impl Report {
         s
     }
 
-    /// Mean % change by period and by sequence (completed sessions): an order effect shows
-    /// as periods or sequences that differ.
-    pub fn order_effects(&self) -> Vec<(String, Summary)> {
-        let mut out = Vec::new();
-        let pct = |r: &SessionResult| r.change().and_then(|c| c.percent);
-        let done = || {
-            self.sessions
-                .iter()
-                .filter(|r| r.status == Status::Completed)
-        };
-        let mut periods: Vec<usize> = done().filter_map(|r| r.period).collect();
-        periods.sort_unstable();
-        periods.dedup();
-        for p in periods {
-            let v: Vec<f64> = done()
-                .filter(|r| r.period == Some(p))
-                .filter_map(pct)
-                .collect();
-            if let Some(s) = stats::summary(&v) {
-                out.push((format!("period {p}"), s));
+    /// Every contrast and cross-over term, `contrasts.tsv` (full precision: the analysis
+    /// scripts are checked against it).
+    pub fn contrasts_tsv(&self) -> String {
+        let mut s = dict::CONTRASTS.header();
+        for c in &self.contrasts {
+            let e = c.estimate;
+            writeln!(
+                s,
+                "{}\t{}\t{}\t{}\t{:.6}\t{:.6}\t{}\t{:.6}\t{:.6}\t{:.6}\t{:.6}",
+                c.outcome,
+                data::cell(&c.label),
+                c.method,
+                e.n,
+                e.estimate,
+                e.se,
+                e.df,
+                e.ci95.0,
+                e.ci95.1,
+                e.t,
+                e.p
+            )
+            .unwrap();
+        }
+        s
+    }
+
+    /// The pain time course per session, `timecourse.tsv`.
+    pub fn timecourse_tsv(&self) -> String {
+        let mut s = dict::TIMECOURSE.header();
+        for r in &self.sessions {
+            let c = timecourse::course(r);
+            writeln!(
+                s,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                r.participant,
+                r.session,
+                data::cell(&self.label(&r.condition)),
+                fmt_short(r.baseline),
+                fmt_opt(c.minutes_to_30pct, 2),
+                fmt_opt(c.minutes_to_50pct, 2),
+                fmt_opt(c.minutes_to_baseline, 2),
+                c.back_to_baseline.map_or("n/a".into(), |b| b.to_string()),
+                fmt_opt(c.last_followup_min, 2),
+                fmt_opt(c.auc_change, 2),
+            )
+            .unwrap();
+        }
+        s
+    }
+
+    /// NRS by minute per condition (completed sessions), for the trajectory plot.
+    pub fn by_minute(&self) -> Vec<timecourse::MinuteRow> {
+        let mut rows = Vec::new();
+        for c in self.conditions() {
+            let done: Vec<&SessionResult> = self.done().filter(|s| s.condition == c).collect();
+            rows.extend(timecourse::by_minute(&c, &done));
+        }
+        rows
+    }
+
+    /// `nrs_by_minute.tsv`.
+    pub fn nrs_by_minute_tsv(&self) -> String {
+        let mut s = dict::NRS_BY_MINUTE.header();
+        for r in self.by_minute() {
+            let m = r.summary;
+            writeln!(
+                s,
+                "{}\t{}\t{}\t{}\t{:.2}\t{}\t{}\t{}",
+                data::cell(&self.label(&r.condition)),
+                r.phase,
+                r.minute,
+                m.n,
+                m.mean,
+                fmt_opt(m.sd, 2),
+                fmt_opt(m.ci95.map(|c| c.0), 2),
+                fmt_opt(m.ci95.map(|c| c.1), 2),
+            )
+            .unwrap();
+        }
+        s
+    }
+
+    /// Every answer, long, its key=values in columns: `ratings.tsv`.
+    pub fn ratings_tsv(&self) -> String {
+        let mut s = dict::RATINGS.header();
+        for r in &self.sessions {
+            for a in &r.ratings {
+                let (phase, minute) = a.phase_minute();
+                writeln!(
+                    s,
+                    "{}\t{}\t{}\t{}\t{phase}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.3}",
+                    r.participant,
+                    r.session,
+                    data::cell(&self.label(&r.condition)),
+                    data::cell(&a.timepoint),
+                    minute.map_or("n/a".into(), |m| m.to_string()),
+                    data::cell(&a.scale),
+                    a.item.as_deref().map_or("n/a".into(), data::cell),
+                    a.value.map_or("n/a".into(), |v| v.to_string()),
+                    data::cell(&a.by),
+                    if a.via == "n/a" {
+                        "n/a".into()
+                    } else {
+                        self.revealing(&a.via)
+                    },
+                    fmt_opt(a.latency_s, 2),
+                    a.onset,
+                )
+                .unwrap();
             }
         }
-        if self.blinding.is_none() {
-            let mut seqs: Vec<String> = done().filter_map(|r| r.sequence.clone()).collect();
-            seqs.sort();
-            seqs.dedup();
-            for q in seqs {
-                let v: Vec<f64> = done()
-                    .filter(|r| r.sequence.as_deref() == Some(&q))
-                    .filter_map(pct)
-                    .collect();
-                if let Some(s) = stats::summary(&v) {
-                    out.push((format!("sequence {q}"), s));
+        s
+    }
+
+    /// Every questionnaire score, long: `scores.tsv`.
+    pub fn scores_tsv(&self) -> String {
+        let mut s = dict::SCORES.header();
+        for r in &self.sessions {
+            for (q, when, items) in &r.questionnaires {
+                let Ok(scores) = q.scores(items) else {
+                    continue;
+                };
+                for (name, v) in scores {
+                    writeln!(
+                        s,
+                        "{}\t{}\t{}\t{}\t{when}\t{name}\t{v:.2}\t{SCORING_VERSION}",
+                        r.participant,
+                        r.session,
+                        data::cell(&self.label(&r.condition)),
+                        q.code(),
+                    )
+                    .unwrap();
                 }
             }
         }
-        out
+        s
     }
 
-    /// The report's text: counts, the paired difference, order effects.
+    /// The report's text: counts, conditions, contrasts, the cross-over analysis, the time
+    /// course, and everything left out with why.
     pub fn markdown(&self) -> String {
         let mut s = String::from("# Respite study report\n\n");
         let count = |st: Status| self.sessions.iter().filter(|r| r.status == st).count();
         writeln!(
             s,
-            "Sessions: {} ({} completed, {} stopped, {} incomplete). Scoring: {}.\n",
+            "Sessions: {} ({} completed, {} stopped, {} incomplete) from {} participants. \
+             Scoring: {}.\n",
             self.sessions.len(),
             count(Status::Completed),
             count(Status::Stopped),
             count(Status::Incomplete),
-            scoring::SCORING_VERSION
+            self.people().len(),
+            SCORING_VERSION
         )
         .unwrap();
         if !self.skipped.is_empty() {
@@ -891,39 +591,76 @@ impl Report {
             .unwrap();
         }
         if self.blinding.is_some() {
-            s.push_str("Condition labels are masked; the key is kept in a separate file.\n\n");
+            s.push_str(
+                "Condition labels are masked (X1, X2, …) and every field that would tell the \
+                 conditions apart reads `masked`; the key is kept in a separate file. \
+                 Contrasts are lower mask minus higher.\n\n",
+            );
         }
-        s.push_str("## Paired difference between displays\n\n");
-        if self.paired.is_empty() {
-            s.push_str("No participant completed both a headset and a screen condition.\n\n");
-        }
-        for p in &self.paired {
-            let ci = p
-                .summary
-                .ci95
-                .map_or("n/a".into(), |(lo, hi)| format!("[{lo:.2}, {hi:.2}]"));
+        s.push_str("## Conditions (completed sessions)\n\n");
+        s.push_str("| condition | n | baseline NRS | post NRS (95% CI) | change (95% CI) |\n");
+        s.push_str("|---|---|---|---|---|\n");
+        for c in self.conditions() {
+            let v = |f: &Outcome| {
+                let v: Vec<f64> = self
+                    .done()
+                    .filter(|r| r.condition == c)
+                    .filter_map(f)
+                    .collect();
+                stats::summary(&v)
+            };
+            let with_ci = |m: Option<stats::Summary>| {
+                m.map_or("n/a".into(), |m| match m.ci95 {
+                    Some((lo, hi)) => format!("{:.2} ({lo:.2} to {hi:.2})", m.mean),
+                    None => format!("{:.2}", m.mean),
+                })
+            };
+            let n = self.done().filter(|r| r.condition == c).count();
             writeln!(
                 s,
-                "- {} ({}): mean {:.2}, SD {}, 95% CI {ci}, n = {} pairs",
-                p.outcome,
-                p.contrast,
-                p.summary.mean,
-                fmt_opt(p.summary.sd, 2),
-                p.summary.n
+                "| {} | {n} | {} | {} | {} |",
+                self.label(&c),
+                v(&|r| r.baseline).map_or("n/a".into(), |m| format!("{:.2}", m.mean)),
+                with_ci(v(&|r| r.post)),
+                with_ci(v(&|r| r.change().map(|c| c.absolute))),
             )
             .unwrap();
         }
-        s.push_str("\n## Period and sequence (mean % change in pain)\n\n");
-        for (what, m) in self.order_effects() {
-            writeln!(
-                s,
-                "- {what}: mean {:.1} %, SD {}, n = {}",
-                m.mean,
-                fmt_opt(m.sd, 1),
-                m.n
-            )
-            .unwrap();
+        s.push_str("\n## Contrasts (paired differences, n = participants with both)\n\n");
+        let paired: Vec<&Contrast> = self
+            .contrasts
+            .iter()
+            .filter(|c| c.method == "paired")
+            .collect();
+        if paired.is_empty() {
+            s.push_str("No participant completed two conditions that are contrasted.\n");
         }
+        for c in paired {
+            writeln!(s, "- {}", line(c)).unwrap();
+        }
+        let crossover: Vec<&Contrast> = self
+            .contrasts
+            .iter()
+            .filter(|c| c.method != "paired")
+            .collect();
+        if !crossover.is_empty() {
+            s.push_str(
+                "\n## Two-period cross-over (Hills–Armitage, n = participants)\n\n\
+                 The treatment effect compares half the within-participant period differences \
+                 between the two sequences (period-adjusted); the period effect is their sum; \
+                 the carry-over check compares participants' totals between the sequences \
+                 (a test of low power: read it as a caution, not as proof of no carry-over).\n\n",
+            );
+            for c in crossover {
+                let what = match c.method {
+                    "crossover_treatment" => "treatment",
+                    "crossover_period" => "period",
+                    _ => "carry-over",
+                };
+                writeln!(s, "- {what}: {}", line(c)).unwrap();
+            }
+        }
+        self.course_markdown(&mut s);
         for (status, heading, fallback) in [
             (
                 Status::Incomplete,
@@ -972,6 +709,75 @@ impl Report {
         s
     }
 
+    /// The time course: per condition how many returned to baseline and when, and each
+    /// session's course.
+    fn course_markdown(&self, s: &mut String) {
+        let followed: Vec<&SessionResult> = self
+            .done()
+            .filter(|r| r.followup.is_some() || !r.after.is_empty())
+            .collect();
+        let any_relief = self
+            .done()
+            .any(|r| timecourse::course(r).auc_change.is_some());
+        if followed.is_empty() && !any_relief {
+            return;
+        }
+        s.push_str("\n## Pain over time (minutes from the start of the place)\n\n");
+        if !followed.is_empty() {
+            s.push_str("| condition | followed | back to baseline | minutes to baseline (mean, of those back) |\n|---|---|---|---|\n");
+            for c in self.conditions() {
+                let mine: Vec<timecourse::Course> = followed
+                    .iter()
+                    .filter(|r| r.condition == c)
+                    .map(|r| timecourse::course(r))
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let back: Vec<f64> = mine.iter().filter_map(|c| c.minutes_to_baseline).collect();
+                writeln!(
+                    s,
+                    "| {} | {} | {} | {} |",
+                    self.label(&c),
+                    mine.len(),
+                    back.len(),
+                    fmt_opt(stats::mean(&back), 1)
+                )
+                .unwrap();
+            }
+            s.push('\n');
+        }
+        for r in self.done() {
+            let c = timecourse::course(r);
+            if c.auc_change.is_none() {
+                continue;
+            }
+            let relief = |m: Option<f64>, pct: &str| {
+                m.map_or(format!("never {pct} below baseline"), |m| {
+                    format!("{pct} below baseline at {m:.1} min")
+                })
+            };
+            let back = match (c.back_to_baseline, c.minutes_to_baseline) {
+                (Some(true), Some(m)) => format!("back to baseline {m:.1} min after the place"),
+                (Some(false), _) => format!(
+                    "not back to baseline by the last follow-up ({} min after)",
+                    fmt_opt(c.last_followup_min, 1)
+                ),
+                _ => "no follow-up".into(),
+            };
+            writeln!(
+                s,
+                "- {} ({}): {}; {}; {back}; AUC of change {} NRS·min",
+                r.name(),
+                self.label(&r.condition),
+                relief(c.minutes_to_30pct, "30 %"),
+                relief(c.minutes_to_50pct, "50 %"),
+                fmt_opt(c.auc_change, 1)
+            )
+            .unwrap();
+        }
+    }
+
     /// One line for the terminal: the counts, and how many folders were not read.
     pub fn summary_line(&self) -> String {
         let count = |st: Status| self.sessions.iter().filter(|r| r.status == st).count();
@@ -993,4 +799,21 @@ impl Report {
         }
         line
     }
+}
+
+/// A contrast as the report's text gives it.
+fn line(c: &Contrast) -> String {
+    let e = c.estimate;
+    format!(
+        "{} ({}): {:.2}, 95% CI {:.2} to {:.2}, t({}) = {:.2}, p = {}, n = {}",
+        c.outcome,
+        c.label,
+        e.estimate,
+        e.ci95.0,
+        e.ci95.1,
+        e.df,
+        e.t,
+        fmt_p(e.p),
+        e.n
+    )
 }

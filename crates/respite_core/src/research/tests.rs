@@ -210,7 +210,7 @@ fn ipq_scores_reverse_sp2_inv3_real1() {
     let top = scoring::ipq(&[6; 14]).unwrap();
     assert!(close(top.spatial, 4.8, 1e-12) && close(top.involvement, 4.5, 1e-12));
     assert!(close(top.realism, 4.5, 1e-12));
-    assert_eq!(Questionnaire::Ipq.items().len(), 14);
+    assert_eq!(Questionnaire::ipq().items().len(), 14);
     assert!(scoring::ipq(&[7; 14]).is_err());
 }
 
@@ -321,7 +321,7 @@ pub(crate) fn synthetic_crossover(data_dir: &Path) {
             t += 10.0;
             ev.push_str(&data::event_line(t, t, e, &d));
         };
-        for (i, item) in scoring::SSQ_ITEMS.iter().enumerate() {
+        for (i, item) in Questionnaire::ssq().items().iter().enumerate() {
             add(
                 "rating",
                 format!(
@@ -353,7 +353,7 @@ pub(crate) fn synthetic_crossover(data_dir: &Path) {
                     "rating",
                     format!("timepoint=post scale=nrs value={}", post.round()),
                 );
-                for (i, item) in scoring::SSQ_ITEMS.iter().enumerate() {
+                for (i, item) in Questionnaire::ssq().items().iter().enumerate() {
                     add(
                         "rating",
                         format!(
@@ -363,7 +363,7 @@ pub(crate) fn synthetic_crossover(data_dir: &Path) {
                         ),
                     );
                 }
-                for (i, item) in scoring::IPQ_ITEMS.iter().enumerate() {
+                for (i, item) in Questionnaire::ipq().items().iter().enumerate() {
                     let v = if headset {
                         4 + (i + k) % 3
                     } else {
@@ -424,28 +424,44 @@ fn a_report_on_a_synthetic_crossover_has_the_table_ci_and_plots() {
             && l.ends_with("\tincomplete\tnone\tno session_end: the record stops at 200.0 s")),
         "{table}"
     );
-    // 14 participants completed both; headset − screen on post NRS is about −0.25 × baseline.
-    let post = report
-        .paired
-        .iter()
-        .find(|p| p.outcome == "post_nrs")
-        .unwrap();
-    assert_eq!(post.summary.n, 14);
+    // 14 participants completed both; hmd − screen on post NRS is about −0.25 × baseline.
+    let find = |outcome: &str, method: &str| {
+        report
+            .contrasts
+            .iter()
+            .find(|c| c.outcome == outcome && c.method == method)
+            .unwrap_or_else(|| panic!("{outcome} {method}: {:?}", report.contrasts))
+    };
+    let post = find("post_nrs", "paired");
+    assert_eq!(post.label, "hmd − screen");
+    assert_eq!(post.estimate.n, 14);
     assert!(
-        post.summary.mean < -1.0 && post.summary.mean > -2.5,
+        post.estimate.estimate < -1.0 && post.estimate.estimate > -2.5,
         "{post:?}"
     );
-    let (lo, hi) = post.summary.ci95.unwrap();
+    let (lo, hi) = post.estimate.ci95;
     assert!(
-        lo < post.summary.mean && hi > post.summary.mean && hi < 0.0,
+        lo < post.estimate.estimate && hi > post.estimate.estimate && hi < 0.0,
         "{lo} {hi}"
     );
+    // The cross-over analysis counts participants, not sessions.
+    let treatment = find("post_nrs", "crossover_treatment");
+    assert_eq!(treatment.estimate.n, 14);
+    assert!(treatment.estimate.estimate < -1.0, "{treatment:?}");
+    assert_eq!(find("post_nrs", "crossover_period").label, "period 1 − period 2");
+    assert_eq!(
+        find("change", "crossover_carryover").label,
+        "hmd first − screen first"
+    );
     let md = report.markdown();
-    assert!(md.contains("post_nrs (headset − screen)"), "{md}");
+    assert!(md.contains("- post_nrs (hmd − screen): "), "{md}");
+    assert!(md.contains("- treatment: post_nrs (hmd − screen): "), "{md}");
     assert!(
-        md.contains("period 1") && md.contains("sequence AB") && md.contains("sequence BA"),
+        md.contains("- period: post_nrs (period 1 − period 2): ")
+            && md.contains("- carry-over: post_nrs (hmd first − screen first): "),
         "{md}"
     );
+    assert!(!md.contains("headset − screen"), "no display split: {md}");
     assert!(
         md.contains(
             "- sub-P05 ses-2: no session_end: the record stops at 200.0 s (20 events on record)"
@@ -454,8 +470,9 @@ fn a_report_on_a_synthetic_crossover_has_the_table_ci_and_plots() {
     );
     let out = std::env::var_os("RESPITE_KEEP_REPORT").map_or(dir.path().join("out"), Into::into);
     std::fs::create_dir_all(&out).unwrap();
-    super::plots::nrs_over_time(&report, &out.join("nrs_over_time.png")).unwrap();
-    super::plots::paired_lines(&report, &out.join("paired_post_nrs.png")).unwrap();
+    let mut drawn = super::plots::nrs_over_time(&report, &out.join("nrs_over_time")).unwrap();
+    drawn.extend(super::plots::paired_lines(&report, &out.join("paired_post_nrs")).unwrap());
+    assert_eq!(drawn.len(), 4);
     for f in ["nrs_over_time.png", "paired_post_nrs.png"] {
         let bytes = std::fs::read(out.join(f)).unwrap();
         assert!(
@@ -464,15 +481,20 @@ fn a_report_on_a_synthetic_crossover_has_the_table_ci_and_plots() {
             bytes.len()
         );
     }
+    for f in ["nrs_over_time.svg", "paired_post_nrs.svg"] {
+        let svg = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("hmd"), "{f}");
+    }
     // Blinded: no condition or display name anywhere in the tables.
-    let blind = Report::new(report.sessions.clone(), Some(99));
+    let key = super::blinding::Blinding::new(&names(&["hmd", "screen"]), 99);
+    let blind = Report::new(report.sessions.clone(), Some(key.clone()));
     let t = blind.sessions_tsv() + &blind.conditions_tsv() + &blind.markdown();
     assert!(
-        !t.contains("hmd") && !t.contains("headset") && !t.contains("screen\t"),
+        !t.contains("hmd") && !t.contains("headset") && !t.contains("screen"),
         "{t}"
     );
     assert!(t.contains("X1") && t.contains("X2"));
-    let key = blind.blinding.as_ref().unwrap().key_tsv();
+    let key = key.key_tsv();
     assert!(key.contains("hmd") && key.contains("screen"), "{key}");
     // The BIDS export has the files the validator looks for.
     let bids = out.join("bids");
@@ -494,7 +516,9 @@ fn a_report_on_a_synthetic_crossover_has_the_table_ci_and_plots() {
     .unwrap();
     assert!(beh.contains("ssq\tpre\tssq01\t"), "{beh}");
     assert!(
-        beh.contains("ipq\tpost\tipq_spatial\t") && beh.contains("\ttrue\n"),
+        beh.starts_with("measure\ttimepoint\titem\tvalue\tderived\tby\tvia\tlatency_s\n")
+            && beh.contains("ipq\tpost\tipq_spatial\t")
+            && beh.contains("\ttrue\tn/a\tn/a\tn/a\n"),
         "{beh}"
     );
 }
@@ -891,11 +915,14 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
     assert_eq!(rows.len(), 5, "{rows:?}");
     assert_eq!(
         rows[1],
-        "P01\t1\tn/a\tn/a\thmd\theadset\t6\t4.50\t3\t-3\t-50.0\tsubstantial\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\t2\tcompleted\tok\tn/a"
+        // sound level unknown; no SSQ or IPQ; FMS 2; no follow-up; no minutes on record, so
+        // the place ends at its last rating (2 min): 30 % (≤ 4.2) and 50 % (≤ 3) at 2 min;
+        // AUC: 1·(0 − 1)/2 + 1·(−1 − 2)/2 = −2.
+        "P01\t1\tn/a\tn/a\thmd\theadset\tn/a\t6\t4.50\t3\t-3\t-50.0\tsubstantial\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\t2\tn/a\tn/a\t2.00\t2.00\t-2.00\tcompleted\tok\tn/a"
     );
     assert_eq!(
         rows[2],
-        "P06\t1\tn/a\tn/a\tscreen\tscreen\tn/a\t4.00\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tcompleted\tok\t8 notes: see report.md"
+        "P06\t1\tn/a\tn/a\tscreen\tscreen\tn/a\tn/a\t4.00\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tcompleted\tok\t8 notes: see report.md"
     );
     assert!(
         rows[3].ends_with("\tincomplete\tok\twrite failed: No space left on device (os error 28) (at 30.0 s, 2 lines lost)"),
@@ -904,16 +931,16 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
     );
     let cond = report.conditions_tsv();
     for line in [
-        "hmd\tpost_nrs\t1\t3.00\tn/a",
-        "screen\tbaseline_nrs\t0\tn/a\tn/a",
-        "screen\tduring_nrs\t1\t4.00\tn/a",
-        "screen\tpost_nrs\t0\tn/a\tn/a",
+        "hmd\tpost_nrs\t1\t3.00\tn/a\tn/a\tn/a",
+        "screen\tbaseline_nrs\t0\tn/a\tn/a\tn/a\tn/a",
+        "screen\tduring_nrs\t1\t4.00\tn/a\tn/a\tn/a",
+        "screen\tpost_nrs\t0\tn/a\tn/a\tn/a\tn/a",
     ] {
         assert!(cond.lines().any(|l| l == line), "{line}\n{cond}");
     }
     let md = report.markdown();
     assert!(
-        md.contains("Sessions: 4 (2 completed, 0 stopped, 2 incomplete)."),
+        md.contains("Sessions: 4 (2 completed, 0 stopped, 2 incomplete) from "),
         "{md}"
     );
     assert!(
@@ -974,7 +1001,7 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
             .unwrap();
     assert_eq!(
         beh,
-        "measure\ttimepoint\titem\tvalue\tderived\nnrs\tminute_2\tnrs\t4\tfalse\n"
+        "measure\ttimepoint\titem\tvalue\tderived\tby\tvia\tlatency_s\nnrs\tminute_2\tnrs\t4\tfalse\tn/a\tn/a\tn/a\n"
     );
 }
 
@@ -1030,7 +1057,7 @@ fn a_report_with_only_bad_folders_still_says_which_and_draws_its_axes() {
     let report = Report::new(read, None);
     let md = report.markdown();
     assert!(
-        md.contains("Sessions: 0 (0 completed, 0 stopped, 0 incomplete)."),
+        md.contains("Sessions: 0 (0 completed, 0 stopped, 0 incomplete) from 0 participants."),
         "{md}"
     );
     assert!(
@@ -1042,7 +1069,7 @@ fn a_report_with_only_bad_folders_still_says_which_and_draws_its_axes() {
         d.join("sub-P01/ses-1").display()
     )));
     let png = dir.path().join("nrs.png");
-    super::plots::nrs_over_time(&report, &png).unwrap();
+    super::plots::nrs_over_time(&report, &dir.path().join("nrs")).unwrap();
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
     assert_eq!(
         super::bids::export(&report, "x", &dir.path().join("bids")).unwrap(),
@@ -1084,4 +1111,381 @@ fn participant_ids_refuse_names_and_follow_a_protocols_pattern() {
         .unwrap_err();
         assert!(e.contains("p.ron:7:") && e.contains(says), "{pattern}: {e}");
     }
+}
+
+/// The hand-computed cross-over (film vs walk, 5 AB and 4 BA; see `analysis.rs` for the
+/// arithmetic): (participant, sequence, [(baseline, post) in period 1, in period 2]).
+const CROSSOVER: [(&str, &str, [(f64, f64); 2]); 9] = [
+    ("P01", "AB", [(7.0, 6.0), (6.0, 4.0)]),
+    ("P02", "BA", [(6.0, 3.0), (7.0, 6.0)]),
+    ("P03", "AB", [(8.0, 7.0), (8.0, 5.0)]),
+    ("P04", "BA", [(7.0, 5.0), (6.0, 6.0)]),
+    ("P05", "AB", [(6.0, 5.0), (7.0, 4.0)]),
+    ("P06", "BA", [(8.0, 4.0), (8.0, 7.0)]),
+    ("P07", "AB", [(8.0, 8.0), (7.0, 5.0)]),
+    ("P08", "BA", [(5.0, 2.0), (5.0, 4.0)]),
+    ("P09", "AB", [(5.0, 4.0), (7.0, 3.0)]),
+];
+
+/// Writes the cross-over as a study's data folder, with everything a real record has that
+/// would tell a blinded assessor which condition is which: the display and its runtime,
+/// the input device, the scene and level, the motion files' rates.
+fn write_crossover(data_dir: &Path) {
+    for (p, seq, periods) in CROSSOVER {
+        for (i, (baseline, post)) in periods.iter().enumerate() {
+            let period = i + 1;
+            let film = (seq == "AB") == (period == 1);
+            let condition = if film { "film" } else { "walk" };
+            let files = data::SessionFiles::bids(data_dir, p, period, "walking");
+            std::fs::create_dir_all(&files.dir).unwrap();
+            let side = Sidecar {
+                app: "respite".into(),
+                participant: p.into(),
+                session: period,
+                task: "walking".into(),
+                study: Some("walkfilm".into()),
+                condition: Some(condition.into()),
+                conditions: names(&["film", "walk"]),
+                period: Some(period),
+                sequence: Some(seq.into()),
+                scene: "forest_trail_walk".into(),
+                display: if film { "screen" } else { "headset" }.into(),
+                display_parameters: [("runtime".to_string(), "Monado".to_string())].into(),
+                immersion: [(
+                    "name".to_string(),
+                    if film { "calm_view" } else { "immersive" }.to_string(),
+                )]
+                .into(),
+                audio: [("level_mode".to_string(), "fixed".to_string())].into(),
+                minutes: 10.0,
+                ..Default::default()
+            };
+            std::fs::write(files.file("session.json"), side.to_json()).unwrap();
+            let via = if film { "mouse" } else { "gaze" };
+            let display = if film {
+                "requested=flat active=Flat runtime=n/a"
+            } else {
+                "requested=xr active=Xr runtime=\"Monado (null compositor)\""
+            };
+            let rows = [
+                (0.0, "session_start", format!("participant={p} scene=forest_trail_walk")),
+                (0.5, "display", display.to_string()),
+                (
+                    0.6,
+                    "immersion",
+                    format!("level={} body={}", if film { "calm_view" } else { "immersive" }, !film),
+                ),
+                (
+                    5.0,
+                    "rating",
+                    format!("timepoint=baseline scale=nrs value={baseline} by=patient via={via} latency_s=2.00"),
+                ),
+                (6.0, "phase", "phase=Immersion".into()),
+                (7.0, "marker", format!("label=\"{condition} started\" source=stdin")),
+                (
+                    306.0,
+                    "rating",
+                    format!(
+                        "timepoint=minute_5 scale=nrs value={} by=patient via={via} latency_s=1.50",
+                        (baseline + post) / 2.0
+                    ),
+                ),
+                (606.0, "phase", "phase=Closing how=Planned".into()),
+                (
+                    615.0,
+                    "rating",
+                    format!("timepoint=post scale=nrs value={post} by=therapist via=console latency_s=3.25"),
+                ),
+                (620.0, "session_end", "how=Planned completed=true in_place_s=600.0".into()),
+            ];
+            let mut ev = format!("{}\n", data::EVENTS_HEADER);
+            for (t, e, d) in rows {
+                ev.push_str(&data::event_line(t, t, e, &d));
+            }
+            std::fs::write(files.file("events.tsv"), ev).unwrap();
+            let rate = if film { 60.0 } else { 90.0 };
+            let mut motion = String::from("frame\tt_s\tx\ty\tz\tqx\tqy\tqz\tqw\n");
+            for f in 0..30 {
+                motion.push_str(&format!("{f}\t{:.4}\t0\t1.2\t0\t0\t0\t0\t1\n", f as f64 / rate));
+            }
+            std::fs::write(files.file("motion.tsv"), motion).unwrap();
+            data::write_manifest(&files.dir).unwrap();
+        }
+    }
+}
+
+fn contrast<'a>(r: &'a Report, outcome: &str, method: &str) -> &'a super::report::Contrast {
+    r.contrasts
+        .iter()
+        .find(|c| c.outcome == outcome && c.method == method)
+        .unwrap_or_else(|| panic!("{outcome} {method}: {:#?}", r.contrasts))
+}
+
+#[test]
+fn the_crossover_analysis_equals_the_hand_computed_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    write_crossover(dir.path());
+    let report = Report::new(super::report::read_all(dir.path()).unwrap(), None);
+    assert_eq!(report.order, names(&["film", "walk"]));
+    let near = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    // Paired film − walk on post NRS: differences 2 3 2 1 1 3 3 2 1, mean 2, SD √0.75,
+    // SE √0.75/3 = 0.288675; t(8) = 6.928203, p = 0.000121; CI 2 ± 2.306004·SE.
+    let p = contrast(&report, "post_nrs", "paired");
+    assert_eq!((p.label.as_str(), p.estimate.n), ("film − walk", 9));
+    let e = p.estimate;
+    assert!(near(e.estimate, 2.0) && near(e.se, 0.288675134595), "{e:?}");
+    assert!(near(e.ci95.0, 1.334313945894) && near(e.ci95.1, 2.665686054106), "{e:?}");
+    assert!(near(e.t, 6.928203230276) && near(e.p, 0.000121040206), "{e:?}");
+    assert_eq!(e.df, 8.0);
+    // Hills–Armitage: half period differences AB 1 1 0.5 1.5 0.5 (mean 0.9), BA −1.5 −0.5
+    // −1.5 −1 (mean −1.125); pooled s² = 1.3875/7, SE = √(s²·(1/5 + 1/4)) = 0.298658.
+    let t = contrast(&report, "post_nrs", "crossover_treatment").estimate;
+    assert!(near(t.estimate, 2.025) && near(t.se, 0.298657711388), "{t:?}");
+    assert!(near(t.ci95.0, 1.318786732727) && near(t.ci95.1, 2.731213267273), "{t:?}");
+    assert!(near(t.p, 0.000257777) && t.df == 7.0 && t.n == 9, "{t:?}");
+    let period = contrast(&report, "post_nrs", "crossover_period").estimate;
+    assert!(near(period.estimate, -0.225) && near(period.se, 0.298657711388), "{period:?}");
+    // Carry-over: totals AB 10 12 9 13 7 (mean 10.2), BA 9 11 11 6 (mean 9.25): 0.95.
+    let carry = contrast(&report, "post_nrs", "crossover_carryover").estimate;
+    assert!(near(carry.estimate, 0.95) && near(carry.se, 1.594522), "{carry:?}");
+    // The baseline-adjusted change, paired: film changes −1 −1 −1 0 −1 −1 0 −1 −1 and walk
+    // −2 −3 −3 −2 −3 −4 −2 −3 −4; differences 1 2 2 2 2 3 2 2 3, mean 19/9.
+    let c = contrast(&report, "change", "paired").estimate;
+    assert!(near(c.estimate, 19.0 / 9.0), "{c:?}");
+    let md = report.markdown();
+    assert!(
+        md.contains("- treatment: post_nrs (film − walk): 2.02, 95% CI 1.32 to 2.73, t(7) = 6.78, p = 0.0003, n = 9"),
+        "{md}"
+    );
+}
+
+/// Every file under `dir`, relative, with its bytes.
+fn tree(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut all = Vec::new();
+    files_under(dir, &mut all);
+    let mut out: Vec<_> = all
+        .into_iter()
+        .filter(|p| p.is_file())
+        .map(|p| (p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Whether `word` stands in `text` as a word of its own (letters and digits around it do
+/// not count: `walking` holds no `walk`, `trail_walk` does).
+fn has_word(text: &str, word: &str) -> bool {
+    let lower = text.to_lowercase();
+    let w = word.to_lowercase();
+    lower.match_indices(&w).any(|(i, _)| {
+        let before = lower[..i].chars().next_back();
+        let after = lower[i + w.len()..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric()) && !after.is_some_and(|c| c.is_alphanumeric())
+    })
+}
+
+#[test]
+fn blinded_reports_are_the_same_bytes_from_one_key_and_name_no_condition_under_any_key() {
+    let root = tempfile::tempdir().unwrap();
+    // The data folder's own name says nothing here; the outputs must not rely on that.
+    let data_dir = root.path().join("study");
+    write_crossover(&data_dir);
+    let revealing = [
+        "film", "walk", "headset", "screen", "xr", "flat", "monado", "gaze", "mouse", "keys",
+        "controller", "console", "forest_trail_walk", "immersive", "calm_view",
+    ];
+    for (k, masks) in [["film", "walk"], ["walk", "film"]].iter().enumerate() {
+        let key = root.path().join(format!("key{k}.tsv"));
+        std::fs::write(&key, format!("mask\tcondition\nX1\t{}\nX2\t{}\n", masks[0], masks[1]))
+            .unwrap();
+        let mut runs = Vec::new();
+        for run in ["a", "b"] {
+            let out = root.path().join(format!("out{k}{run}"));
+            let bids = root.path().join(format!("bids{k}{run}"));
+            let wrote =
+                super::output::write_report(&data_dir, &out, Some(&key), Some(&bids)).unwrap();
+            assert!(!wrote.files.contains(&key), "an existing key is read, not written");
+            runs.push((tree(&out), tree(&bids)));
+        }
+        assert_eq!(runs[0], runs[1], "two blinded reports from one key differ");
+        let (out, bids) = &runs[0];
+        assert!(out.iter().any(|(p, _)| p.ends_with("nrs_over_time.svg")));
+        assert!(
+            !bids.iter().any(|(p, _)| p.to_string_lossy().contains("motion")),
+            "a blinded export leaves motion out"
+        );
+        for (path, bytes) in out.iter().chain(bids) {
+            let name = path.to_string_lossy();
+            // A PNG is its SVG rasterised (the SVG, checked, holds its words); its bytes
+            // are compressed pixels.
+            if name.ends_with(".png") {
+                assert!(
+                    out.iter().any(|(p, _)| *p == path.with_extension("svg")),
+                    "{name} without its SVG"
+                );
+                continue;
+            }
+            let text = String::from_utf8_lossy(bytes);
+            for w in revealing {
+                assert!(
+                    !has_word(&text, w) && !has_word(&name, w),
+                    "key {masks:?}: {name} names '{w}':\n{text}"
+                );
+            }
+        }
+        // The contrast is X1 − X2 whatever it hides: film − walk is +2.025, so the sign
+        // follows the key.
+        let contrasts = String::from_utf8_lossy(
+            &out.iter().find(|(p, _)| p.ends_with("contrasts.tsv")).unwrap().1,
+        )
+        .to_string();
+        let sign = if masks[0] == "film" { "" } else { "-" };
+        assert!(
+            contrasts.contains(&format!(
+                "post_nrs\tX1 − X2\tcrossover_treatment\t9\t{sign}2.025000\t"
+            )) && contrasts.contains(&format!("post_nrs\tX1 − X2\tpaired\t9\t{sign}2.000000\t")),
+            "{contrasts}"
+        );
+        assert!(!contrasts.contains("X2 − X1"), "{contrasts}");
+        let sessions = String::from_utf8_lossy(
+            &out.iter().find(|(p, _)| p.ends_with("sessions.tsv")).unwrap().1,
+        )
+        .to_string();
+        // P01 had film first: its sequence is the masks in period order.
+        let p01 = if masks[0] == "film" { "X1X2" } else { "X2X1" };
+        assert!(sessions.contains(&format!("P01\t1\t1\t{p01}\t")), "{sessions}");
+    }
+    // Without a key, one is drawn and written (apart from the outputs), and read back next
+    // time: the same masks again.
+    let key = root.path().join("drawn-key.tsv");
+    let out = root.path().join("drawn");
+    let first = super::output::write_report(&data_dir, &out, Some(&key), None).unwrap();
+    assert!(first.files.contains(&key));
+    let drawn = std::fs::read(&key).unwrap();
+    let before = tree(&out);
+    super::output::write_report(&data_dir, &out, Some(&key), None).unwrap();
+    assert_eq!(std::fs::read(&key).unwrap(), drawn);
+    assert_eq!(tree(&out), before);
+    // A key inside the outputs is refused, and so is a key that does not cover the data.
+    let inside = out.join("key.tsv");
+    let e = super::output::write_report(&data_dir, &out, Some(&inside), None).err().unwrap();
+    assert!(e.contains("inside the output"), "{e}");
+    let other = root.path().join("other-key.tsv");
+    std::fs::write(&other, "mask\tcondition\nX1\tfilm\nX2\tstill\n").unwrap();
+    let e = super::output::write_report(&data_dir, &out, Some(&other), None).err().unwrap();
+    assert!(e.contains("no mask for condition 'walk'"), "{e}");
+}
+
+#[test]
+fn contrasts_follow_ups_and_sound_levels_are_checked_at_their_place() {
+    let with = |extra: &str| protocol(&PROTOCOL.replace("\n)", &format!("\n{extra}\n)")));
+    let p = with(
+        "    contrasts: [(\"screen\", \"hmd\")],\n    followup: Followup(every_min: 5, within: 1, max_min: 40),",
+    )
+    .unwrap();
+    assert_eq!(p.contrast_pairs(), vec![("screen".to_string(), "hmd".to_string())]);
+    assert_eq!(p.followup.unwrap().max_min, 40.0);
+    // Without contrasts: the two conditions in the protocol's order.
+    let plain = protocol(PROTOCOL).unwrap();
+    assert_eq!(plain.contrast_pairs(), vec![("hmd".to_string(), "screen".to_string())]);
+    // Three conditions: every pair.
+    assert_eq!(
+        super::protocol::all_pairs(&names(&["walk", "film", "still"])),
+        vec![
+            ("walk".to_string(), "film".to_string()),
+            ("walk".to_string(), "still".to_string()),
+            ("film".to_string(), "still".to_string())
+        ]
+    );
+    let line = PROTOCOL.lines().count();
+    for (extra, at, what) in [
+        ("    contrasts: [(\"hmd\", \"walk\")],", format!("p.ron:{line}:"), "condition 'walk'"),
+        ("    contrasts: [(\"hmd\", \"hmd\")],", format!("p.ron:{line}:"), "with itself"),
+        (
+            "    followup: Followup(every_min: 0.1, within: 1, max_min: 40),",
+            format!("p.ron:{line}:"),
+            "every_min",
+        ),
+        (
+            "    followup: Followup(every_min: 5, within: 11, max_min: 40),",
+            format!("p.ron:{line}:"),
+            "within",
+        ),
+        (
+            "    followup: Followup(every_min: 5, within: 1, max_min: 400),",
+            format!("p.ron:{line}:"),
+            "max_min",
+        ),
+    ] {
+        let e = with(extra).unwrap_err();
+        assert!(e.contains(&at) && e.contains(what), "{extra}: {e}");
+    }
+    let loud = PROTOCOL.replace(
+        "display: Screen, minutes: 5)",
+        "display: Screen, minutes: 5, sound_level: AboveAmbient(db: 50.0))",
+    );
+    let e = protocol(&loud).unwrap_err();
+    assert!(e.contains("p.ron:9:") && e.contains("db"), "{e}");
+    let fixed = PROTOCOL.replace(
+        "display: Screen, minutes: 5)",
+        "display: Screen, minutes: 5, sound_level: Fixed)",
+    );
+    assert_eq!(
+        protocol(&fixed).unwrap().conditions[1].sound_level,
+        Some(crate::scene::LevelMode::Fixed)
+    );
+}
+
+/// The ready-to-run Python analysis (statsmodels MixedLM) on the report's own tables: its
+/// unadjusted condition term is the Hills–Armitage treatment effect (film reference, so
+/// walk − film = −2.025). `RESPITE_ANALYSIS_PYTHON` names a Python with pandas and
+/// statsmodels (`.ci/run` installs them); without it the check is skipped, never in CI.
+#[test]
+fn the_python_analysis_runs_on_the_report_and_agrees_with_it() {
+    let Some(python) = std::env::var_os("RESPITE_ANALYSIS_PYTHON") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set RESPITE_ANALYSIS_PYTHON (see .ci/run)"
+        );
+        eprintln!("analysis.py: RESPITE_ANALYSIS_PYTHON is not set, the script is not run");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    write_crossover(&data_dir);
+    let out = dir.path().join("report");
+    super::output::write_report(&data_dir, &out, None, None).unwrap();
+    let run = std::process::Command::new(python)
+        .arg(out.join("analysis.py"))
+        .output()
+        .expect("run python");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(run.status.success(), "{said}");
+    let table = std::fs::read_to_string(out.join("analysis_python.tsv")).unwrap();
+    let term = |model: &str, term: &str| -> f64 {
+        table
+            .lines()
+            .map(|l| l.split('\t').collect::<Vec<_>>())
+            .find(|c| c[0] == model && c[1] == term)
+            .unwrap_or_else(|| panic!("{model} {term}:\n{table}"))[2]
+            .parse()
+            .unwrap()
+    };
+    let report = std::fs::read_to_string(out.join("contrasts.tsv")).unwrap();
+    let ha: f64 = report
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|c| c[0] == "post_nrs" && c[2] == "crossover_treatment")
+        .unwrap()[4]
+        .parse()
+        .unwrap();
+    assert!((ha - 2.025).abs() < 1e-6, "{report}");
+    let mixed = term("unadjusted", "C(condition)[T.walk]");
+    assert!((mixed + ha).abs() < 1e-4, "MixedLM {mixed} vs Hills–Armitage {ha}\n{table}");
+    // The primary model (baseline-adjusted) runs too and gives a finite estimate.
+    assert!(term("adjusted", "C(condition)[T.walk]").is_finite(), "{table}");
 }

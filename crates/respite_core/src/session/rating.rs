@@ -114,6 +114,11 @@ pub enum Timepoint {
         hundredths: u32,
     },
     Post,
+    /// A follow-up after the place, at this many hundredths of a minute after it ended
+    /// (`after_5`: five minutes after).
+    After {
+        hundredths: u32,
+    },
     /// Asked by the therapist; the n-th such rating of the session.
     Asked(u32),
     /// The answer to the n-th round of the attention task.
@@ -127,6 +132,29 @@ impl Timepoint {
             hundredths: (f64::from(minutes.max(0.0)) * 100.0).round() as u32,
         }
     }
+
+    /// The follow-up rating `minutes` after the place ended.
+    pub fn after_minute(minutes: f32) -> Self {
+        Timepoint::After {
+            hundredths: (f64::from(minutes.max(0.0)) * 100.0).round() as u32,
+        }
+    }
+}
+
+/// Minutes in hundredths, written as short as they are exact: `5`, `0.5`, `1.25`.
+struct Hundredths(u32);
+
+impl fmt::Display for Hundredths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let h = self.0;
+        if h % 100 == 0 {
+            write!(f, "{}", h / 100)
+        } else if h % 10 == 0 {
+            write!(f, "{}.{}", h / 100, (h % 100) / 10)
+        } else {
+            write!(f, "{}.{:02}", h / 100, h % 100)
+        }
+    }
 }
 
 impl fmt::Display for Timepoint {
@@ -135,13 +163,8 @@ impl fmt::Display for Timepoint {
             Timepoint::Baseline => f.write_str("baseline"),
             Timepoint::Pre => f.write_str("pre"),
             Timepoint::Washout(n) => write!(f, "washout_{n}"),
-            Timepoint::Minute { hundredths: h } if h % 100 == 0 => {
-                write!(f, "minute_{}", h / 100)
-            }
-            Timepoint::Minute { hundredths: h } if h % 10 == 0 => {
-                write!(f, "minute_{}.{}", h / 100, (h % 100) / 10)
-            }
-            Timepoint::Minute { hundredths: h } => write!(f, "minute_{}.{:02}", h / 100, h % 100),
+            Timepoint::Minute { hundredths: h } => write!(f, "minute_{}", Hundredths(*h)),
+            Timepoint::After { hundredths: h } => write!(f, "after_{}", Hundredths(*h)),
             Timepoint::Post => f.write_str("post"),
             Timepoint::Asked(n) => write!(f, "asked_{n}"),
             Timepoint::Task(n) => write!(f, "task_{n}"),
