@@ -45,6 +45,11 @@ struct Cli {
     /// The immersion levels file [default: ./immersion.ron, else the one shipped with the source]
     #[arg(long, global = true, env = "RESPITE_LEVELS", value_name = "FILE.ron")]
     levels: Option<PathBuf>,
+    /// Folder of questionnaire files (the SSQ, IPQ and FMS ship inside the program; a
+    /// study's own, e.g. pcs.ron, are read from here) [default: ./questionnaires, else the
+    /// one shipped with the source]
+    #[arg(long, global = true, env = "RESPITE_QUESTIONNAIRES", value_name = "DIR")]
+    questionnaires_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -622,6 +627,16 @@ fn main() -> ExitCode {
     let dir = scenes_dir(cli.scenes_dir);
     let levels = levels_file(cli.levels);
     let dir = (dir.as_path(), levels.as_path());
+    // Sessions ask a study's questionnaires, plans check them, reports score them.
+    if matches!(
+        cli.command,
+        None | Some(Command::Run(_) | Command::Plan(_) | Command::Report(_) | Command::Check { .. })
+    ) && let Err(e) = load_questionnaires(&questionnaires_dir(cli.questionnaires_dir))
+    {
+        eprintln!("error: {e}");
+        respite::log::flush(std::time::Duration::from_secs(2));
+        return ExitCode::from(BAD_INPUT);
+    }
     let code = command(dir, cli.command, cli.run);
     // The log's last lines are written before the process goes (if standard error takes
     // them within two seconds).
@@ -673,6 +688,34 @@ fn command(dir: (&Path, &Path), command: Option<Command>, run_args: RunArgs) -> 
             }),
         ),
     }
+}
+
+/// `--questionnaires-dir`, else `./questionnaires`, else the folder shipped beside the
+/// source.
+fn questionnaires_dir(flag: Option<PathBuf>) -> PathBuf {
+    flag.unwrap_or_else(|| {
+        let here = PathBuf::from("questionnaires");
+        if here.is_dir() {
+            here
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires")
+        }
+    })
+}
+
+/// Reads every questionnaire file in `dir` and makes it known to sessions and reports
+/// (the shipped SSQ, IPQ and FMS files are the built-in ones; a changed copy under their
+/// code is refused, so a score never silently changes meaning).
+fn load_questionnaires(dir: &Path) -> Result<(), String> {
+    use respite_core::research::questionnaire::{self, Questionnaire};
+    let specs = questionnaire::load_dir(dir).map_err(|e| e.to_string())?;
+    for spec in specs {
+        let code = spec.code.clone();
+        Questionnaire::register(spec).map_err(|e| {
+            format!("{}: questionnaire '{code}': {e}", dir.join(format!("{code}.ron")).display())
+        })?;
+    }
+    Ok(())
 }
 
 /// `--levels`, else `./immersion.ron`, else the file shipped beside the source.
@@ -1076,6 +1119,8 @@ fn run(
                 ipq: study.as_ref().is_some_and(|s| s.0.questionnaires.ipq),
                 no_baseline: study.as_ref().is_some_and(|s| !s.0.ratings.baseline),
                 no_post: study.as_ref().is_some_and(|s| !s.0.ratings.post),
+                before: extra_questionnaires(study.as_ref().map(|s| &s.0.questionnaires.before)),
+                after: extra_questionnaires(study.as_ref().map(|s| &s.0.questionnaires.after)),
             },
             washout: study.as_ref().and_then(|s| s.2.washout),
             followup: study.as_ref().and_then(|s| s.0.followup),
@@ -1268,6 +1313,17 @@ fn run(
         close_session(&files, code);
     }
     code
+}
+
+/// A protocol's extra questionnaires by code (each checked when the protocol was read).
+fn extra_questionnaires(
+    codes: Option<&Vec<String>>,
+) -> Vec<respite_core::research::questionnaire::Questionnaire> {
+    codes
+        .into_iter()
+        .flatten()
+        .filter_map(|c| respite_core::research::questionnaire::Questionnaire::find(c))
+        .collect()
 }
 
 /// A file's name without its folders.

@@ -80,6 +80,8 @@ impl RunSettings {
         self.ratings
             || self.questions.ssq
             || self.questions.ipq
+            || !self.questions.before.is_empty()
+            || !self.questions.after.is_empty()
             || self.washout.is_some()
             || self.done.place
     }

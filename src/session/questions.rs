@@ -15,7 +15,7 @@ use respite_core::session::{Scale, Timepoint};
 use std::collections::{HashMap, VecDeque};
 
 /// Questionnaires around the place.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Questions {
     /// SSQ before the baseline and after the post rating.
     pub ssq: bool,
@@ -25,6 +25,10 @@ pub struct Questions {
     /// whenever ratings are on, unless left out here).
     pub no_baseline: bool,
     pub no_post: bool,
+    /// Other questionnaires: before the baseline (after the SSQ) and after the place (after
+    /// the IPQ).
+    pub before: Vec<Questionnaire>,
+    pub after: Vec<Questionnaire>,
 }
 
 /// Minutes and seconds left, for the panel.
@@ -145,6 +149,9 @@ fn before(settings: &RunSettings) -> VecDeque<AskRating> {
     if settings.questions.ssq {
         q.extend(items(Questionnaire::ssq(), Timepoint::Pre));
     }
+    for extra in &settings.questions.before {
+        q.extend(items(*extra, Timepoint::Pre));
+    }
     if settings.ratings && !settings.questions.no_baseline {
         q.push_back(AskRating {
             timepoint: Timepoint::Baseline,
@@ -168,6 +175,9 @@ fn after(settings: &RunSettings) -> VecDeque<AskRating> {
     }
     if settings.questions.ipq {
         q.extend(items(Questionnaire::ipq(), Timepoint::Post));
+    }
+    for extra in &settings.questions.after {
+        q.extend(items(*extra, Timepoint::Post));
     }
     q.retain(|a| !settings.done.has(a));
     q

@@ -101,12 +101,16 @@ struct Study {
 
 impl Study {
     fn new() -> Self {
+        Self::with(PROTOCOL, SCRIPT)
+    }
+
+    fn with(protocol: &str, script: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let scenes = dir.path().join("scenes");
         std::fs::create_dir_all(&scenes).unwrap();
         std::fs::write(scenes.join("plain.ron"), respite::bench::BARE_SPEC).unwrap();
-        std::fs::write(dir.path().join("p.ron"), PROTOCOL).unwrap();
-        std::fs::write(dir.path().join("pilot.ron"), SCRIPT).unwrap();
+        std::fs::write(dir.path().join("p.ron"), protocol).unwrap();
+        std::fs::write(dir.path().join("pilot.ron"), script).unwrap();
         Self { dir }
     }
 
@@ -317,9 +321,19 @@ fn a_study_session_killed_at_random_points_loses_nothing_and_resumes() {
         .arg("--out")
         .arg(study.path("blind"))
         .arg("--blind")
+        .arg("--bids")
+        .arg(study.path("blind-bids"))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("masks drawn and written to the key"),
+        "{}",
+        stderr(&out)
+    );
+    // The blinded export is a valid dataset too, without motion.
+    validate_bids(&study.path("blind-bids"));
+    assert!(!study.path("blind-bids/sub-P01/ses-1/motion").exists());
     let masked = std::fs::read_to_string(study.path("blind/sessions.tsv")).unwrap();
     assert!(
         masked.contains("\tX1\tmasked\t") || masked.contains("\tX2\tmasked\t"),
@@ -334,7 +348,154 @@ fn a_study_session_killed_at_random_points_loses_nothing_and_resumes() {
         key.starts_with("mask\tcondition\n") && key.contains("\ta\n"),
         "{key}"
     );
+    // Given back, the key gives the same report, byte for byte.
+    let again = respite()
+        .arg("report")
+        .arg(study.path("data"))
+        .arg("--out")
+        .arg(study.path("blind2"))
+        .arg("--blind")
+        .arg("--key")
+        .arg(study.path("blind-key.tsv"))
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", stderr(&again));
+    for f in ["sessions.tsv", "contrasts.tsv", "report.md", "nrs_over_time.svg"] {
+        assert_eq!(
+            std::fs::read(study.path("blind").join(f)).unwrap(),
+            std::fs::read(study.path("blind2").join(f)).unwrap(),
+            "{f}"
+        );
+    }
     eprintln!("kill points: {kills:?}");
+}
+
+/// A Moseley-style study: pain asked after the place every half minute until it is back
+/// within a point of the baseline, and a questionnaire of the study's own (a file, no code)
+/// after the place.
+const RELIEF: &str = r#"Protocol(
+    study: "relief",
+    title: "Relief after the place",
+    task: "walking",
+    participants: 2,
+    seed: 3,
+    conditions: [
+        Condition(name: "walk", scene: "plain", display: Screen, minutes: 1),
+        Condition(name: "film", scene: "plain", display: Screen, minutes: 1, sound_level: Fixed),
+    ],
+    design: AbBa,
+    washout: None,
+    ratings: Ratings(baseline: true, every_min: 0, post: true),
+    questionnaires: Questionnaires(after: ["calm"]),
+    followup: Followup(every_min: 0.5, within: 1, max_min: 2),
+)"#;
+
+/// A made-up two-item questionnaire (not a published instrument).
+const CALM: &str = r#"Questionnaire(
+    code: "calm",
+    title: "Two test questions",
+    source: "Made up for Respite's tests",
+    terms: "Written for these tests; free to use.",
+    prompt: "Right now:",
+    items: [
+        Item(code: "calm1", text: "I feel calm.", min: 0, max: 4, anchors: ("0  not at all", "very  4")),
+        Item(code: "calm2", text: "I feel at ease.", min: 0, max: 4, anchors: ("0  not at all", "very  4")),
+    ],
+    reversed: [],
+    scores: [Score(name: "total", items: ["calm1", "calm2"], combine: Sum)],
+)"#;
+
+/// Baseline 6, post 2, the two questions 1 and 3, then the follow-ups 3 (half a minute
+/// after) and 5 (a minute after: back within 1 of 6).
+const RELIEF_SCRIPT: &str = r#"[
+    (on: Question("baseline"), act: Say(Some(6))),
+    (on: Question("post"), act: Say(Some(2))),
+    (on: Question("post"), wait_s: 1.5, act: Say(Some(1))),
+    (on: Question("post"), wait_s: 3.0, act: Say(Some(3))),
+    (on: Question("after_0.5"), act: Say(Some(3))),
+    (on: Question("after_1"), act: Say(Some(5))),
+]"#;
+
+#[test]
+fn a_follow_up_asks_pain_after_the_place_until_it_is_back_and_the_report_times_it() {
+    require_display();
+    let study = Study::with(RELIEF, RELIEF_SCRIPT);
+    let qdir = study.path("questionnaires");
+    std::fs::create_dir_all(&qdir).unwrap();
+    std::fs::write(qdir.join("calm.ron"), CALM).unwrap();
+    let out = study
+        .run(&[])
+        .arg("--questionnaires-dir")
+        .arg(&qdir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ses = study.path("data/sub-P01/ses-1");
+    let events =
+        std::fs::read_to_string(ses.join("sub-P01_ses-1_task-walking_events.tsv")).unwrap();
+    for want in [
+        "followup_start",
+        "timepoint=post scale=calm value=1",
+        "item=calm2",
+        "questionnaire_score",
+        "scheduled_min=0.5",
+        "timepoint=after_0.5 scale=nrs value=3",
+        "timepoint=after_1 scale=nrs value=5",
+        "back_to_baseline=true after_min=1.00 reason=back",
+    ] {
+        assert!(events.contains(want), "{want}:
+{events}");
+    }
+    assert!(!events.contains("after_1.5"), "no question once pain is back:
+{events}");
+    // Without the study's questionnaire file the protocol is refused, at its place.
+    let refused = study.run(&[]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("p.ron:14:") && stderr(&refused).contains("unknown questionnaire 'calm'"),
+        "{}",
+        stderr(&refused)
+    );
+    let report = respite()
+        .arg("report")
+        .arg(study.path("data"))
+        .arg("--out")
+        .arg(study.path("report"))
+        .arg("--questionnaires-dir")
+        .arg(&qdir)
+        .output()
+        .unwrap();
+    assert!(report.status.success(), "{}", stderr(&report));
+    let course = std::fs::read_to_string(study.path("report/timecourse.tsv")).unwrap();
+    let row: Vec<&str> = course
+        .lines()
+        .find(|l| l.starts_with("P01\t1\t"))
+        .unwrap_or_else(|| panic!("{course}"))
+        .split('\t')
+        .collect();
+    // participant session condition baseline 30% 50% to_baseline back last_followup auc
+    assert_eq!(row[3], "6", "{course}");
+    assert_eq!((row[6], row[7], row[8]), ("1.00", "true", "1.00"), "{course}");
+    let relief: f64 = row[4].parse().unwrap();
+    assert!((0.9..1.2).contains(&relief), "30 % relief at the post rating: {course}");
+    let md = std::fs::read_to_string(study.path("report/report.md")).unwrap();
+    assert!(md.contains("back to baseline 1.0 min after the place"), "{md}");
+    let scores = std::fs::read_to_string(study.path("report/scores.tsv")).unwrap();
+    assert!(scores.contains("\tcalm\tpost\ttotal\t4.00\t"), "{scores}");
+    let by_minute = std::fs::read_to_string(study.path("report/nrs_by_minute.tsv")).unwrap();
+    assert!(
+        by_minute.contains("\tafter\t0.5\t1\t3.00\t") && by_minute.contains("\tafter\t1\t1\t5.00\t"),
+        "{by_minute}"
+    );
+    let sessions = std::fs::read_to_string(study.path("report/sessions.tsv")).unwrap();
+    let p01 = sessions.lines().find(|l| l.starts_with("P01\t1\t")).unwrap();
+    let cells: Vec<&str> = p01.split('\t').collect();
+    // The sound level: the film condition's is fixed; the plain scene has no sound.
+    let want = if cells[4] == "film" { "fixed" } else { "none" };
+    assert_eq!(cells[6], want, "{sessions}");
+    for f in ["nrs_over_time.svg", "nrs_over_time.png", "analysis.py", "redcap_import.csv"] {
+        assert!(study.path("report").join(f).is_file(), "{f}");
+    }
 }
 
 /// The official BIDS validator (the `bids-validator` npm package, named by

@@ -211,6 +211,8 @@ pub fn blinded_event(e: &Event) -> Option<String> {
             .collect::<Vec<_>>()
             .join(" "),
     };
+    // BIDS wants `n/a`, never an empty cell.
+    let detail = if detail.is_empty() { "n/a".into() } else { detail };
     Some(data::event_line(e.onset, e.scene_s, &e.trial_type, &detail))
 }
 
@@ -274,7 +276,7 @@ mod tests {
         assert_eq!(blinded_event(&ev("scene", "scene=forest_glade")), None);
         assert_eq!(
             blinded_event(&ev("marker", "label=\"hmd on\" source=stdin")).unwrap(),
-            "1.0000\t0\tmarker\tn/a\t1.0000\t\n"
+            "1.0000\t0\tmarker\tn/a\t1.0000\tn/a\n"
         );
         assert_eq!(
             mask_number("X10").cmp(&mask_number("X9")),

@@ -144,6 +144,8 @@ pub fn nrs_over_time(report: &Report, stem: &Path) -> Result<Vec<PathBuf>, Strin
             .configure_mesh()
             .x_desc("minutes from the start of the place (baseline at 0)")
             .y_desc("NRS")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
             .label_style(("sans-serif", 18))
             .axis_desc_style(("sans-serif", 20))
             .draw()
@@ -198,13 +200,21 @@ pub fn nrs_over_time(report: &Report, stem: &Path) -> Result<Vec<PathBuf>, Strin
                 .draw(&Text::new(text, (44, y - 10), ("sans-serif", 18)))
                 .map_err(|e| e.to_string())?;
         }
-        legend_area
-            .draw(&Text::new(
-                "band: 95% CI",
-                (8, 90 + 34 * series.len() as i32),
-                ("sans-serif", 16),
-            ))
-            .map_err(|e| e.to_string())
+        let below = 90 + 34 * series.len() as i32;
+        for (i, line) in [
+            "band: 95% CI",
+            "after the place, n falls",
+            "as pain returns to its",
+            "baseline (follow-up stops)",
+        ]
+        .iter()
+        .enumerate()
+        {
+            legend_area
+                .draw(&Text::new(*line, (8, below + 22 * i as i32), ("sans-serif", 16)))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
     })
 }
 

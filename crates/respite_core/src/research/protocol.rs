@@ -94,7 +94,7 @@ pub struct Ratings {
 }
 
 /// Questionnaires around each condition.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Questionnaires {
     /// SSQ before the baseline and after the post rating.
@@ -106,6 +106,12 @@ pub struct Questionnaires {
     /// FMS every this many minutes in the place.
     #[serde(default)]
     pub fms_every_min: Option<f32>,
+    /// Other questionnaires (by code: a file in `questionnaires/`) asked before the
+    /// baseline, after the SSQ, and after the place, after the IPQ.
+    #[serde(default)]
+    pub before: Vec<String>,
+    #[serde(default)]
+    pub after: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -411,6 +417,37 @@ impl Protocol {
                 &root.field("questionnaires").field("fms_every_min").index(0),
                 v,
             );
+        }
+        let q = root.field("questionnaires");
+        for (when, codes) in [
+            ("before", &self.questionnaires.before),
+            ("after", &self.questionnaires.after),
+        ] {
+            for (i, code) in codes.iter().enumerate() {
+                let known = super::questionnaire::Questionnaire::find(code)
+                    .filter(|q| *q != super::questionnaire::Questionnaire::fms());
+                if known.is_none() {
+                    let there: Vec<&str> = super::questionnaire::Questionnaire::all()
+                        .into_iter()
+                        .filter(|q| *q != super::questionnaire::Questionnaire::fms())
+                        .map(|q| q.code())
+                        .collect();
+                    c.fail_plain(
+                        &q.field(when).index(i),
+                        format!(
+                            "unknown questionnaire '{code}' (there are: {}; a new one is a file \
+                             questionnaires/{code}.ron)",
+                            there.join(", ")
+                        ),
+                    );
+                }
+                if codes[..i].contains(code) {
+                    c.fail_plain(
+                        &q.field(when).index(i),
+                        format!("questionnaire '{code}' is listed twice"),
+                    );
+                }
+            }
         }
         c.finish()
     }

@@ -1489,3 +1489,126 @@ fn the_python_analysis_runs_on_the_report_and_agrees_with_it() {
     // The primary model (baseline-adjusted) runs too and gives a finite estimate.
     assert!(term("adjusted", "C(condition)[T.walk]").is_finite(), "{table}");
 }
+
+/// A synthetic three-condition walking study after Moseley 2007 (12 participants, a
+/// Williams square): pain every minute for 10 minutes, the post rating, then every 5
+/// minutes until back within a point of the baseline (at most 40). Relief is deepest and
+/// lasts longest after walking, less after the film, least after sitting still.
+fn write_walking_study(data_dir: &Path) {
+    let conditions = ["walk", "film", "still"];
+    let orders = design::williams(3);
+    for k in 0..12usize {
+        let p = format!("P{:02}", k + 1);
+        let order = &orders[k % orders.len()];
+        let seq: String = order.iter().map(|c| design::letter(*c)).collect();
+        let base = 6.0 + (k % 3) as f64;
+        for (i, c) in order.iter().enumerate() {
+            let period = i + 1;
+            let name = conditions[*c];
+            // Depth of relief (fraction of baseline) and how long it lasts after (min).
+            let (depth, lasts) = [(0.5, 30.0), (0.3, 12.0), (0.15, 4.0)][*c];
+            let wobble = ((k * 7 + i * 3) % 5) as f64 * 0.2 - 0.4;
+            let at = |t: f64| {
+                let during = (t / 10.0).min(1.0);
+                let after = if t > 10.0 { (-(t - 10.0) / lasts).exp() } else { 1.0 };
+                (base * (1.0 - depth * during * after) + wobble).round().clamp(0.0, 10.0)
+            };
+            let files = data::SessionFiles::bids(data_dir, &p, period, "walking");
+            std::fs::create_dir_all(&files.dir).unwrap();
+            let side = Sidecar {
+                participant: p.clone(),
+                session: period,
+                task: "walking".into(),
+                condition: Some(name.into()),
+                conditions: names(&conditions),
+                contrasts: vec![
+                    ("walk".into(), "film".into()),
+                    ("walk".into(), "still".into()),
+                ],
+                followup: Some(super::protocol::Followup {
+                    every_min: 5.0,
+                    within: 1,
+                    max_min: 40.0,
+                }),
+                period: Some(period),
+                sequence: Some(seq.clone()),
+                display: if name == "film" { "screen" } else { "headset" }.into(),
+                minutes: 10.0,
+                ..Default::default()
+            };
+            std::fs::write(files.file("session.json"), side.to_json()).unwrap();
+            let mut ev = format!("{}\n", data::EVENTS_HEADER);
+            let mut row = |t: f64, e: &str, d: String| ev.push_str(&data::event_line(t, t, e, &d));
+            row(1.0, "rating", format!("timepoint=baseline scale=nrs value={base}"));
+            for m in 1..=10 {
+                let t = 5.0 + 60.0 * m as f64;
+                row(t, "rating", format!("timepoint=minute_{m} scale=nrs value={}", at(m as f64)));
+            }
+            row(610.0, "rating", format!("timepoint=post scale=nrs value={}", at(10.0)));
+            let mut after = 0.0;
+            while after < 40.0 {
+                after += 5.0;
+                let v = at(10.0 + after);
+                let t = 610.0 + 60.0 * after;
+                row(t, "rating", format!("timepoint=after_{after} scale=nrs value={v}"));
+                if (v - base).abs() <= 1.0 {
+                    break;
+                }
+            }
+            row(3100.0, "session_end", "how=Planned completed=true in_place_s=600.0".into());
+            std::fs::write(files.file("events.tsv"), ev).unwrap();
+            data::write_manifest(&files.dir).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_three_condition_study_reports_its_contrasts_and_the_time_course_never_a_display_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    write_walking_study(&data_dir);
+    let report = Report::new(super::report::read_all(&data_dir).unwrap(), None);
+    assert_eq!(report.order, names(&["walk", "film", "still"]));
+    let labels: Vec<(&str, &str)> = report
+        .contrasts
+        .iter()
+        .map(|c| (c.label.as_str(), c.method))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            ("walk − film", "paired"),
+            ("walk − film", "paired"),
+            ("walk − still", "paired"),
+            ("walk − still", "paired")
+        ],
+        "the protocol's contrasts, paired; no cross-over terms with three conditions"
+    );
+    let walk_film = contrast(&report, "post_nrs", "paired");
+    assert_eq!(walk_film.estimate.n, 12);
+    assert!(walk_film.estimate.ci95.1 < 0.0, "{walk_film:?}");
+    // Walking: relief lasts ~30 min, so pain is back within a point later than after the
+    // film, and never before the place ends.
+    let mean_back = |c: &str| {
+        let v: Vec<f64> = report
+            .sessions
+            .iter()
+            .filter(|s| s.condition == c)
+            .filter_map(|s| super::timecourse::course(s).minutes_to_baseline)
+            .collect();
+        stats::mean(&v).unwrap()
+    };
+    assert!(mean_back("walk") > mean_back("film") && mean_back("film") >= mean_back("still"));
+    let table = report.nrs_by_minute_tsv();
+    assert!(table.starts_with(&super::dictionary::NRS_BY_MINUTE.header()), "{table}");
+    assert!(table.contains("walk\tafter\t5\t12\t"), "{table}");
+    let conditions = report.conditions_tsv();
+    assert!(conditions.contains("film\tminutes_to_baseline\t12\t"), "{conditions}");
+    assert!(!report.markdown().contains("headset − screen"));
+    let out = std::env::var_os("RESPITE_KEEP_REPORT")
+        .map_or(dir.path().join("out"), |d| std::path::PathBuf::from(d).join("walking"));
+    let wrote = super::output::write_report(&data_dir, &out, None, None).unwrap();
+    assert!(wrote.files.iter().any(|f| f.ends_with("nrs_over_time.svg")));
+    let svg = std::fs::read_to_string(out.join("nrs_over_time.svg")).unwrap();
+    assert!(svg.contains("walk (n = 12)") && svg.contains("95% CI"), "the legend");
+}

@@ -58,7 +58,7 @@ impl Scale {
         match self {
             Scale::Nrs => "How strong is your pain right now?".into(),
             Scale::YesNo(q) | Scale::Count(q) => q.clone(),
-            Scale::Fms => "How sick do you feel right now?".into(),
+            Scale::Fms => fms_item().text.to_string(),
             Scale::Item(q, n) => format!(
                 "{} ({}/{})\n{}",
                 q.prompt(),
@@ -74,7 +74,7 @@ impl Scale {
         match self {
             Scale::Nrs => ("0  no pain", "worst pain imaginable  10"),
             Scale::YesNo(_) | Scale::Count(_) => ("", ""),
-            Scale::Fms => ("0  no sickness at all", "frank sickness  20"),
+            Scale::Fms => fms_item().anchors,
             Scale::Item(..) => self.item().map_or(("", ""), |i| i.anchors),
         }
     }
@@ -98,6 +98,11 @@ impl Scale {
             Scale::Fms => vec![(0..=6).collect(), (7..=13).collect(), (14..=20).collect()],
         }
     }
+}
+
+/// The FMS's one item, as its file (`questionnaires/fms.ron`) words it.
+fn fms_item() -> &'static Item {
+    &Questionnaire::fms().items()[0]
 }
 
 /// Where in the session a rating sits.
