@@ -579,6 +579,7 @@ fn run_flags_with_other_command(matches: &clap::ArgMatches) -> Option<String> {
         "size",
         "ambient_db",
         "headphones_db",
+        "sound_level",
         "body",
         "walk_session",
         "speed",

@@ -103,6 +103,37 @@ fn above_ambient_needs_the_room_and_plays_five_db_over_it() {
     let level = steady_dbfs(&out);
     // 40 dB SPL room + 5 dB, through headphones that play 90 dB SPL at 0 dBFS.
     assert!((level + 45.0).abs() <= 0.5, "{level:.2} dBFS, expected -45");
+
+    // The same from `--sound-level`, on the glade as shipped (Fixed in its file): a study
+    // can make "+5 dB above ambient" a condition on one scene.
+    let shipped = |file: &Path, extra: &[&str]| {
+        respite()
+            .args(["soundscape", "--scene", "forest_glade", "--seconds", "30", "--out"])
+            .arg(file)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let flagged = dir.path().join("flagged.wav");
+    let run = shipped(
+        &flagged,
+        &["--sound-level", "above-ambient:5", "--ambient-db", "40", "--headphones-db", "90"],
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
+    let level = steady_dbfs(&flagged);
+    assert!((level + 45.0).abs() <= 0.5, "{level:.2} dBFS, expected -45");
+    // And `fixed` plays the scene's own level, whatever its file says.
+    let fixed_glade = dir.path().join("fixed_glade.wav");
+    assert!(shipped(&fixed_glade, &[]).status.success());
+    let forced = base().args(["--sound-level", "fixed"]).output().unwrap();
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    let (a, b) = (steady_dbfs(&fixed_glade), steady_dbfs(&out));
+    assert!((a - b).abs() <= 0.5 && a > -35.0, "fixed {b:.2} vs the glade's {a:.2} dBFS");
+    for bad in ["above-ambient:50", "louder", "above-ambient:NaN"] {
+        let out = base().args(["--sound-level", bad]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(stderr(&out).contains("--sound-level"), "{bad}: {}", stderr(&out));
+    }
 }
 
 #[test]

@@ -560,8 +560,23 @@ const CONDITION_OUTCOMES: &[(&str, &str)] = &[
     ("post_nrs", "pain right after the place, NRS points"),
     ("change", "post_nrs - baseline_nrs, NRS points"),
     ("change_pct", "100 x change / baseline_nrs, %"),
+    ("ssq_pre_total", "SSQ total score before the place"),
     ("ssq_post_total", "SSQ total score after the place"),
+    ("ssq_post_nausea", "SSQ nausea score after the place"),
+    ("ssq_post_oculomotor", "SSQ oculomotor score after the place"),
+    ("ssq_post_disorientation", "SSQ disorientation score after the place"),
+    ("ipq_general", "IPQ general presence, 0-6"),
     ("ipq_spatial", "IPQ spatial presence, 0-6"),
+    ("ipq_involvement", "IPQ involvement, 0-6"),
+    ("ipq_realism", "IPQ experienced realism, 0-6"),
+    (
+        "minutes_to_30pct",
+        "minutes from the start of the place to the first rating 30% or more below baseline, min",
+    ),
+    (
+        "minutes_to_50pct",
+        "minutes from the start of the place to the first rating 50% or more below baseline, min",
+    ),
     (
         "auc_change",
         "area under the change-from-baseline curve, NRS points x min",

@@ -387,18 +387,28 @@ impl Report {
     /// Mean, SD, n and 95 % CI per condition (completed sessions), `conditions.tsv`.
     pub fn conditions_tsv(&self) -> String {
         let mut s = dict::CONDITIONS.header();
-        let outcomes: [(&str, &Outcome); 9] = [
+        use timecourse::course;
+        let outcomes: [(&str, &Outcome); 18] = [
             ("baseline_nrs", &|r| r.baseline),
             ("during_nrs", &|r| r.during_mean()),
             ("post_nrs", &|r| r.post),
             ("change", &|r| r.change().map(|c| c.absolute)),
             ("change_pct", &|r| r.change().and_then(|c| c.percent)),
+            ("ssq_pre_total", &|r| ssq(&r.ssq_pre).map(|s| s.total)),
             ("ssq_post_total", &|r| ssq(&r.ssq_post).map(|s| s.total)),
-            ("ipq_spatial", &|r| ipq(&r.ipq).map(|i| i.spatial)),
-            ("auc_change", &|r| timecourse::course(r).auc_change),
-            ("minutes_to_baseline", &|r| {
-                timecourse::course(r).minutes_to_baseline
+            ("ssq_post_nausea", &|r| ssq(&r.ssq_post).map(|s| s.nausea)),
+            ("ssq_post_oculomotor", &|r| ssq(&r.ssq_post).map(|s| s.oculomotor)),
+            ("ssq_post_disorientation", &|r| {
+                ssq(&r.ssq_post).map(|s| s.disorientation)
             }),
+            ("ipq_general", &|r| ipq(&r.ipq).map(|i| i.general)),
+            ("ipq_spatial", &|r| ipq(&r.ipq).map(|i| i.spatial)),
+            ("ipq_involvement", &|r| ipq(&r.ipq).map(|i| i.involvement)),
+            ("ipq_realism", &|r| ipq(&r.ipq).map(|i| i.realism)),
+            ("minutes_to_30pct", &|r| course(r).minutes_to_30pct),
+            ("minutes_to_50pct", &|r| course(r).minutes_to_50pct),
+            ("auc_change", &|r| course(r).auc_change),
+            ("minutes_to_baseline", &|r| course(r).minutes_to_baseline),
         ];
         for c in self.conditions() {
             for (name, f) in &outcomes {

@@ -1284,6 +1284,35 @@ fn has_word(text: &str, word: &str) -> bool {
     })
 }
 
+/// Every table a report wrote has its dictionary's header, and every cell is `n/a` or a
+/// value its column allows: the dictionary describes what is written.
+fn tables_follow_the_dictionary(out: &Path) {
+    for table in super::dictionary::TABLES {
+        let text = std::fs::read_to_string(out.join(table.file)).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(
+            format!("{}\n", lines.next().unwrap()),
+            table.header(),
+            "{}",
+            table.file
+        );
+        for (i, line) in lines.enumerate() {
+            let cells: Vec<&str> = line.split('\t').collect();
+            assert_eq!(cells.len(), table.columns.len(), "{}:{}: {line}", table.file, i + 2);
+            for (cell, col) in cells.iter().zip(table.columns) {
+                if *cell != super::dictionary::MISSING {
+                    col.allowed.check(cell).unwrap_or_else(|e| {
+                        panic!("{}:{} {}: {e}", table.file, i + 2, col.name)
+                    });
+                }
+            }
+        }
+    }
+    // The REDCap import is made from sessions.tsv and follows its dictionary.
+    let csv = std::fs::read_to_string(out.join("redcap_import.csv")).unwrap();
+    assert!(csv.starts_with("record_id,redcap_repeat_instrument,redcap_repeat_instance,participant,"));
+}
+
 #[test]
 fn blinded_reports_are_the_same_bytes_from_one_key_and_name_no_condition_under_any_key() {
     let root = tempfile::tempdir().unwrap();
@@ -1305,6 +1334,7 @@ fn blinded_reports_are_the_same_bytes_from_one_key_and_name_no_condition_under_a
             let wrote =
                 super::output::write_report(&data_dir, &out, Some(&key), Some(&bids)).unwrap();
             assert!(!wrote.files.contains(&key), "an existing key is read, not written");
+            tables_follow_the_dictionary(&out);
             runs.push((tree(&out), tree(&bids)));
         }
         assert_eq!(runs[0], runs[1], "two blinded reports from one key differ");
@@ -1608,6 +1638,7 @@ fn a_three_condition_study_reports_its_contrasts_and_the_time_course_never_a_dis
     let out = std::env::var_os("RESPITE_KEEP_REPORT")
         .map_or(dir.path().join("out"), |d| std::path::PathBuf::from(d).join("walking"));
     let wrote = super::output::write_report(&data_dir, &out, None, None).unwrap();
+    tables_follow_the_dictionary(&out);
     assert!(wrote.files.iter().any(|f| f.ends_with("nrs_over_time.svg")));
     let svg = std::fs::read_to_string(out.join("nrs_over_time.svg")).unwrap();
     assert!(svg.contains("walk (n = 12)") && svg.contains("95% CI"), "the legend");
