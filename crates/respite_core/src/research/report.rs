@@ -66,11 +66,12 @@ fn fmt_short(v: Option<f64>) -> String {
     })
 }
 
+/// `p = 0.0123`, or `p < 0.0001`.
 fn fmt_p(p: f64) -> String {
     if p < 0.0001 {
-        "< 0.0001".into()
+        "p < 0.0001".into()
     } else {
-        format!("{p:.4}")
+        format!("p = {p:.4}")
     }
 }
 
@@ -815,7 +816,7 @@ impl Report {
 fn line(c: &Contrast) -> String {
     let e = c.estimate;
     format!(
-        "{} ({}): {:.2}, 95% CI {:.2} to {:.2}, t({}) = {:.2}, p = {}, n = {}",
+        "{} ({}): {:.2}, 95% CI {:.2} to {:.2}, t({}) = {:.2}, {}, n = {}",
         c.outcome,
         c.label,
         e.estimate,

@@ -1385,6 +1385,11 @@ fn blinded_reports_are_the_same_bytes_from_one_key_and_name_no_condition_under_a
         let p01 = if masks[0] == "film" { "X1X2" } else { "X2X1" };
         assert!(sessions.contains(&format!("P01\t1\t1\t{p01}\t")), "{sessions}");
     }
+    if let Some(keep) = std::env::var_os("RESPITE_KEEP_REPORT") {
+        let keep = std::path::PathBuf::from(keep).join("blinded");
+        super::output::write_report(&data_dir, &keep, Some(&root.path().join("key0.tsv")), None)
+            .unwrap();
+    }
     // Without a key, one is drawn and written (apart from the outputs), and read back next
     // time: the same masks again.
     let key = root.path().join("drawn-key.tsv");
