@@ -48,7 +48,12 @@ struct Cli {
     /// Folder of questionnaire files (the SSQ, IPQ and FMS ship inside the program; a
     /// study's own, e.g. pcs.ron, are read from here) [default: ./questionnaires, else the
     /// one shipped with the source]
-    #[arg(long, global = true, env = "RESPITE_QUESTIONNAIRES", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "RESPITE_QUESTIONNAIRES",
+        value_name = "DIR"
+    )]
     questionnaires_dir: Option<PathBuf>,
 }
 
@@ -524,7 +529,9 @@ fn parse_sound_level(s: &str) -> Result<respite_core::scene::LevelMode, String> 
             Some(db) => Ok(LevelMode::AboveAmbient {
                 db: parse_in(db, 0.0, 20.0, "dB")?,
             }),
-            None => Err(format!("'{s}': use fixed or above-ambient:DB (e.g. above-ambient:5)")),
+            None => Err(format!(
+                "'{s}': use fixed or above-ambient:DB (e.g. above-ambient:5)"
+            )),
         },
     }
 }
@@ -631,7 +638,9 @@ fn main() -> ExitCode {
     // Sessions ask a study's questionnaires, plans check them, reports score them.
     if matches!(
         cli.command,
-        None | Some(Command::Run(_) | Command::Plan(_) | Command::Report(_) | Command::Check { .. })
+        None | Some(
+            Command::Run(_) | Command::Plan(_) | Command::Report(_) | Command::Check { .. }
+        )
     ) && let Err(e) = load_questionnaires(&questionnaires_dir(cli.questionnaires_dir))
     {
         eprintln!("error: {e}");
@@ -713,7 +722,10 @@ fn load_questionnaires(dir: &Path) -> Result<(), String> {
     for spec in specs {
         let code = spec.code.clone();
         Questionnaire::register(spec).map_err(|e| {
-            format!("{}: questionnaire '{code}': {e}", dir.join(format!("{code}.ron")).display())
+            format!(
+                "{}: questionnaire '{code}': {e}",
+                dir.join(format!("{code}.ron")).display()
+            )
         })?;
     }
     Ok(())

@@ -276,7 +276,10 @@ fn begin_followup(
         ));
         return false;
     };
-    if given.post.is_some_and(|p| p.abs_diff(baseline) <= plan.within) {
+    if given
+        .post
+        .is_some_and(|p| p.abs_diff(baseline) <= plan.within)
+    {
         records.write(Record::new(
             "followup_end",
             format!("{rule} baseline={baseline} back_to_baseline=true after_min=0 reason=post"),

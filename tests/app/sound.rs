@@ -108,7 +108,14 @@ fn above_ambient_needs_the_room_and_plays_five_db_over_it() {
     // can make "+5 dB above ambient" a condition on one scene.
     let shipped = |file: &Path, extra: &[&str]| {
         respite()
-            .args(["soundscape", "--scene", "forest_glade", "--seconds", "30", "--out"])
+            .args([
+                "soundscape",
+                "--scene",
+                "forest_glade",
+                "--seconds",
+                "30",
+                "--out",
+            ])
             .arg(file)
             .args(extra)
             .output()
@@ -117,7 +124,14 @@ fn above_ambient_needs_the_room_and_plays_five_db_over_it() {
     let flagged = dir.path().join("flagged.wav");
     let run = shipped(
         &flagged,
-        &["--sound-level", "above-ambient:5", "--ambient-db", "40", "--headphones-db", "90"],
+        &[
+            "--sound-level",
+            "above-ambient:5",
+            "--ambient-db",
+            "40",
+            "--headphones-db",
+            "90",
+        ],
     );
     assert!(run.status.success(), "{}", stderr(&run));
     let level = steady_dbfs(&flagged);
@@ -128,11 +142,18 @@ fn above_ambient_needs_the_room_and_plays_five_db_over_it() {
     let forced = base().args(["--sound-level", "fixed"]).output().unwrap();
     assert!(forced.status.success(), "{}", stderr(&forced));
     let (a, b) = (steady_dbfs(&fixed_glade), steady_dbfs(&out));
-    assert!((a - b).abs() <= 0.5 && a > -35.0, "fixed {b:.2} vs the glade's {a:.2} dBFS");
+    assert!(
+        (a - b).abs() <= 0.5 && a > -35.0,
+        "fixed {b:.2} vs the glade's {a:.2} dBFS"
+    );
     for bad in ["above-ambient:50", "louder", "above-ambient:NaN"] {
         let out = base().args(["--sound-level", bad]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{bad}");
-        assert!(stderr(&out).contains("--sound-level"), "{bad}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--sound-level"),
+            "{bad}: {}",
+            stderr(&out)
+        );
     }
 }
 

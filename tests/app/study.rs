@@ -360,7 +360,12 @@ fn a_study_session_killed_at_random_points_loses_nothing_and_resumes() {
         .output()
         .unwrap();
     assert!(again.status.success(), "{}", stderr(&again));
-    for f in ["sessions.tsv", "contrasts.tsv", "report.md", "nrs_over_time.svg"] {
+    for f in [
+        "sessions.tsv",
+        "contrasts.tsv",
+        "report.md",
+        "nrs_over_time.svg",
+    ] {
         assert_eq!(
             std::fs::read(study.path("blind").join(f)).unwrap(),
             std::fs::read(study.path("blind2").join(f)).unwrap(),
@@ -443,16 +448,23 @@ fn a_follow_up_asks_pain_after_the_place_until_it_is_back_and_the_report_times_i
         "timepoint=after_1 scale=nrs value=5",
         "back_to_baseline=true after_min=1.00 reason=back",
     ] {
-        assert!(events.contains(want), "{want}:
-{events}");
+        assert!(
+            events.contains(want),
+            "{want}:
+{events}"
+        );
     }
-    assert!(!events.contains("after_1.5"), "no question once pain is back:
-{events}");
+    assert!(
+        !events.contains("after_1.5"),
+        "no question once pain is back:
+{events}"
+    );
     // Without the study's questionnaire file the protocol is refused, at its place.
     let refused = study.run(&[]).output().unwrap();
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
     assert!(
-        stderr(&refused).contains("p.ron:14:") && stderr(&refused).contains("unknown questionnaire 'calm'"),
+        stderr(&refused).contains("p.ron:14:")
+            && stderr(&refused).contains("unknown questionnaire 'calm'"),
         "{}",
         stderr(&refused)
     );
@@ -475,25 +487,44 @@ fn a_follow_up_asks_pain_after_the_place_until_it_is_back_and_the_report_times_i
         .collect();
     // participant session condition baseline 30% 50% to_baseline back last_followup auc
     assert_eq!(row[3], "6", "{course}");
-    assert_eq!((row[6], row[7], row[8]), ("1.00", "true", "1.00"), "{course}");
+    assert_eq!(
+        (row[6], row[7], row[8]),
+        ("1.00", "true", "1.00"),
+        "{course}"
+    );
     let relief: f64 = row[4].parse().unwrap();
-    assert!((0.9..1.2).contains(&relief), "30 % relief at the post rating: {course}");
+    assert!(
+        (0.9..1.2).contains(&relief),
+        "30 % relief at the post rating: {course}"
+    );
     let md = std::fs::read_to_string(study.path("report/report.md")).unwrap();
-    assert!(md.contains("back to baseline 1.0 min after the place"), "{md}");
+    assert!(
+        md.contains("back to baseline 1.0 min after the place"),
+        "{md}"
+    );
     let scores = std::fs::read_to_string(study.path("report/scores.tsv")).unwrap();
     assert!(scores.contains("\tcalm\tpost\ttotal\t4.00\t"), "{scores}");
     let by_minute = std::fs::read_to_string(study.path("report/nrs_by_minute.tsv")).unwrap();
     assert!(
-        by_minute.contains("\tafter\t0.5\t1\t3.00\t") && by_minute.contains("\tafter\t1\t1\t5.00\t"),
+        by_minute.contains("\tafter\t0.5\t1\t3.00\t")
+            && by_minute.contains("\tafter\t1\t1\t5.00\t"),
         "{by_minute}"
     );
     let sessions = std::fs::read_to_string(study.path("report/sessions.tsv")).unwrap();
-    let p01 = sessions.lines().find(|l| l.starts_with("P01\t1\t")).unwrap();
+    let p01 = sessions
+        .lines()
+        .find(|l| l.starts_with("P01\t1\t"))
+        .unwrap();
     let cells: Vec<&str> = p01.split('\t').collect();
     // The sound level: the film condition's is fixed; the plain scene has no sound.
     let want = if cells[4] == "film" { "fixed" } else { "none" };
     assert_eq!(cells[6], want, "{sessions}");
-    for f in ["nrs_over_time.svg", "nrs_over_time.png", "analysis.py", "redcap_import.csv"] {
+    for f in [
+        "nrs_over_time.svg",
+        "nrs_over_time.png",
+        "analysis.py",
+        "redcap_import.csv",
+    ] {
         assert!(study.path("report").join(f).is_file(), "{f}");
     }
 }

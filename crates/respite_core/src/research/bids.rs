@@ -218,7 +218,11 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
                     };
                     // A screen's view camera is not a tracked head.
                     let (tracksys, system, point) = if r.display == "screen" {
-                        ("screencamera", "screen view camera (mouse look)", "viewcamera")
+                        (
+                            "screencamera",
+                            "screen view camera (mouse look)",
+                            "viewcamera",
+                        )
                     } else {
                         ("headset", "headset", "head")
                     };

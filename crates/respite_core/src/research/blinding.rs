@@ -62,7 +62,10 @@ impl Blinding {
                 file,
                 1,
                 1,
-                format!("expected the header '{}'", KEY_HEADER.replace('\t', "<tab>")),
+                format!(
+                    "expected the header '{}'",
+                    KEY_HEADER.replace('\t', "<tab>")
+                ),
             ));
         }
         let mut masks = BTreeMap::new();
@@ -212,7 +215,11 @@ pub fn blinded_event(e: &Event) -> Option<String> {
             .join(" "),
     };
     // BIDS wants `n/a`, never an empty cell.
-    let detail = if detail.is_empty() { "n/a".into() } else { detail };
+    let detail = if detail.is_empty() {
+        "n/a".into()
+    } else {
+        detail
+    };
     Some(data::event_line(e.onset, e.scene_s, &e.trial_type, &detail))
 }
 

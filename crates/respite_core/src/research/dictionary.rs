@@ -563,8 +563,14 @@ const CONDITION_OUTCOMES: &[(&str, &str)] = &[
     ("ssq_pre_total", "SSQ total score before the place"),
     ("ssq_post_total", "SSQ total score after the place"),
     ("ssq_post_nausea", "SSQ nausea score after the place"),
-    ("ssq_post_oculomotor", "SSQ oculomotor score after the place"),
-    ("ssq_post_disorientation", "SSQ disorientation score after the place"),
+    (
+        "ssq_post_oculomotor",
+        "SSQ oculomotor score after the place",
+    ),
+    (
+        "ssq_post_disorientation",
+        "SSQ disorientation score after the place",
+    ),
     ("ipq_general", "IPQ general presence, 0-6"),
     ("ipq_spatial", "IPQ spatial presence, 0-6"),
     ("ipq_involvement", "IPQ involvement, 0-6"),
@@ -1678,7 +1684,10 @@ P01,respite_session,2,P01,2,2,AB,film,2,above_ambient_+5.0dB,5,,,,,,,,,,,,,,,,,,
             "no session_end, the record stops at 312.4 s; said \"stop\""
         );
         // CRLF line ends read the same.
-        assert_eq!(redcap_import_csv(&fixture().replace('\n', "\r\n"), false), Ok(csv));
+        assert_eq!(
+            redcap_import_csv(&fixture().replace('\n', "\r\n"), false),
+            Ok(csv)
+        );
         // Just the header: just the header.
         assert_eq!(
             redcap_import_csv(&SESSIONS.header(), false)

@@ -135,9 +135,18 @@ pub fn write_report(
     put(dict::NRS_BY_MINUTE.file, &report.nrs_by_minute_tsv())?;
     put(dict::RATINGS.file, &report.ratings_tsv())?;
     put(dict::SCORES.file, &report.scores_tsv())?;
-    put("data_dictionary.tsv", &dict::dictionary_tsv(&dict::TABLES, blinded))?;
-    put("data_dictionary.md", &dict::dictionary_md(&dict::TABLES, blinded))?;
-    put("redcap_dictionary.csv", &dict::redcap_dictionary_csv(blinded))?;
+    put(
+        "data_dictionary.tsv",
+        &dict::dictionary_tsv(&dict::TABLES, blinded),
+    )?;
+    put(
+        "data_dictionary.md",
+        &dict::dictionary_md(&dict::TABLES, blinded),
+    )?;
+    put(
+        "redcap_dictionary.csv",
+        &dict::redcap_dictionary_csv(blinded),
+    )?;
     put(
         "redcap_import.csv",
         &dict::redcap_import_csv(&sessions, blinded)?,
@@ -156,18 +165,17 @@ pub fn write_report(
         .iter()
         .any(|c| c.method == "paired" && c.outcome == "post_nrs")
     {
-        files.extend(plots::paired_lines(
-            &report,
-            &out.join("paired_post_nrs"),
-        )?);
+        files.extend(plots::paired_lines(&report, &out.join("paired_post_nrs"))?);
     }
     if let Some(dir) = bids_dir {
         let name = if blinded {
             "Respite study (blinded)".to_string()
         } else {
-            data_dir.file_name().map_or("Respite study".to_string(), |n| {
-                n.to_string_lossy().to_string()
-            })
+            data_dir
+                .file_name()
+                .map_or("Respite study".to_string(), |n| {
+                    n.to_string_lossy().to_string()
+                })
         };
         bids::export(&report, &name, dir)?;
         files.push(dir.to_path_buf());

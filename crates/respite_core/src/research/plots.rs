@@ -102,12 +102,15 @@ fn on_axis(report: &Report, condition: &str, phase: &str, minute: f64) -> f64 {
     }
 }
 
+/// One condition's line: its colour index, name, and (minute, mean, CI low, CI high).
+type Series = (usize, String, Vec<(f64, f64, f64, f64)>);
+
 /// The trajectory: mean NRS over minutes from the start of the place, one line per
 /// condition with its 95 % CI as a band; the legend beside the chart, never over data.
 pub fn nrs_over_time(report: &Report, stem: &Path) -> Result<Vec<PathBuf>, String> {
     let rows = report.by_minute();
     let conditions = report.conditions();
-    let series: Vec<(usize, String, Vec<(f64, f64, f64, f64)>)> = conditions
+    let series: Vec<Series> = conditions
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -156,7 +159,10 @@ pub fn nrs_over_time(report: &Report, stem: &Path) -> Result<Vec<PathBuf>, Strin
                 let mut band: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
                 band.extend(pts.iter().rev().map(|p| (p.0, p.2)));
                 chart
-                    .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.18).filled())))
+                    .draw_series(std::iter::once(Polygon::new(
+                        band,
+                        colour.mix(0.18).filled(),
+                    )))
                     .map_err(|e| e.to_string())?;
             }
         }
@@ -211,7 +217,11 @@ pub fn nrs_over_time(report: &Report, stem: &Path) -> Result<Vec<PathBuf>, Strin
         .enumerate()
         {
             legend_area
-                .draw(&Text::new(*line, (8, below + 22 * i as i32), ("sans-serif", 16)))
+                .draw(&Text::new(
+                    *line,
+                    (8, below + 22 * i as i32),
+                    ("sans-serif", 16),
+                ))
                 .map_err(|e| e.to_string())?;
         }
         Ok(())

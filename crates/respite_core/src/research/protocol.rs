@@ -344,7 +344,10 @@ impl Protocol {
                 }
             }
             if a == b {
-                c.fail_plain(&at, format!("contrast ('{a}', '{b}') compares a condition with itself"));
+                c.fail_plain(
+                    &at,
+                    format!("contrast ('{a}', '{b}') compares a condition with itself"),
+                );
             }
             if self.contrasts[..i]
                 .iter()
@@ -362,7 +365,12 @@ impl Protocol {
                 0..=10,
                 "points (pain is rated 0–10)",
             );
-            c.range(&at.field("max_min"), f.max_min, 0.5..=MAX_FOLLOWUP_MIN, " min");
+            c.range(
+                &at.field("max_min"),
+                f.max_min,
+                0.5..=MAX_FOLLOWUP_MIN,
+                " min",
+            );
             if f.every_min.is_finite() && f.max_min < f.every_min {
                 c.fail(
                     &at.field("max_min"),

@@ -3,8 +3,8 @@
 //! its scale, a torn or unreadable line, is left out and listed, never guessed at.
 
 use super::data::{self, Event, SessionFiles, Sidecar};
-use super::scoring::{self, NrsChange, Questionnaire};
 use super::protocol::Followup;
+use super::scoring::{self, NrsChange, Questionnaire};
 use super::stats;
 use std::path::{Path, PathBuf};
 

@@ -254,7 +254,11 @@ impl Report {
                 let pairs: Vec<(String, f64, f64)> = people
                     .iter()
                     .filter_map(|p| {
-                        Some((p.clone(), self.value_of(p, &a, f)?, self.value_of(p, &b, f)?))
+                        Some((
+                            p.clone(),
+                            self.value_of(p, &a, f)?,
+                            self.value_of(p, &b, f)?,
+                        ))
                     })
                     .collect();
                 let diffs: Vec<f64> = pairs.iter().map(|(_, x, y)| x - y).collect();
@@ -370,7 +374,9 @@ impl Report {
                 fmt_opt(ipq.map(|i| i.realism), 2),
                 r.fms.iter().max().map_or("n/a".into(), |v| v.to_string()),
                 fmt_opt(course.minutes_to_baseline, 2),
-                course.back_to_baseline.map_or("n/a".into(), |b| b.to_string()),
+                course
+                    .back_to_baseline
+                    .map_or("n/a".into(), |b| b.to_string()),
                 fmt_opt(course.minutes_to_30pct, 2),
                 fmt_opt(course.minutes_to_50pct, 2),
                 fmt_opt(course.auc_change, 2),
@@ -398,7 +404,9 @@ impl Report {
             ("ssq_pre_total", &|r| ssq(&r.ssq_pre).map(|s| s.total)),
             ("ssq_post_total", &|r| ssq(&r.ssq_post).map(|s| s.total)),
             ("ssq_post_nausea", &|r| ssq(&r.ssq_post).map(|s| s.nausea)),
-            ("ssq_post_oculomotor", &|r| ssq(&r.ssq_post).map(|s| s.oculomotor)),
+            ("ssq_post_oculomotor", &|r| {
+                ssq(&r.ssq_post).map(|s| s.oculomotor)
+            }),
             ("ssq_post_disorientation", &|r| {
                 ssq(&r.ssq_post).map(|s| s.disorientation)
             }),

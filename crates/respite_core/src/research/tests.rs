@@ -448,14 +448,20 @@ fn a_report_on_a_synthetic_crossover_has_the_table_ci_and_plots() {
     let treatment = find("post_nrs", "crossover_treatment");
     assert_eq!(treatment.estimate.n, 14);
     assert!(treatment.estimate.estimate < -1.0, "{treatment:?}");
-    assert_eq!(find("post_nrs", "crossover_period").label, "period 1 − period 2");
+    assert_eq!(
+        find("post_nrs", "crossover_period").label,
+        "period 1 − period 2"
+    );
     assert_eq!(
         find("change", "crossover_carryover").label,
         "hmd first − screen first"
     );
     let md = report.markdown();
     assert!(md.contains("- post_nrs (hmd − screen): "), "{md}");
-    assert!(md.contains("- treatment: post_nrs (hmd − screen): "), "{md}");
+    assert!(
+        md.contains("- treatment: post_nrs (hmd − screen): "),
+        "{md}"
+    );
     assert!(
         md.contains("- period: post_nrs (period 1 − period 2): ")
             && md.contains("- carry-over: post_nrs (hmd first − screen first): "),
@@ -1115,7 +1121,8 @@ fn participant_ids_refuse_names_and_follow_a_protocols_pattern() {
 
 /// The hand-computed cross-over (film vs walk, 5 AB and 4 BA; see `analysis.rs` for the
 /// arithmetic): (participant, sequence, [(baseline, post) in period 1, in period 2]).
-const CROSSOVER: [(&str, &str, [(f64, f64); 2]); 9] = [
+type Participant = (&'static str, &'static str, [(f64, f64); 2]);
+const CROSSOVER: [Participant; 9] = [
     ("P01", "AB", [(7.0, 6.0), (6.0, 4.0)]),
     ("P02", "BA", [(6.0, 3.0), (7.0, 6.0)]),
     ("P03", "AB", [(8.0, 7.0), (8.0, 5.0)]),
@@ -1168,20 +1175,34 @@ fn write_crossover(data_dir: &Path) {
                 "requested=xr active=Xr runtime=\"Monado (null compositor)\""
             };
             let rows = [
-                (0.0, "session_start", format!("participant={p} scene=forest_trail_walk")),
+                (
+                    0.0,
+                    "session_start",
+                    format!("participant={p} scene=forest_trail_walk"),
+                ),
                 (0.5, "display", display.to_string()),
                 (
                     0.6,
                     "immersion",
-                    format!("level={} body={}", if film { "calm_view" } else { "immersive" }, !film),
+                    format!(
+                        "level={} body={}",
+                        if film { "calm_view" } else { "immersive" },
+                        !film
+                    ),
                 ),
                 (
                     5.0,
                     "rating",
-                    format!("timepoint=baseline scale=nrs value={baseline} by=patient via={via} latency_s=2.00"),
+                    format!(
+                        "timepoint=baseline scale=nrs value={baseline} by=patient via={via} latency_s=2.00"
+                    ),
                 ),
                 (6.0, "phase", "phase=Immersion".into()),
-                (7.0, "marker", format!("label=\"{condition} started\" source=stdin")),
+                (
+                    7.0,
+                    "marker",
+                    format!("label=\"{condition} started\" source=stdin"),
+                ),
                 (
                     306.0,
                     "rating",
@@ -1194,9 +1215,15 @@ fn write_crossover(data_dir: &Path) {
                 (
                     615.0,
                     "rating",
-                    format!("timepoint=post scale=nrs value={post} by=therapist via=console latency_s=3.25"),
+                    format!(
+                        "timepoint=post scale=nrs value={post} by=therapist via=console latency_s=3.25"
+                    ),
                 ),
-                (620.0, "session_end", "how=Planned completed=true in_place_s=600.0".into()),
+                (
+                    620.0,
+                    "session_end",
+                    "how=Planned completed=true in_place_s=600.0".into(),
+                ),
             ];
             let mut ev = format!("{}\n", data::EVENTS_HEADER);
             for (t, e, d) in rows {
@@ -1206,7 +1233,10 @@ fn write_crossover(data_dir: &Path) {
             let rate = if film { 60.0 } else { 90.0 };
             let mut motion = String::from("frame\tt_s\tx\ty\tz\tqx\tqy\tqz\tqw\n");
             for f in 0..30 {
-                motion.push_str(&format!("{f}\t{:.4}\t0\t1.2\t0\t0\t0\t0\t1\n", f as f64 / rate));
+                motion.push_str(&format!(
+                    "{f}\t{:.4}\t0\t1.2\t0\t0\t0\t0\t1\n",
+                    f as f64 / rate
+                ));
             }
             std::fs::write(files.file("motion.tsv"), motion).unwrap();
             data::write_manifest(&files.dir).unwrap();
@@ -1234,20 +1264,38 @@ fn the_crossover_analysis_equals_the_hand_computed_fixture() {
     assert_eq!((p.label.as_str(), p.estimate.n), ("film − walk", 9));
     let e = p.estimate;
     assert!(near(e.estimate, 2.0) && near(e.se, 0.288675134595), "{e:?}");
-    assert!(near(e.ci95.0, 1.334313945894) && near(e.ci95.1, 2.665686054106), "{e:?}");
-    assert!(near(e.t, 6.928203230276) && near(e.p, 0.000121040206), "{e:?}");
+    assert!(
+        near(e.ci95.0, 1.334313945894) && near(e.ci95.1, 2.665686054106),
+        "{e:?}"
+    );
+    assert!(
+        near(e.t, 6.928203230276) && near(e.p, 0.000121040206),
+        "{e:?}"
+    );
     assert_eq!(e.df, 8.0);
     // Hills–Armitage: half period differences AB 1 1 0.5 1.5 0.5 (mean 0.9), BA −1.5 −0.5
     // −1.5 −1 (mean −1.125); pooled s² = 1.3875/7, SE = √(s²·(1/5 + 1/4)) = 0.298658.
     let t = contrast(&report, "post_nrs", "crossover_treatment").estimate;
-    assert!(near(t.estimate, 2.025) && near(t.se, 0.298657711388), "{t:?}");
-    assert!(near(t.ci95.0, 1.318786732727) && near(t.ci95.1, 2.731213267273), "{t:?}");
+    assert!(
+        near(t.estimate, 2.025) && near(t.se, 0.298657711388),
+        "{t:?}"
+    );
+    assert!(
+        near(t.ci95.0, 1.318786732727) && near(t.ci95.1, 2.731213267273),
+        "{t:?}"
+    );
     assert!(near(t.p, 0.000257777) && t.df == 7.0 && t.n == 9, "{t:?}");
     let period = contrast(&report, "post_nrs", "crossover_period").estimate;
-    assert!(near(period.estimate, -0.225) && near(period.se, 0.298657711388), "{period:?}");
+    assert!(
+        near(period.estimate, -0.225) && near(period.se, 0.298657711388),
+        "{period:?}"
+    );
     // Carry-over: totals AB 10 12 9 13 7 (mean 10.2), BA 9 11 11 6 (mean 9.25): 0.95.
     let carry = contrast(&report, "post_nrs", "crossover_carryover").estimate;
-    assert!(near(carry.estimate, 0.95) && near(carry.se, 1.594522), "{carry:?}");
+    assert!(
+        near(carry.estimate, 0.95) && near(carry.se, 1.594522),
+        "{carry:?}"
+    );
     // The baseline-adjusted change, paired: film changes −1 −1 −1 0 −1 −1 0 −1 −1 and walk
     // −2 −3 −3 −2 −3 −4 −2 −3 −4; differences 1 2 2 2 2 3 2 2 3, mean 19/9.
     let c = contrast(&report, "change", "paired").estimate;
@@ -1266,7 +1314,12 @@ fn tree(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut out: Vec<_> = all
         .into_iter()
         .filter(|p| p.is_file())
-        .map(|p| (p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -1298,19 +1351,27 @@ fn tables_follow_the_dictionary(out: &Path) {
         );
         for (i, line) in lines.enumerate() {
             let cells: Vec<&str> = line.split('\t').collect();
-            assert_eq!(cells.len(), table.columns.len(), "{}:{}: {line}", table.file, i + 2);
+            assert_eq!(
+                cells.len(),
+                table.columns.len(),
+                "{}:{}: {line}",
+                table.file,
+                i + 2
+            );
             for (cell, col) in cells.iter().zip(table.columns) {
                 if *cell != super::dictionary::MISSING {
-                    col.allowed.check(cell).unwrap_or_else(|e| {
-                        panic!("{}:{} {}: {e}", table.file, i + 2, col.name)
-                    });
+                    col.allowed
+                        .check(cell)
+                        .unwrap_or_else(|e| panic!("{}:{} {}: {e}", table.file, i + 2, col.name));
                 }
             }
         }
     }
     // The REDCap import is made from sessions.tsv and follows its dictionary.
     let csv = std::fs::read_to_string(out.join("redcap_import.csv")).unwrap();
-    assert!(csv.starts_with("record_id,redcap_repeat_instrument,redcap_repeat_instance,participant,"));
+    assert!(
+        csv.starts_with("record_id,redcap_repeat_instrument,redcap_repeat_instance,participant,")
+    );
 }
 
 #[test]
@@ -1320,20 +1381,39 @@ fn blinded_reports_are_the_same_bytes_from_one_key_and_name_no_condition_under_a
     let data_dir = root.path().join("study");
     write_crossover(&data_dir);
     let revealing = [
-        "film", "walk", "headset", "screen", "xr", "flat", "monado", "gaze", "mouse", "keys",
-        "controller", "console", "forest_trail_walk", "immersive", "calm_view",
+        "film",
+        "walk",
+        "headset",
+        "screen",
+        "xr",
+        "flat",
+        "monado",
+        "gaze",
+        "mouse",
+        "keys",
+        "controller",
+        "console",
+        "forest_trail_walk",
+        "immersive",
+        "calm_view",
     ];
     for (k, masks) in [["film", "walk"], ["walk", "film"]].iter().enumerate() {
         let key = root.path().join(format!("key{k}.tsv"));
-        std::fs::write(&key, format!("mask\tcondition\nX1\t{}\nX2\t{}\n", masks[0], masks[1]))
-            .unwrap();
+        std::fs::write(
+            &key,
+            format!("mask\tcondition\nX1\t{}\nX2\t{}\n", masks[0], masks[1]),
+        )
+        .unwrap();
         let mut runs = Vec::new();
         for run in ["a", "b"] {
             let out = root.path().join(format!("out{k}{run}"));
             let bids = root.path().join(format!("bids{k}{run}"));
             let wrote =
                 super::output::write_report(&data_dir, &out, Some(&key), Some(&bids)).unwrap();
-            assert!(!wrote.files.contains(&key), "an existing key is read, not written");
+            assert!(
+                !wrote.files.contains(&key),
+                "an existing key is read, not written"
+            );
             tables_follow_the_dictionary(&out);
             runs.push((tree(&out), tree(&bids)));
         }
@@ -1341,7 +1421,9 @@ fn blinded_reports_are_the_same_bytes_from_one_key_and_name_no_condition_under_a
         let (out, bids) = &runs[0];
         assert!(out.iter().any(|(p, _)| p.ends_with("nrs_over_time.svg")));
         assert!(
-            !bids.iter().any(|(p, _)| p.to_string_lossy().contains("motion")),
+            !bids
+                .iter()
+                .any(|(p, _)| p.to_string_lossy().contains("motion")),
             "a blinded export leaves motion out"
         );
         for (path, bytes) in out.iter().chain(bids) {
@@ -1366,7 +1448,10 @@ fn blinded_reports_are_the_same_bytes_from_one_key_and_name_no_condition_under_a
         // The contrast is X1 − X2 whatever it hides: film − walk is +2.025, so the sign
         // follows the key.
         let contrasts = String::from_utf8_lossy(
-            &out.iter().find(|(p, _)| p.ends_with("contrasts.tsv")).unwrap().1,
+            &out.iter()
+                .find(|(p, _)| p.ends_with("contrasts.tsv"))
+                .unwrap()
+                .1,
         )
         .to_string();
         let sign = if masks[0] == "film" { "" } else { "-" };
@@ -1378,12 +1463,18 @@ fn blinded_reports_are_the_same_bytes_from_one_key_and_name_no_condition_under_a
         );
         assert!(!contrasts.contains("X2 − X1"), "{contrasts}");
         let sessions = String::from_utf8_lossy(
-            &out.iter().find(|(p, _)| p.ends_with("sessions.tsv")).unwrap().1,
+            &out.iter()
+                .find(|(p, _)| p.ends_with("sessions.tsv"))
+                .unwrap()
+                .1,
         )
         .to_string();
         // P01 had film first: its sequence is the masks in period order.
         let p01 = if masks[0] == "film" { "X1X2" } else { "X2X1" };
-        assert!(sessions.contains(&format!("P01\t1\t1\t{p01}\t")), "{sessions}");
+        assert!(
+            sessions.contains(&format!("P01\t1\t1\t{p01}\t")),
+            "{sessions}"
+        );
     }
     if let Some(keep) = std::env::var_os("RESPITE_KEEP_REPORT") {
         let keep = std::path::PathBuf::from(keep).join("blinded");
@@ -1403,11 +1494,15 @@ fn blinded_reports_are_the_same_bytes_from_one_key_and_name_no_condition_under_a
     assert_eq!(tree(&out), before);
     // A key inside the outputs is refused, and so is a key that does not cover the data.
     let inside = out.join("key.tsv");
-    let e = super::output::write_report(&data_dir, &out, Some(&inside), None).err().unwrap();
+    let e = super::output::write_report(&data_dir, &out, Some(&inside), None)
+        .err()
+        .unwrap();
     assert!(e.contains("inside the output"), "{e}");
     let other = root.path().join("other-key.tsv");
     std::fs::write(&other, "mask\tcondition\nX1\tfilm\nX2\tstill\n").unwrap();
-    let e = super::output::write_report(&data_dir, &out, Some(&other), None).err().unwrap();
+    let e = super::output::write_report(&data_dir, &out, Some(&other), None)
+        .err()
+        .unwrap();
     assert!(e.contains("no mask for condition 'walk'"), "{e}");
 }
 
@@ -1418,11 +1513,17 @@ fn contrasts_follow_ups_and_sound_levels_are_checked_at_their_place() {
         "    contrasts: [(\"screen\", \"hmd\")],\n    followup: Followup(every_min: 5, within: 1, max_min: 40),",
     )
     .unwrap();
-    assert_eq!(p.contrast_pairs(), vec![("screen".to_string(), "hmd".to_string())]);
+    assert_eq!(
+        p.contrast_pairs(),
+        vec![("screen".to_string(), "hmd".to_string())]
+    );
     assert_eq!(p.followup.unwrap().max_min, 40.0);
     // Without contrasts: the two conditions in the protocol's order.
     let plain = protocol(PROTOCOL).unwrap();
-    assert_eq!(plain.contrast_pairs(), vec![("hmd".to_string(), "screen".to_string())]);
+    assert_eq!(
+        plain.contrast_pairs(),
+        vec![("hmd".to_string(), "screen".to_string())]
+    );
     // Three conditions: every pair.
     assert_eq!(
         super::protocol::all_pairs(&names(&["walk", "film", "still"])),
@@ -1434,8 +1535,16 @@ fn contrasts_follow_ups_and_sound_levels_are_checked_at_their_place() {
     );
     let line = PROTOCOL.lines().count();
     for (extra, at, what) in [
-        ("    contrasts: [(\"hmd\", \"walk\")],", format!("p.ron:{line}:"), "condition 'walk'"),
-        ("    contrasts: [(\"hmd\", \"hmd\")],", format!("p.ron:{line}:"), "with itself"),
+        (
+            "    contrasts: [(\"hmd\", \"walk\")],",
+            format!("p.ron:{line}:"),
+            "condition 'walk'",
+        ),
+        (
+            "    contrasts: [(\"hmd\", \"hmd\")],",
+            format!("p.ron:{line}:"),
+            "with itself",
+        ),
         (
             "    followup: Followup(every_min: 0.1, within: 1, max_min: 40),",
             format!("p.ron:{line}:"),
@@ -1520,9 +1629,15 @@ fn the_python_analysis_runs_on_the_report_and_agrees_with_it() {
         .unwrap();
     assert!((ha - 2.025).abs() < 1e-6, "{report}");
     let mixed = term("unadjusted", "C(condition)[T.walk]");
-    assert!((mixed + ha).abs() < 1e-4, "MixedLM {mixed} vs Hills–Armitage {ha}\n{table}");
+    assert!(
+        (mixed + ha).abs() < 1e-4,
+        "MixedLM {mixed} vs Hills–Armitage {ha}\n{table}"
+    );
     // The primary model (baseline-adjusted) runs too and gives a finite estimate.
-    assert!(term("adjusted", "C(condition)[T.walk]").is_finite(), "{table}");
+    assert!(
+        term("adjusted", "C(condition)[T.walk]").is_finite(),
+        "{table}"
+    );
 }
 
 /// A synthetic three-condition walking study after Moseley 2007 (12 participants, a
@@ -1545,8 +1660,14 @@ fn write_walking_study(data_dir: &Path) {
             let wobble = ((k * 7 + i * 3) % 5) as f64 * 0.2 - 0.4;
             let at = |t: f64| {
                 let during = (t / 10.0).min(1.0);
-                let after = if t > 10.0 { (-(t - 10.0) / lasts).exp() } else { 1.0 };
-                (base * (1.0 - depth * during * after) + wobble).round().clamp(0.0, 10.0)
+                let after = if t > 10.0 {
+                    (-(t - 10.0) / lasts).exp()
+                } else {
+                    1.0
+                };
+                (base * (1.0 - depth * during * after) + wobble)
+                    .round()
+                    .clamp(0.0, 10.0)
             };
             let files = data::SessionFiles::bids(data_dir, &p, period, "walking");
             std::fs::create_dir_all(&files.dir).unwrap();
@@ -1574,23 +1695,43 @@ fn write_walking_study(data_dir: &Path) {
             std::fs::write(files.file("session.json"), side.to_json()).unwrap();
             let mut ev = format!("{}\n", data::EVENTS_HEADER);
             let mut row = |t: f64, e: &str, d: String| ev.push_str(&data::event_line(t, t, e, &d));
-            row(1.0, "rating", format!("timepoint=baseline scale=nrs value={base}"));
+            row(
+                1.0,
+                "rating",
+                format!("timepoint=baseline scale=nrs value={base}"),
+            );
             for m in 1..=10 {
                 let t = 5.0 + 60.0 * m as f64;
-                row(t, "rating", format!("timepoint=minute_{m} scale=nrs value={}", at(m as f64)));
+                row(
+                    t,
+                    "rating",
+                    format!("timepoint=minute_{m} scale=nrs value={}", at(m as f64)),
+                );
             }
-            row(610.0, "rating", format!("timepoint=post scale=nrs value={}", at(10.0)));
+            row(
+                610.0,
+                "rating",
+                format!("timepoint=post scale=nrs value={}", at(10.0)),
+            );
             let mut after = 0.0;
             while after < 40.0 {
                 after += 5.0;
                 let v = at(10.0 + after);
                 let t = 610.0 + 60.0 * after;
-                row(t, "rating", format!("timepoint=after_{after} scale=nrs value={v}"));
+                row(
+                    t,
+                    "rating",
+                    format!("timepoint=after_{after} scale=nrs value={v}"),
+                );
                 if (v - base).abs() <= 1.0 {
                     break;
                 }
             }
-            row(3100.0, "session_end", "how=Planned completed=true in_place_s=600.0".into());
+            row(
+                3100.0,
+                "session_end",
+                "how=Planned completed=true in_place_s=600.0".into(),
+            );
             std::fs::write(files.file("events.tsv"), ev).unwrap();
             data::write_manifest(&files.dir).unwrap();
         }
@@ -1635,16 +1776,26 @@ fn a_three_condition_study_reports_its_contrasts_and_the_time_course_never_a_dis
     };
     assert!(mean_back("walk") > mean_back("film") && mean_back("film") >= mean_back("still"));
     let table = report.nrs_by_minute_tsv();
-    assert!(table.starts_with(&super::dictionary::NRS_BY_MINUTE.header()), "{table}");
+    assert!(
+        table.starts_with(&super::dictionary::NRS_BY_MINUTE.header()),
+        "{table}"
+    );
     assert!(table.contains("walk\tafter\t5\t12\t"), "{table}");
     let conditions = report.conditions_tsv();
-    assert!(conditions.contains("film\tminutes_to_baseline\t12\t"), "{conditions}");
+    assert!(
+        conditions.contains("film\tminutes_to_baseline\t12\t"),
+        "{conditions}"
+    );
     assert!(!report.markdown().contains("headset − screen"));
-    let out = std::env::var_os("RESPITE_KEEP_REPORT")
-        .map_or(dir.path().join("out"), |d| std::path::PathBuf::from(d).join("walking"));
+    let out = std::env::var_os("RESPITE_KEEP_REPORT").map_or(dir.path().join("out"), |d| {
+        std::path::PathBuf::from(d).join("walking")
+    });
     let wrote = super::output::write_report(&data_dir, &out, None, None).unwrap();
     tables_follow_the_dictionary(&out);
     assert!(wrote.files.iter().any(|f| f.ends_with("nrs_over_time.svg")));
     let svg = std::fs::read_to_string(out.join("nrs_over_time.svg")).unwrap();
-    assert!(svg.contains("walk (n = 12)") && svg.contains("95% CI"), "the legend");
+    assert!(
+        svg.contains("walk (n = 12)") && svg.contains("95% CI"),
+        "the legend"
+    );
 }

@@ -111,14 +111,12 @@ pub struct MinuteRow {
 /// place, the post rating (after, minute 0) and each follow-up.
 pub fn by_minute(condition: &str, sessions: &[&SessionResult]) -> Vec<MinuteRow> {
     let mut cells: Vec<(&'static str, f64, Vec<f64>)> = Vec::new();
-    let mut put = |phase: &'static str, minute: f64, v: f64| {
-        match cells
-            .iter_mut()
-            .find(|c| c.0 == phase && (c.1 - minute).abs() < 1e-9)
-        {
-            Some(c) => c.2.push(v),
-            None => cells.push((phase, minute, vec![v])),
-        }
+    let mut put = |phase: &'static str, minute: f64, v: f64| match cells
+        .iter_mut()
+        .find(|c| c.0 == phase && (c.1 - minute).abs() < 1e-9)
+    {
+        Some(c) => c.2.push(v),
+        None => cells.push((phase, minute, vec![v])),
     };
     for s in sessions {
         if let Some(b) = s.baseline {
@@ -229,9 +227,17 @@ mod tests {
     #[test]
     fn courses_without_relief_or_baseline_say_so() {
         // Never back within the time asked: not reached, and said so.
-        let s = session(Some(6.0), &[(5.0, 5.0)], Some(2.0), &[(5.0, 3.0), (10.0, 4.0)]);
+        let s = session(
+            Some(6.0),
+            &[(5.0, 5.0)],
+            Some(2.0),
+            &[(5.0, 3.0), (10.0, 4.0)],
+        );
         let c = course(&s);
-        assert_eq!((c.minutes_to_baseline, c.back_to_baseline), (None, Some(false)));
+        assert_eq!(
+            (c.minutes_to_baseline, c.back_to_baseline),
+            (None, Some(false))
+        );
         // 30 % below 6 is ≤ 4.2: post, at the place's end (10 min).
         assert_eq!(c.minutes_to_30pct, Some(10.0));
         // Back already at the post rating: 0 minutes.
@@ -241,7 +247,10 @@ mod tests {
         let s = session(Some(0.0), &[(5.0, 0.0)], Some(0.0), &[]);
         assert_eq!(course(&s).minutes_to_30pct, None);
         assert_eq!(course(&s).auc_change, Some(0.0));
-        assert_eq!(course(&session(None, &[], Some(3.0), &[])), Course::default());
+        assert_eq!(
+            course(&session(None, &[], Some(3.0), &[])),
+            Course::default()
+        );
         // The place ended early (at 4 min): the post rating and follow-ups sit after it.
         let mut s = session(Some(6.0), &[(2.0, 5.0)], Some(3.0), &[(5.0, 6.0)]);
         s.place_min = Some(4.0);

@@ -152,9 +152,9 @@ struct Hundredths(u32);
 impl fmt::Display for Hundredths {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let h = self.0;
-        if h % 100 == 0 {
+        if h.is_multiple_of(100) {
             write!(f, "{}", h / 100)
-        } else if h % 10 == 0 {
+        } else if h.is_multiple_of(10) {
             write!(f, "{}.{}", h / 100, (h % 100) / 10)
         } else {
             write!(f, "{}.{:02}", h / 100, h % 100)
