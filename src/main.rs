@@ -79,8 +79,9 @@ enum Command {
     /// Deal a study protocol's condition orders to participants (counterbalanced, the same
     /// bytes for a seed on any machine).
     Plan(PlanArgs),
-    /// Read a data folder's sessions: tables, the paired headset − screen difference, plots,
-    /// and optionally a BIDS export and a blinded version.
+    /// Read a data folder's sessions: tables with their data dictionary and REDCap files, the
+    /// protocol's contrasts and the cross-over analysis, the pain time course, plots, the
+    /// analysis scripts, and optionally a BIDS export and a blinded version.
     Report(ReportArgs),
     /// One scene's measurement, run by `bench` in a process of its own.
     #[command(hide = true)]
@@ -848,16 +849,20 @@ fn plan((dir, levels): (&Path, &Path), args: PlanArgs) -> ExitCode {
         }
     };
     eprintln!("plan: {}", plan.dealt.note);
+    // The key is checked before the plan is written and written after it: a plan that
+    // could not be written leaves no key behind to block the next try.
     if let Some(key) = &args.blind_key {
-        let names: Vec<String> = protocol.conditions.iter().map(|c| c.name.clone()).collect();
-        if let Err(e) = respite_core::research::output::write_key(&names, key) {
-            eprintln!("error: {e}");
+        if key.exists() {
+            eprintln!(
+                "error: --blind-key {}: a key is there already; the masks are drawn once per study",
+                key.display()
+            );
             return ExitCode::from(BAD_INPUT);
         }
-        eprintln!(
-            "plan: blinding key written to {} (keep it from the assessor)",
-            key.display()
-        );
+        if args.out.as_deref() == Some(key.as_path()) {
+            eprintln!("error: --blind-key {}: the same file as --out", key.display());
+            return ExitCode::from(BAD_INPUT);
+        }
     }
     match &args.out {
         None => print!("{}", plan.tsv()),
@@ -868,6 +873,17 @@ fn plan((dir, levels): (&Path, &Path), args: PlanArgs) -> ExitCode {
             }
             eprintln!("plan: written to {}", out.display());
         }
+    }
+    if let Some(key) = &args.blind_key {
+        let names: Vec<String> = protocol.conditions.iter().map(|c| c.name.clone()).collect();
+        if let Err(e) = respite_core::research::output::write_key(&names, key) {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+        eprintln!(
+            "plan: blinding key written to {} (keep it from the assessor)",
+            key.display()
+        );
     }
     ExitCode::SUCCESS
 }

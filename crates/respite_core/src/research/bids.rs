@@ -279,7 +279,7 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
                 "derived": {"Description": format!("true for a score computed from the items ({SCORING_VERSION})"), "Levels": {"true": "score", "false": "raw answer"}},
                 "by": {"Description": "Who entered the answer; n/a for a score", "Levels": {"patient": "the patient", "therapist": "the therapist, typing what the patient said"}},
                 "via": {"Description": if blinded { "How the answer was entered: masked in a blinded export" } else { "How the answer was entered (gaze, keys, mouse, controller, console); n/a for a score" }},
-                "latency_s": {"Description": "Seconds from the question appearing to the answer; n/a for a score", "Units": "s"}
+                "latency_s": {"Description": if blinded { "Left out (n/a) in a blinded export: how fast an answer came says how it was given" } else { "Seconds from the question appearing to the answer; n/a for a score" }, "Units": "s"}
             })),
         )?;
         put(
@@ -288,7 +288,7 @@ pub fn export(report: &Report, name: &str, out: &Path) -> Result<usize, String> 
                 "trial_type": {"Description": "What happened: phase, rating (pain, sickness and each questionnaire item), questionnaire_score, marker, emergency_stop, session_end, …"},
                 "value": {"Description": "The answer of a rating or questionnaire item; n/a otherwise"},
                 "scene_s": {"Description": if blinded {
-                    "Scene time in seconds (stops while the place is paused)"
+                    "Left out (n/a) in a blinded export"
                 } else {
                     "Scene time in seconds (stops while paused or the headset is off)"
                 }, "Units": "s"},
@@ -322,7 +322,9 @@ fn answers(r: &SessionResult, blinded: bool) -> Result<String, String> {
             a.value.map_or("n/a".into(), |v| v.to_string()),
             data::cell(&a.by),
             data::cell(via),
-            a.latency_s.map_or("n/a".into(), |l| format!("{l:.2}")),
+            a.latency_s
+                .filter(|_| !blinded)
+                .map_or("n/a".into(), |l| format!("{l:.2}")),
         )
         .unwrap();
     }

@@ -100,12 +100,13 @@ impl Blinding {
                     format!("mask '{mask}' is given twice"),
                 ));
             }
-            if !data::is_label(condition) {
+            // A study's condition is a label; outside a study, a scene's name.
+            if condition.is_empty() || condition.trim() != condition {
                 return Err(SpecError::new(
                     file,
                     ln,
                     col,
-                    format!("condition '{condition}' is not a label (letters and digits)"),
+                    format!("condition '{condition}' is empty or has spaces around it"),
                 ));
             }
             if masks.contains_key(condition) {
@@ -171,12 +172,13 @@ pub fn mask_number(mask: &str) -> Option<usize> {
 }
 
 /// The events a blinded export keeps, each with the keys it keeps (`None`: all of them).
-/// Everything else is left out: the display and its runtime, the input device (`via`), the
-/// scene and level, the walk, markers' labels, calibration, frame timing.
+/// Everything else is left out: the display and its runtime, the input device (`via`) and
+/// how fast an answer came (`latency_s`: a gaze answer takes at least its dwell), the scene
+/// and level, the walk, markers, calibration, frame timing.
 const KEPT: &[(&str, Option<&[&str]>)] = &[
     (
         "rating",
-        Some(&["timepoint", "scale", "value", "item", "by", "latency_s"]),
+        Some(&["timepoint", "scale", "value", "item", "by"]),
     ),
     ("questionnaire_score", None),
     ("phase", Some(&["phase", "how"])),
@@ -192,7 +194,6 @@ const KEPT: &[(&str, Option<&[&str]>)] = &[
     ("followup_start", None),
     ("followup_ask", None),
     ("followup_end", None),
-    ("marker", Some(&[])),
     ("record_fault", Some(&["lost"])),
 ];
 
@@ -214,13 +215,17 @@ pub fn blinded_event(e: &Event) -> Option<String> {
             .collect::<Vec<_>>()
             .join(" "),
     };
-    // BIDS wants `n/a`, never an empty cell.
+    // BIDS wants `n/a`, never an empty cell. The scene clock is left out: it stops while a
+    // headset is off, so its gap from the onset would say which display it was.
     let detail = if detail.is_empty() {
         "n/a".into()
     } else {
         detail
     };
-    Some(data::event_line(e.onset, e.scene_s, &e.trial_type, &detail))
+    let line = data::event_line(e.onset, 0.0, &e.trial_type, &detail);
+    let mut cells: Vec<&str> = line.trim_end_matches('\n').split('\t').collect();
+    cells[4] = "n/a";
+    Some(cells.join("\t") + "\n")
 }
 
 #[cfg(test)]
@@ -248,7 +253,8 @@ mod tests {
             ("mask\tcondition\nY1\ta\n", "k.tsv:2:1"),
             ("mask\tcondition\nX1\ta\nX1\tb\n", "k.tsv:3:1"),
             ("mask\tcondition\nX1\ta\nX2\ta\n", "k.tsv:3:4"),
-            ("mask\tcondition\nX1\tJane Doe\n", "k.tsv:2:4"),
+            ("mask\tcondition\nX1\t\n", "k.tsv:2:4"),
+            ("mask\tcondition\nX1\t a\n", "k.tsv:2:4"),
             ("mask\tcondition\n", "k.tsv:2:1"),
         ] {
             let e = Blinding::parse_key(Path::new("k.tsv"), text)
@@ -274,16 +280,17 @@ mod tests {
                 "timepoint=post scale=nrs value=3 by=patient via=gaze latency_s=2.10"
             ))
             .unwrap(),
-            "1.0000\t0\trating\t3\t1.0000\ttimepoint=post scale=nrs value=3 by=patient latency_s=2.10\n"
+            "1.0000\t0\trating\t3\tn/a\ttimepoint=post scale=nrs value=3 by=patient\n"
         );
         assert_eq!(
             blinded_event(&ev("display", "requested=xr active=Xr runtime=Monado")),
             None
         );
         assert_eq!(blinded_event(&ev("scene", "scene=forest_glade")), None);
+        assert_eq!(blinded_event(&ev("marker", "label=\"hmd on\" source=stdin")), None);
         assert_eq!(
-            blinded_event(&ev("marker", "label=\"hmd on\" source=stdin")).unwrap(),
-            "1.0000\t0\tmarker\tn/a\t1.0000\tn/a\n"
+            blinded_event(&ev("session_end", "how=Planned completed=true x=1")).unwrap(),
+            "1.0000\t0\tsession_end\tn/a\tn/a\thow=Planned completed=true\n"
         );
         assert_eq!(
             mask_number("X10").cmp(&mask_number("X9")),

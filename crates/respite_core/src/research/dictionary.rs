@@ -239,10 +239,11 @@ const SESSION: Column = Column {
 };
 const CONDITION: Column = Column {
     name: "condition",
-    meaning: "The condition: its name in the protocol; when the report is blinded, its mask \
-              X1, X2, ... (the key is kept in a separate file)",
+    meaning: "The condition: its name in the protocol (outside a study, the scene's name); \
+              when the report is blinded, its mask X1, X2, ... (the key is kept in a separate \
+              file)",
     unit: "",
-    allowed: Allowed::Label,
+    allowed: Allowed::Text,
 };
 const BASELINE_NRS: Column = Column {
     name: "baseline_nrs",
@@ -299,10 +300,12 @@ const AUC_CHANGE: Column = Column {
 // ---------------------------------------------------------------------------------------
 // sessions.tsv
 
+// `masked` first in every list a blinded report masks: its REDCap code is then 1 in blinded
+// and unblinded files alike, so both can be pooled in one project.
 const DISPLAYS: &[(&str, &str)] = &[
+    ("masked", "hidden by the assessor blinding"),
     ("headset", "the VR head-mounted display (3D, head-tracked)"),
     ("screen", "the desktop screen (2D), same content"),
-    ("masked", "hidden by the assessor blinding"),
 ];
 
 const IMMPACT: &[(&str, &str)] = &[
@@ -589,7 +592,8 @@ const CONDITION_OUTCOMES: &[(&str, &str)] = &[
     ),
     (
         "minutes_to_baseline",
-        "minutes until pain was back at baseline, min (sessions where it came back)",
+        "minutes until pain was back at baseline, min (sessions where it came back, report.md \
+         gives the Kaplan-Meier median, which counts those never back too)",
     ),
 ];
 
@@ -825,7 +829,10 @@ pub const NRS_BY_MINUTE: Table = Table {
         MINUTE,
         Column {
             name: "n",
-            meaning: "Number of ratings summarised (at most one per session)",
+            meaning: "Number of ratings summarised (at most one per session); after the \
+                      place, a session whose follow-up stopped because pain was back near \
+                      baseline counts at that last rating at the later follow-up minutes (up \
+                      to its max_min)",
             unit: "ratings",
             allowed: COUNT,
         },
@@ -873,12 +880,12 @@ const WHO: &[(&str, &str)] = &[
 ];
 
 const VIA: &[(&str, &str)] = &[
+    ("masked", "hidden by the assessor blinding"),
     ("gaze", "by looking at a button (dwell)"),
     ("keys", "on the keyboard"),
     ("mouse", "with the mouse"),
     ("controller", "with a hand controller"),
     ("console", "on the therapist's console"),
-    ("masked", "hidden by the assessor blinding"),
 ];
 
 const TIMEPOINT: Column = Column {
@@ -1021,7 +1028,7 @@ pub const TABLES: [&Table; 7] = [
 // Blinded dictionaries.
 
 /// Columns a blinded report masks: what they would hold tells the conditions apart.
-pub const MASKED_COLUMNS: [&str; 3] = ["display", "sound_level", "via"];
+pub const MASKED_COLUMNS: [&str; 5] = ["display", "sound_level", "via", "latency_s", "onset_s"];
 
 const MASKED_ONLY: &[(&str, &str)] = &[("masked", "hidden by the assessor blinding")];
 
@@ -1030,9 +1037,15 @@ const MASKED_ONLY: &[(&str, &str)] = &[("masked", "hidden by the assessor blindi
 pub fn shown(c: &Column, blinded: bool) -> Column {
     if blinded && MASKED_COLUMNS.contains(&c.name) {
         Column {
-            meaning: "Masked for the blinded assessment: it would tell the conditions apart",
+            meaning: "Masked (or n/a) for the blinded assessment: it would tell the conditions \
+                      apart",
             unit: "",
-            allowed: Allowed::Choice(MASKED_ONLY),
+            // A choice keeps its kind (REDCap: a dropdown, `masked` coded 1 in both); text
+            // stays text.
+            allowed: match c.allowed {
+                Allowed::Choice(_) => Allowed::Choice(MASKED_ONLY),
+                other => other,
+            },
             ..*c
         }
     } else {
@@ -1670,9 +1683,9 @@ immpact,ssq_pre_total,ssq_pre_nausea,ssq_pre_oculomotor,ssq_pre_disorientation,\
 ssq_post_total,ssq_post_nausea,ssq_post_oculomotor,ssq_post_disorientation,ipq_general,\
 ipq_spatial,ipq_involvement,ipq_realism,fms_peak,minutes_to_baseline,back_to_baseline,\
 minutes_to_30pct,minutes_to_50pct,auc_change,status,manifest,note
-P01,respite_session,1,P01,1,1,AB,walk,1,fixed,6,4.50,3,-3,-50.0,1,7.48,9.54,7.58,0.00,\
+P01,respite_session,1,P01,1,1,AB,walk,2,fixed,6,4.50,3,-3,-50.0,1,7.48,9.54,7.58,0.00,\
 3.74,0.00,7.58,0.00,4.00,3.60,2.75,3.25,2,35.0,1,4.0,8.0,-21.5,1,ok,
-P01,respite_session,2,P01,2,2,AB,film,2,above_ambient_+5.0dB,5,,,,,,,,,,,,,,,,,,,,,,,,3,\
+P01,respite_session,2,P01,2,2,AB,film,3,above_ambient_+5.0dB,5,,,,,,,,,,,,,,,,,,,,,,,,3,\
 \"changed:events.tsv,ratings.tsv\",\"no session_end, the record stops at 312.4 s; said \
 \"\"stop\"\"\"
 ";
@@ -1798,11 +1811,16 @@ P01,respite_session,2,P01,2,2,AB,film,2,above_ambient_+5.0dB,5,,,,,,,,,,,,,,,,,,
         let tsv = fixture()
             .replacen("\theadset\tfixed\t", "\tmasked\tmasked\t", 1)
             .replacen("\tAB\twalk\t", "\tmasked\tX1\t", 1);
-        let csv = redcap_import_csv(&tsv, false).unwrap();
-        assert!(
-            csv.contains("\nP01,respite_session,1,P01,1,1,masked,X1,3,masked,6,"),
-            "{csv}"
-        );
+        // `masked` is coded 1 in the blinded and the unblinded dictionary alike, so the two
+        // kinds of import can be pooled in one project.
+        let all_masked = tsv.replacen("\tfilm\tscreen\t", "\tX2\tmasked\t", 1);
+        for (tsv, blinded) in [(&tsv, false), (&all_masked, true)] {
+            let csv = redcap_import_csv(tsv, blinded).unwrap();
+            assert!(
+                csv.contains("\nP01,respite_session,1,P01,1,1,masked,X1,1,masked,6,"),
+                "{csv}"
+            );
+        }
     }
 
     #[test]

@@ -21,20 +21,106 @@ pub struct ReportOut {
     pub notes: Vec<String>,
 }
 
-/// `path` made absolute and its `.` and `..` resolved, without touching the disk.
-fn plain(path: &Path) -> PathBuf {
+/// Written into every folder a report makes: a folder holding it may be replaced by the
+/// next report; one holding other files is never touched.
+pub const MARKER: &str = ".respite-report";
+
+/// `path` made absolute with its `.` and `..` resolved, and the symbolic links of the part
+/// that exists followed: two paths to one place compare equal.
+fn resolved(path: &Path) -> PathBuf {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
+    let mut plain = PathBuf::new();
     for c in abs.components() {
         match c {
             std::path::Component::ParentDir => {
-                out.pop();
+                plain.pop();
             }
             std::path::Component::CurDir => {}
-            other => out.push(other),
+            other => plain.push(other),
         }
     }
-    out
+    // The longest part that exists, with its links followed, then the rest as written.
+    let mut rest = Vec::new();
+    let mut at = plain.as_path();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(at) {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return out;
+        }
+        match (at.parent(), at.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                at = parent;
+            }
+            _ => return plain,
+        }
+    }
+}
+
+/// Makes the folder `target` anew through `fill`, all or nothing: `fill` writes into a
+/// hidden sibling, which then replaces `target`. A `target` that holds files no report
+/// wrote (no [`MARKER`]) is refused and left as it is; a report's own folder is replaced
+/// whole, so nothing of an earlier run (an unblinded export's motion, a plot no longer
+/// drawn) survives beside the new one.
+fn replace_dir<T>(
+    flag: &str,
+    target: &Path,
+    fill: impl FnOnce(&Path) -> Result<T, String>,
+) -> Result<T, String> {
+    let at = |e: std::io::Error, p: &Path| format!("{flag} {}: {e}", p.display());
+    if target.exists() {
+        if !target.is_dir() {
+            return Err(format!("{flag} {}: not a folder", target.display()));
+        }
+        let mut entries = std::fs::read_dir(target).map_err(|e| at(e, target))?;
+        if entries.next().is_some() && !target.join(MARKER).is_file() {
+            return Err(format!(
+                "{flag} {}: the folder holds files no report wrote; give an empty or new folder                  (a report replaces its own folder whole)",
+                target.display()
+            ));
+        }
+    }
+    let name = target
+        .file_name()
+        .ok_or_else(|| format!("{flag} {}: not a folder's name", target.display()))?
+        .to_string_lossy()
+        .to_string();
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| at(e, parent))?;
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{name}.partial-{pid}"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).map_err(|e| at(e, &tmp))?;
+    let filled = fill(&tmp).and_then(|t| {
+        data::write_atomic(&tmp.join(MARKER), "written by respite report\n")
+            .map_err(|e| at(e, &tmp))?;
+        Ok(t)
+    });
+    let t = match filled {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+    };
+    if target.exists() {
+        let old = parent.join(format!(".{name}.old-{pid}"));
+        std::fs::rename(target, &old).map_err(|e| at(e, target))?;
+        if let Err(e) = std::fs::rename(&tmp, target) {
+            let _ = std::fs::rename(&old, target);
+            return Err(at(e, target));
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    } else {
+        std::fs::rename(&tmp, target).map_err(|e| at(e, target))?;
+    }
+    Ok(t)
 }
 
 /// The study's masks: the key file's when it exists, else drawn now from OS randomness
@@ -46,7 +132,7 @@ fn blinding_for(
     notes: &mut Vec<String>,
 ) -> Result<(Blinding, bool), String> {
     for o in outputs {
-        if plain(key).starts_with(plain(o)) {
+        if resolved(key).starts_with(resolved(o)) {
             return Err(format!(
                 "--key {}: inside the output {}; the key must be kept apart from what the \
                  assessor sees",
@@ -120,64 +206,62 @@ pub fn write_report(
     };
     let blinded = blinding.is_some();
     let report = Report::new(read, blinding);
-    std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
-    let mut put = |name: &str, text: &str| -> Result<(), String> {
-        let p = out.join(name);
-        data::write_atomic(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
-        files.push(p);
-        Ok(())
-    };
+    // Everything is worked out before anything is written.
     let sessions = report.sessions_tsv();
-    put(dict::SESSIONS.file, &sessions)?;
-    put(dict::CONDITIONS.file, &report.conditions_tsv())?;
-    put(dict::CONTRASTS.file, &report.contrasts_tsv())?;
-    put(dict::TIMECOURSE.file, &report.timecourse_tsv())?;
-    put(dict::NRS_BY_MINUTE.file, &report.nrs_by_minute_tsv())?;
-    put(dict::RATINGS.file, &report.ratings_tsv())?;
-    put(dict::SCORES.file, &report.scores_tsv())?;
-    put(
-        "data_dictionary.tsv",
-        &dict::dictionary_tsv(&dict::TABLES, blinded),
-    )?;
-    put(
-        "data_dictionary.md",
-        &dict::dictionary_md(&dict::TABLES, blinded),
-    )?;
-    put(
-        "redcap_dictionary.csv",
-        &dict::redcap_dictionary_csv(blinded),
-    )?;
-    put(
-        "redcap_import.csv",
-        &dict::redcap_import_csv(&sessions, blinded)?,
-    )?;
-    put("analysis.py", ANALYSIS_PY)?;
-    put("analysis.R", ANALYSIS_R)?;
     let mut md = report.markdown();
     if blinded {
         // Paths as the data folder has them: its own name may name the conditions.
-        md = md.replace(&format!("{}/", data_dir.display()), "");
+        let root = data_dir.display().to_string();
+        md = md.replace(&format!("{}/", root.trim_end_matches('/')), "");
     }
-    put("report.md", &md)?;
-    files.extend(plots::nrs_over_time(&report, &out.join("nrs_over_time"))?);
-    if report
+    let texts: Vec<(&str, String)> = vec![
+        (dict::SESSIONS.file, sessions.clone()),
+        (dict::CONDITIONS.file, report.conditions_tsv()),
+        (dict::CONTRASTS.file, report.contrasts_tsv()),
+        (dict::TIMECOURSE.file, report.timecourse_tsv()),
+        (dict::NRS_BY_MINUTE.file, report.nrs_by_minute_tsv()),
+        (dict::RATINGS.file, report.ratings_tsv()),
+        (dict::SCORES.file, report.scores_tsv()),
+        ("data_dictionary.tsv", dict::dictionary_tsv(&dict::TABLES, blinded)),
+        ("data_dictionary.md", dict::dictionary_md(&dict::TABLES, blinded)),
+        ("redcap_dictionary.csv", dict::redcap_dictionary_csv(blinded)),
+        ("redcap_import.csv", dict::redcap_import_csv(&sessions, blinded)?),
+        ("analysis.py", ANALYSIS_PY.to_string()),
+        ("analysis.R", ANALYSIS_R.to_string()),
+        ("report.md", md),
+    ];
+    let paired = report
         .contrasts
         .iter()
-        .any(|c| c.method == "paired" && c.outcome == "post_nrs")
-    {
-        files.extend(plots::paired_lines(&report, &out.join("paired_post_nrs"))?);
-    }
+        .any(|c| c.method == "paired" && c.outcome == "post_nrs");
+    let written = replace_dir("--out", out, |dir| {
+        let mut names: Vec<String> = Vec::new();
+        for (name, text) in &texts {
+            let p = dir.join(name);
+            data::write_atomic(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+            names.push(name.to_string());
+        }
+        let mut plots = plots::nrs_over_time(&report, &dir.join("nrs_over_time"))?;
+        if paired {
+            plots.extend(plots::paired_lines(&report, &dir.join("paired_post_nrs"))?);
+        }
+        names.extend(
+            plots
+                .iter()
+                .filter_map(|p| Some(p.file_name()?.to_string_lossy().to_string())),
+        );
+        Ok(names)
+    })?;
+    files.extend(written.iter().map(|n| out.join(n)));
     if let Some(dir) = bids_dir {
         let name = if blinded {
             "Respite study (blinded)".to_string()
         } else {
-            data_dir
-                .file_name()
-                .map_or("Respite study".to_string(), |n| {
-                    n.to_string_lossy().to_string()
-                })
+            data_dir.file_name().map_or("Respite study".to_string(), |n| {
+                n.to_string_lossy().to_string()
+            })
         };
-        bids::export(&report, &name, dir)?;
+        replace_dir("--bids", dir, |tmp| bids::export(&report, &name, tmp))?;
         files.push(dir.to_path_buf());
     }
     for skipped in &report.skipped {

@@ -209,9 +209,9 @@ pub fn nrs_over_time(report: &Report, stem: &Path) -> Result<Vec<PathBuf>, Strin
         let below = 90 + 34 * series.len() as i32;
         for (i, line) in [
             "band: 95% CI",
-            "after the place, n falls",
-            "as pain returns to its",
-            "baseline (follow-up stops)",
+            "after the place, pain back",
+            "at baseline (its follow-up",
+            "stops) counts at that rating",
         ]
         .iter()
         .enumerate()

@@ -79,6 +79,9 @@ pub struct Followup {
     pub max_min: f32,
 }
 
+/// The longest time in the place, minutes.
+pub const MAX_MINUTES: f32 = 120.0;
+
 /// The longest follow-up after the place, minutes.
 pub const MAX_FOLLOWUP_MIN: f32 = 120.0;
 
@@ -314,7 +317,7 @@ impl Protocol {
                     ),
                 );
             }
-            c.range(&at.field("minutes"), cond.minutes, 0.5..=120.0, " min");
+            c.range(&at.field("minutes"), cond.minutes, 0.5..=MAX_MINUTES, " min");
             for (j, o) in cond.level_set.iter().enumerate() {
                 if let Err(e) = probe.clone().set(o) {
                     c.fail_plain(&at.field("level_set").index(j), format!("level_set: {e}"));

@@ -177,10 +177,21 @@ pub fn refused_answer(e: &Event) -> Option<String> {
     };
     match scale {
         "nrs" => {
-            if let Some(m) = e.get("timepoint").and_then(|t| t.strip_prefix("minute_"))
-                && !m.parse::<f64>().is_ok_and(|m| m.is_finite() && m >= 0.0)
-            {
-                return Some(format!("nrs timepoint minute_{m} is not a minute"));
+            // Minutes in the place (at most its longest) or after it (at most the longest
+            // follow-up).
+            for (prefix, most) in [
+                ("minute_", super::protocol::MAX_MINUTES),
+                ("after_", super::protocol::MAX_FOLLOWUP_MIN),
+            ] {
+                if let Some(m) = e.get("timepoint").and_then(|t| t.strip_prefix(prefix))
+                    && !m
+                        .parse::<f64>()
+                        .is_ok_and(|m| m.is_finite() && (0.0..=f64::from(most)).contains(&m))
+                {
+                    return Some(format!(
+                        "nrs timepoint {prefix}{m} is not a minute 0–{most}"
+                    ));
+                }
             }
             let (lo, hi) = scoring::NRS_RANGE;
             match v.parse::<f64>() {
@@ -547,7 +558,7 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
         .find(|e| e.trial_type == "session_end")
         .and_then(|e| e.get("in_place_s")?.parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s > 0.0)
-        .map(|s| s / 60.0);
+        .map(|s| (s / 60.0).min(f64::from(super::protocol::MAX_MINUTES) + 10.0));
     let fms = events
         .iter()
         .filter(|e| e.trial_type == "rating" && e.get("scale") == Some("fms"))
@@ -561,25 +572,40 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
         session,
         period: sidecar.period,
         sequence: sidecar.sequence.clone(),
+        // Outside a study the scene is the condition; with neither, it is not known.
         condition: sidecar
             .condition
             .clone()
-            .unwrap_or_else(|| sidecar.scene.clone()),
-        // `auto` says what answered in the display parameters.
+            .or_else(|| Some(sidecar.scene.clone()).filter(|s| !s.is_empty()))
+            .map(|c| data::cell(&c))
+            .unwrap_or_else(|| "n/a".into()),
+        // `auto` says what answered in the display parameters, or the display event.
         display: match (
             sidecar.display.as_str(),
-            sidecar.display_parameters.get("active"),
+            sidecar
+                .display_parameters
+                .get("active")
+                .map(String::as_str)
+                .or_else(|| {
+                    events
+                        .iter()
+                        .find(|e| e.trial_type == "display")
+                        .and_then(|e| e.get("active"))
+                }),
         ) {
-            ("auto", Some(a)) if a == "Xr" => "headset".into(),
-            ("auto", Some(a)) if a == "Flat" => "screen".into(),
-            (d, _) => d.to_string(),
+            ("auto", Some("Xr")) => "headset".into(),
+            ("auto", Some("Flat")) => "screen".into(),
+            ("headset" | "screen", _) => sidecar.display.clone(),
+            _ => "n/a".into(),
         },
         baseline: at("baseline"),
         during,
         post: at("post"),
         after,
         followup: sidecar.followup,
-        minutes: f64::from(sidecar.minutes),
+        minutes: Some(f64::from(sidecar.minutes))
+            .filter(|m| m.is_finite())
+            .map_or(0.0, |m| m.clamp(0.0, f64::from(super::protocol::MAX_MINUTES))),
         place_min,
         sound_level: sidecar
             .audio

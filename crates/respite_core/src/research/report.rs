@@ -199,7 +199,9 @@ impl Report {
             .into_iter()
             .filter(|(a, b)| self.order.contains(a) && self.order.contains(b))
             .collect();
-        let mut pairs = if named.is_empty() {
+        // Blinded, every pair: the protocol's own contrasts would point at the condition
+        // they share (walk − film, walk − still).
+        let mut pairs = if named.is_empty() || self.blinding.is_some() {
             super::protocol::all_pairs(&self.order)
         } else {
             named
@@ -247,7 +249,17 @@ impl Report {
     fn make_contrasts(&self) -> Vec<Contrast> {
         let people = self.people();
         let mut out = Vec::new();
-        let two_period = self.order.len() == 2;
+        // Two conditions in two periods: by the protocol's conditions when on record (an
+        // interim report of a three-condition study is not a cross-over of two).
+        let protocol_conditions = self
+            .sessions
+            .iter()
+            .map(|s| s.conditions.len())
+            .find(|n| *n > 0)
+            .unwrap_or(self.order.len());
+        let two_period = self.order.len() == 2
+            && protocol_conditions == 2
+            && self.sessions.iter().all(|s| s.period.is_none_or(|p| p <= 2));
         for (a, b) in self.pairs() {
             let label = format!("{} − {}", self.label(&a), self.label(&b));
             for (outcome, f) in CONTRAST_OUTCOMES {
@@ -533,7 +545,7 @@ impl Report {
                 let (phase, minute) = a.phase_minute();
                 writeln!(
                     s,
-                    "{}\t{}\t{}\t{}\t{phase}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.3}",
+                    "{}\t{}\t{}\t{}\t{phase}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     r.participant,
                     r.session,
                     data::cell(&self.label(&r.condition)),
@@ -548,8 +560,16 @@ impl Report {
                     } else {
                         self.revealing(&a.via)
                     },
-                    fmt_opt(a.latency_s, 2),
-                    a.onset,
+                    if self.blinding.is_some() {
+                        "n/a".into()
+                    } else {
+                        fmt_opt(a.latency_s, 2)
+                    },
+                    if self.blinding.is_some() {
+                        "n/a".into()
+                    } else {
+                        format!("{:.3}", a.onset)
+                    },
                 )
                 .unwrap();
             }
@@ -699,7 +719,8 @@ impl Report {
             write!(s, "\n## {heading}\n\n").unwrap();
             for r in listed {
                 let why = r.reason.as_deref().unwrap_or(fallback);
-                if status == Status::Incomplete {
+                // Blinded, the count of events would include those a blinded export drops.
+                if status == Status::Incomplete && self.blinding.is_none() {
                     writeln!(s, "- {}: {why} ({} events on record)", r.name(), r.events).unwrap();
                 } else {
                     writeln!(s, "- {}: {why}", r.name()).unwrap();
@@ -743,24 +764,29 @@ impl Report {
         }
         s.push_str("\n## Pain over time (minutes from the start of the place)\n\n");
         if !followed.is_empty() {
-            s.push_str("| condition | followed | back to baseline | minutes to baseline (mean, of those back) |\n|---|---|---|---|\n");
+            s.push_str(
+                "| condition | followed | back to baseline | median minutes back (Kaplan–Meier; those never back count to their last follow-up) |\n|---|---|---|---|\n",
+            );
             for c in self.conditions() {
-                let mine: Vec<timecourse::Course> = followed
+                let mine: Vec<&SessionResult> = followed
                     .iter()
+                    .copied()
                     .filter(|r| r.condition == c)
-                    .map(|r| timecourse::course(r))
                     .collect();
                 if mine.is_empty() {
                     continue;
                 }
-                let back: Vec<f64> = mine.iter().filter_map(|c| c.minutes_to_baseline).collect();
+                let back = mine
+                    .iter()
+                    .filter(|r| timecourse::course(r).back_to_baseline == Some(true))
+                    .count();
                 writeln!(
                     s,
-                    "| {} | {} | {} | {} |",
+                    "| {} | {} | {back} | {} |",
                     self.label(&c),
                     mine.len(),
-                    back.len(),
-                    fmt_opt(stats::mean(&back), 1)
+                    timecourse::median_to_baseline(&mine)
+                        .map_or("not reached".into(), |m| format!("{m:.1}"))
                 )
                 .unwrap();
             }

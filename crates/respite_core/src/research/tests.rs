@@ -1581,8 +1581,8 @@ fn contrasts_follow_ups_and_sound_levels_are_checked_at_their_place() {
 }
 
 /// The ready-to-run Python analysis (statsmodels MixedLM) on the report's own tables: its
-/// unadjusted condition term is the Hills–Armitage treatment effect (film reference, so
-/// walk − film = −2.025). `RESPITE_ANALYSIS_PYTHON` names a Python with pandas and
+/// unadjusted condition term is the Hills–Armitage treatment effect (walk the reference, so
+/// the term is film − walk = 2.025, the report's sign). `RESPITE_ANALYSIS_PYTHON` names a Python with pandas and
 /// statsmodels (`.ci/run` installs them); without it the check is skipped, never in CI.
 #[test]
 fn the_python_analysis_runs_on_the_report_and_agrees_with_it() {
@@ -1628,14 +1628,14 @@ fn the_python_analysis_runs_on_the_report_and_agrees_with_it() {
         .parse()
         .unwrap();
     assert!((ha - 2.025).abs() < 1e-6, "{report}");
-    let mixed = term("unadjusted", "C(condition)[T.walk]");
+    let mixed = term("unadjusted", "C(condition)[T.film]");
     assert!(
-        (mixed + ha).abs() < 1e-4,
+        (mixed - ha).abs() < 1e-4,
         "MixedLM {mixed} vs Hills–Armitage {ha}\n{table}"
     );
     // The primary model (baseline-adjusted) runs too and gives a finite estimate.
     assert!(
-        term("adjusted", "C(condition)[T.walk]").is_finite(),
+        term("adjusted", "C(condition)[T.film]").is_finite(),
         "{table}"
     );
 }
@@ -1798,4 +1798,144 @@ fn a_three_condition_study_reports_its_contrasts_and_the_time_course_never_a_dis
         svg.contains("walk (n = 12)") && svg.contains("95% CI"),
         "the legend"
     );
+}
+
+#[test]
+fn reports_outside_a_study_and_on_hostile_folders_are_whole_or_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let d = root.path().join("plain");
+    // Outside a study the scene is the condition (a name with `_`); one session has no
+    // session.json at all, another an `auto` display with no answer on record.
+    let side = |p: &str, display: &str| {
+        Sidecar {
+            participant: p.into(),
+            session: 1,
+            task: "rest".into(),
+            scene: "forest_glade".into(),
+            display: display.into(),
+            ..Default::default()
+        }
+        .to_json()
+    };
+    let rows = table(&[
+        (1.0, "rating", "timepoint=baseline scale=nrs value=6"),
+        (70.0, "rating", "timepoint=post scale=nrs value=3"),
+        (80.0, "session_end", "how=Planned completed=true"),
+    ]);
+    put_session(&d, "P01", 1, Some(&side("P01", "screen")), rows.as_bytes(), true);
+    put_session(&d, "P02", 1, Some(&side("P02", "auto")), rows.as_bytes(), true);
+    put_session(&d, "P03", 1, None, rows.as_bytes(), true);
+    let out = root.path().join("out");
+    super::output::write_report(&d, &out, None, None).unwrap();
+    let sessions = std::fs::read_to_string(out.join("sessions.tsv")).unwrap();
+    assert!(sessions.contains("P01\t1\tn/a\tn/a\tforest_glade\tscreen\t"), "{sessions}");
+    assert!(sessions.contains("P02\t1\tn/a\tn/a\tforest_glade\tn/a\t"), "{sessions}");
+    assert!(sessions.contains("P03\t1\tn/a\tn/a\tn/a\tn/a\t"), "{sessions}");
+    tables_follow_the_dictionary(&out);
+    // Blinded, its key reads back, and the second report is the first one's bytes.
+    let key = root.path().join("key.tsv");
+    let blind = root.path().join("blind");
+    super::output::write_report(&d, &blind, Some(&key), None).unwrap();
+    let first = tree(&blind);
+    super::output::write_report(&d, &blind, Some(&key), None).unwrap();
+    assert_eq!(tree(&blind), first);
+    // A key reached through a link into the output is inside it.
+    #[cfg(unix)]
+    {
+        let link = root.path().join("link");
+        std::os::unix::fs::symlink(&blind, &link).unwrap();
+        let e = super::output::write_report(&d, &blind, Some(&link.join("k.tsv")), None)
+            .err()
+            .unwrap();
+        assert!(e.contains("inside the output"), "{e}");
+        assert!(!blind.join("k.tsv").exists());
+    }
+    // A folder holding someone else's files is refused and left as it was.
+    let theirs = root.path().join("theirs");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::write(theirs.join("thesis.docx"), "mine").unwrap();
+    let e = super::output::write_report(&d, &theirs, None, None).err().unwrap();
+    assert!(e.contains("holds files no report wrote"), "{e}");
+    assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 1);
+    // An unblinded export's motion does not survive a blinded one into the same folder.
+    let cross = root.path().join("cross");
+    write_crossover(&cross);
+    let bids = root.path().join("bids");
+    super::output::write_report(&cross, &out, None, Some(&bids)).unwrap();
+    let motion = |b: &Path| tree(b).iter().filter(|(p, _)| p.to_string_lossy().contains("motion")).count();
+    assert!(motion(&bids) > 0);
+    super::output::write_report(&cross, &out, Some(&root.path().join("k2.tsv")), Some(&bids))
+        .unwrap();
+    assert_eq!(motion(&bids), 0, "stale motion in a blinded export");
+    assert!(!out.join("timecourse.tsv.partial").exists());
+}
+
+#[test]
+fn follow_up_minutes_that_are_not_minutes_are_refused_and_named() {
+    let root = tempfile::tempdir().unwrap();
+    let d = root.path().join("data");
+    let rows = table(&[
+        (1.0, "rating", "timepoint=baseline scale=nrs value=6"),
+        (70.0, "rating", "timepoint=post scale=nrs value=3"),
+        (80.0, "rating", "timepoint=after_NaN scale=nrs value=5"),
+        (81.0, "rating", "timepoint=after_-5 scale=nrs value=7"),
+        (82.0, "rating", "timepoint=after_1e3 scale=nrs value=7"),
+        (83.0, "rating", "timepoint=after_5 scale=nrs value=4"),
+        (90.0, "session_end", "how=Planned completed=true in_place_s=inf"),
+    ]);
+    let side = Sidecar {
+        participant: "P01".into(),
+        session: 1,
+        task: "rest".into(),
+        condition: Some("a".into()),
+        minutes: 1e30,
+        ..Default::default()
+    }
+    .to_json();
+    put_session(&d, "P01", 1, Some(&side), rows.as_bytes(), true);
+    let read = super::report::read_all(&d).unwrap();
+    let s = &read.sessions[0];
+    assert_eq!(s.after, vec![(5.0, 4.0)], "{:?}", s.notes);
+    for bad in ["after_NaN", "after_-5", "after_1e3"] {
+        assert!(s.notes.iter().any(|n| n.contains(bad)), "{bad}: {:?}", s.notes);
+    }
+    assert!(s.minutes <= 120.0 && s.place_min.is_none_or(f64::is_finite), "{s:?}");
+    let out = root.path().join("out");
+    super::output::write_report(&d, &out, None, None).unwrap();
+    tables_follow_the_dictionary(&out);
+}
+
+#[test]
+fn blinded_contrasts_are_every_pair_and_an_interim_williams_study_is_no_crossover() {
+    let root = tempfile::tempdir().unwrap();
+    let d = root.path().join("walk");
+    write_walking_study(&d);
+    let key = super::blinding::Blinding::new(&names(&["walk", "film", "still"]), 5);
+    let blind = Report::new(super::report::read_all(&d).unwrap(), Some(key));
+    let labels: Vec<&str> = blind
+        .contrasts
+        .iter()
+        .filter(|c| c.outcome == "post_nrs")
+        .map(|c| c.label.as_str())
+        .collect();
+    // The protocol's (walk − film, walk − still) would point at walk: blinded, every pair.
+    assert_eq!(labels, ["X1 − X2", "X1 − X3", "X2 − X3"]);
+    // Without the third condition's sessions yet, two conditions in three periods are not a
+    // two-period cross-over.
+    for e in std::fs::read_dir(&d).unwrap().flatten() {
+        for s in std::fs::read_dir(e.path()).unwrap().flatten() {
+            let json = std::fs::read_to_string(s.path().join(format!(
+                "{}_{}_task-walking_session.json",
+                e.file_name().to_string_lossy(),
+                s.file_name().to_string_lossy()
+            )))
+            .unwrap();
+            if json.contains("\"condition\": \"still\"") {
+                std::fs::remove_dir_all(s.path()).unwrap();
+            }
+        }
+    }
+    let interim = Report::new(super::report::read_all(&d).unwrap(), None);
+    assert_eq!(interim.order, names(&["walk", "film"]));
+    assert!(interim.contrasts.iter().all(|c| c.method == "paired"), "{:?}", interim.contrasts);
 }

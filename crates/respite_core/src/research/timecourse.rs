@@ -22,7 +22,9 @@ pub struct Course {
     /// Minutes after the place of the last follow-up answer.
     pub last_followup_min: Option<f64>,
     /// ∫ (NRS − baseline) dt by the trapezoid rule from the place's start (change 0) to the
-    /// last rating, NRS·min: negative is relief.
+    /// last rating, NRS·min: negative is relief. With a follow-up, over one window for every
+    /// session, to the follow-up's end (`max_min` after the place): a session whose pain came
+    /// back carries that last rating on to it (its follow-up stopped because it was back).
     pub auc_change: Option<f64>,
 }
 
@@ -76,6 +78,10 @@ pub fn course(s: &SessionResult) -> Course {
             }
         }
     };
+    let horizon = s
+        .followup
+        .filter(|_| back_to_baseline == Some(true))
+        .map(|f| place_end(s) + f64::from(f.max_min));
     let auc_change = (!pts.is_empty()).then(|| {
         let mut area = 0.0;
         let mut last = (0.0, 0.0);
@@ -83,6 +89,9 @@ pub fn course(s: &SessionResult) -> Course {
             let change = v - base;
             area += (t - last.0) * (change + last.1) / 2.0;
             last = (*t, change);
+        }
+        if let Some(h) = horizon.filter(|h| *h > last.0) {
+            area += (h - last.0) * last.1;
         }
         area
     });
@@ -107,8 +116,40 @@ pub struct MinuteRow {
     pub summary: Summary,
 }
 
+/// The median minutes back to baseline after the place by Kaplan–Meier: a session back
+/// at m is an event at m; one never back is censored at its last follow-up (so the sessions
+/// with the longest relief are not left out). None when fewer than half came back.
+pub fn median_to_baseline(sessions: &[&SessionResult]) -> Option<f64> {
+    let mut times: Vec<(f64, bool)> = sessions
+        .iter()
+        .filter_map(|s| {
+            let c = course(s);
+            match c.back_to_baseline? {
+                true => Some((c.minutes_to_baseline?, true)),
+                false => Some((c.last_followup_min.unwrap_or(0.0), false)),
+            }
+        })
+        .collect();
+    // At one time, events before censorings (the usual convention).
+    times.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut at_risk = times.len() as f64;
+    let mut survival = 1.0;
+    for (t, event) in times {
+        if event {
+            survival *= 1.0 - 1.0 / at_risk;
+            if survival <= 0.5 + 1e-12 {
+                return Some(t);
+            }
+        }
+        at_risk -= 1.0;
+    }
+    None
+}
+
 /// NRS by minute for the sessions of one condition: the baseline, each minute in the
-/// place, the post rating (after, minute 0) and each follow-up.
+/// place, the post rating (after, minute 0) and each follow-up. A session whose follow-up
+/// stopped because pain was back counts at that last rating at the later follow-up minutes
+/// (up to its `max_min`), so the later means are not of the slowest to recover alone.
 pub fn by_minute(condition: &str, sessions: &[&SessionResult]) -> Vec<MinuteRow> {
     let mut cells: Vec<(&'static str, f64, Vec<f64>)> = Vec::new();
     let mut put = |phase: &'static str, minute: f64, v: f64| match cells
@@ -130,6 +171,26 @@ pub fn by_minute(condition: &str, sessions: &[&SessionResult]) -> Vec<MinuteRow>
         }
         for (m, v) in &s.after {
             put("after", *m, *v);
+        }
+    }
+    let mut grid: Vec<f64> = sessions
+        .iter()
+        .flat_map(|s| s.after.iter().map(|a| a.0))
+        .collect();
+    grid.sort_by(f64::total_cmp);
+    grid.dedup();
+    for s in sessions {
+        let (Some(f), Some(&(last_m, last_v))) = (s.followup, s.after.last()) else {
+            continue;
+        };
+        if course(s).back_to_baseline != Some(true) {
+            continue;
+        }
+        for m in grid
+            .iter()
+            .filter(|m| **m > last_m + 1e-9 && **m <= f64::from(f.max_min) + 1e-9)
+        {
+            put("after", *m, last_v);
         }
     }
     let order = |p: &str| match p {
@@ -220,8 +281,18 @@ mod tests {
         assert_eq!(c.last_followup_min, Some(20.0));
         // Changes: (0,0) (2,−1) (5,−3) (8,−4) (10,−5) (15,−4) (20,−2) (25,−1) (30,0).
         // Trapezoids: 2·(−0.5) = −1; 3·(−2) = −6; 3·(−3.5) = −10.5; 2·(−4.5) = −9;
-        // 5·(−4.5) = −22.5; 5·(−3) = −15; 5·(−1.5) = −7.5; 5·(−0.5) = −2.5. Sum −74.
+        // 5·(−4.5) = −22.5; 5·(−3) = −15; 5·(−1.5) = −7.5; 5·(−0.5) = −2.5. Sum −74; the
+        // last change (0 at +20) carried on to the follow-up's end (+40) adds nothing.
         assert!((c.auc_change.unwrap() - -74.0).abs() < 1e-9, "{c:?}");
+        // Back at +15 with pain 7 and no later answer: −1 carried from minute 25 to 50 (the
+        // place's 10 + 40) adds −25 to the −71.5 up to then.
+        let early = session(
+            Some(8.0),
+            &[(2.0, 7.0), (5.0, 5.0), (8.0, 4.0)],
+            Some(3.0),
+            &[(5.0, 4.0), (10.0, 6.0), (15.0, 7.0)],
+        );
+        assert!((course(&early).auc_change.unwrap() - -96.5).abs() < 1e-9);
     }
 
     #[test]
@@ -255,6 +326,19 @@ mod tests {
         let mut s = session(Some(6.0), &[(2.0, 5.0)], Some(3.0), &[(5.0, 6.0)]);
         s.place_min = Some(4.0);
         assert_eq!(points(&s), vec![(2.0, 5.0), (4.0, 3.0), (9.0, 6.0)]);
+    }
+
+    #[test]
+    fn the_median_time_back_counts_those_never_back() {
+        // Back at 5, 10 and 15; never back by 40 (twice). Kaplan–Meier: S = 4/5 after 5,
+        // 3/5 after 10, 2/5 after 15: the median is 15 (the mean of those back, 10, would
+        // leave out the two longest reliefs).
+        let back = |m: f64| session(Some(8.0), &[], Some(3.0), &[(m, 8.0)]);
+        let never = session(Some(8.0), &[], Some(3.0), &[(40.0, 4.0)]);
+        let all = [back(5.0), back(10.0), back(15.0), never.clone(), never];
+        let refs: Vec<&SessionResult> = all.iter().collect();
+        assert_eq!(median_to_baseline(&refs), Some(15.0));
+        assert_eq!(median_to_baseline(&refs[3..]), None);
     }
 
     #[test]

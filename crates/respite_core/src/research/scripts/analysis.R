@@ -13,8 +13,9 @@
 #   adjusted:    lmer(post_nrs ~ factor(condition) + factor(period) + baseline_nrs + (1 | participant))
 #   unadjusted:  lmer(post_nrs ~ factor(condition) + factor(period) + (1 | participant))
 #
-# The reference condition is the first label in code-point order (as in analysis.py), so
-# factor(condition)x is x - reference. factor(period) is left out when there is one period,
+# Labels are ordered as the report orders masks (X1, X2, ..., X10 after X9; other labels in
+# code-point order) and the reference condition is the first of them, so factor(condition)x
+# is x - first; the emmeans contrasts below give first - second, the report's own sign. factor(period) is left out when there is one period,
 # baseline_nrs when it does not vary, and with one session per participant (the random
 # intercept is then not identified) the same formula is fitted by lm() instead.
 #
@@ -68,10 +69,19 @@ df_method <- if (requireNamespace("pbkrtest", quietly = TRUE)) {
 
 num <- function(x) ifelse(is.finite(x), sprintf("%.8g", x), "n/a")
 
+# Masks X1, X2, ... by their number (X10 after X9); other labels in code-point order.
+label_order <- function(labels) {
+  if (length(labels) > 0 && all(grepl("^X[1-9][0-9]*$", labels))) {
+    labels[order(as.integer(substring(labels, 2)))]
+  } else {
+    sort(labels, method = "radix")
+  }
+}
+
 fit_one <- function(data, name, adjust) {
   if (adjust) data <- data[!is.na(data$baseline_nrs), ]
   if (any(!is.na(data$period))) data <- data[!is.na(data$period), ]
-  conditions <- sort(unique(data$condition), method = "radix")
+  conditions <- label_order(unique(data$condition))
   if (length(conditions) < 2) {
     note(name, ": fewer than two conditions among the kept sessions; not fitted")
     return(NULL)

@@ -11,8 +11,10 @@ intercept per participant, fitted by REML (statsmodels MixedLM):
   adjusted:    post_nrs ~ C(condition) + C(period) + baseline_nrs   (rows with a baseline)
   unadjusted:  post_nrs ~ C(condition) + C(period)
 
-The reference condition is the alphabetically first label (with masked labels, X1), so
-each condition term C(condition)[T.x] is the contrast x - reference; period terms are
+Labels are ordered as the report orders masks (X1, X2, ..., X10 after X9; other labels in
+code-point order) and the reference condition is the LAST of them, so each condition term
+C(condition)[T.x] is the contrast x - last: with two conditions, first - second (X1 - X2),
+the report's own sign; period terms are
 period k - period 1. C(period) is left out when the kept rows have one period only, and
 baseline_nrs when it does not vary; when every participant has one session only (a
 parallel-group data set) the random intercept is not identified and the same formula is
@@ -22,8 +24,8 @@ t-based p in contrasts.tsv.
 
 Relation to the report's cross-over analysis (Hills & Armitage). For a complete 2x2
 cross-over (two conditions a < b, every kept participant has both periods, no missing
-values) the unadjusted model's coefficient C(condition)[T.b] equals, exactly (to
-rounding), minus the Hills-Armitage treatment estimate a - b, whatever the sequence
+values) the unadjusted model's coefficient C(condition)[T.a] equals, exactly (to
+rounding), the Hills-Armitage treatment estimate a - b, whatever the sequence
 sizes: participant totals carry no information on condition or period, so the REML
 (GLS) estimate is the within-participant one; likewise C(period)[T.2] is minus the
 period effect (period 1 - period 2). The SE is the Hills-Armitage SE in theory (to about
@@ -43,6 +45,7 @@ in FOLDER. Notes (rows used, terms dropped, fit warnings) go to stderr.
 """
 
 import os
+import re
 import sys
 import warnings
 
@@ -78,18 +81,27 @@ def load(folder):
     return kept
 
 
+def label_order(labels):
+    """Masks X1, X2, ... by their number (X10 after X9); other labels in code-point order."""
+    labels = list(labels)
+    if labels and all(re.fullmatch(r"X[1-9][0-9]*", l) for l in labels):
+        return sorted(labels, key=lambda l: int(l[1:]))
+    return sorted(labels)
+
+
 def fit(data, name, adjust):
     """One model's fixed-effect rows, or none (with a note) when it cannot be fitted."""
     terms = []
     if adjust:
         data = data[data["baseline_nrs"].notna()]
     data = data[data["period"].notna()] if data["period"].notna().any() else data
-    conditions = sorted(data["condition"].unique())
+    conditions = label_order(data["condition"].unique())
     if len(conditions) < 2:
         note(f"{name}: fewer than two conditions among the kept sessions; not fitted")
         return []
-    # The alphabetically first condition is the reference.
-    data = data.assign(condition=pd.Categorical(data["condition"], categories=conditions))
+    # The last label is the reference: a term is x - last (X1 - X2 with two).
+    categories = [conditions[-1]] + conditions[:-1]
+    data = data.assign(condition=pd.Categorical(data["condition"], categories=categories))
     terms.append("C(condition)")
     if data["period"].nunique() > 1:
         data = data.assign(period=pd.Categorical(data["period"].astype(int),
