@@ -10,6 +10,7 @@ pub mod display;
 mod environment;
 pub mod executors;
 pub mod log;
+pub mod pause;
 pub mod screenshot;
 pub mod session;
 pub mod study;
@@ -115,7 +116,7 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
     if let Some(steps) = opts.autopilot.clone() {
         app.insert_resource(session::autopilot::Autopilot::new(steps));
     }
-    app.add_plugins((session::plugin, audio::plugin));
+    app.add_plugins((pause::plugin, session::plugin, audio::plugin));
     if !opts.session.show_only {
         app.insert_resource(console::ConsoleInfo {
             participant: opts.participant.clone(),
@@ -166,9 +167,9 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
                     records.write(session::Record::new(
                         "display",
                         format!(
-                            "requested={} active={:?} runtime=\"{}\" fallback=\"{}\"",
+                            "requested={} active={} runtime=\"{}\" fallback=\"{}\"",
                             r.requested,
-                            r.active,
+                            r.active.code(),
                             r.runtime.as_deref().unwrap_or("n/a"),
                             r.fallback_reason.as_deref().unwrap_or("")
                         ),

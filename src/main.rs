@@ -860,7 +860,10 @@ fn plan((dir, levels): (&Path, &Path), args: PlanArgs) -> ExitCode {
             return ExitCode::from(BAD_INPUT);
         }
         if args.out.as_deref() == Some(key.as_path()) {
-            eprintln!("error: --blind-key {}: the same file as --out", key.display());
+            eprintln!(
+                "error: --blind-key {}: the same file as --out",
+                key.display()
+            );
             return ExitCode::from(BAD_INPUT);
         }
     }

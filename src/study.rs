@@ -2,8 +2,8 @@
 //! interrupted one may resume, and the washout before it. Engine-free; the binary calls
 //! these before it builds the App. (`plan` and `report` live in the core's `research`.)
 
-use crate::session::Closing;
 use crate::session::questions::{Done, WashoutPlan};
+use crate::session::{Closing, Phase};
 use respite_core::research::data::{self, SessionFiles};
 use respite_core::research::protocol::{Condition, Protocol, Washout};
 use respite_core::research::report;
@@ -84,14 +84,12 @@ pub fn due(
                 closing: events
                     .iter()
                     .rev()
-                    .find(|e| e.trial_type == "phase" && e.get("phase") == Some("Closing"))
+                    .find(|e| {
+                        e.trial_type == "phase" && e.get("phase") == Some(Phase::Closing.code())
+                    })
                     .and_then(|e| e.get("how"))
-                    .map_or(Closing::Planned, |how| match how {
-                        "Ended" => Closing::Ended,
-                        "TimeLimit" => Closing::TimeLimit,
-                        "Emergency" => Closing::Emergency,
-                        _ => Closing::Planned,
-                    }),
+                    .and_then(Closing::from_code)
+                    .unwrap_or(Closing::Planned),
                 resumed: true,
                 baseline: nrs_on_record(&events, "baseline"),
                 post: nrs_on_record(&events, "post"),
@@ -143,8 +141,8 @@ fn place_s(events: &[data::Event]) -> Option<f32> {
     for e in events {
         match (e.trial_type.as_str(), e.get("phase")) {
             ("session_start", _) => began = None,
-            ("phase", Some("Immersion")) => began = Some(e.scene_s),
-            ("phase", Some("Closing")) => {
+            ("phase", Some(p)) if p == Phase::Immersion.code() => began = Some(e.scene_s),
+            ("phase", Some(p)) if p == Phase::Closing.code() => {
                 if let Some(b) = began {
                     return Some((e.scene_s - b).max(0.0) as f32);
                 }

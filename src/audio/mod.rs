@@ -164,10 +164,11 @@ pub(crate) fn plugin(app: &mut App) {
                 notice_when_no_device,
                 ring_chimes,
                 stop_at_once,
-                set_volume,
+                set_volume.after(change_volume),
             )
                 .run_if(resource_exists::<LiveSound>),
-        );
+        )
+        .add_systems(Update, change_volume);
 }
 
 fn start_soundscape(
@@ -255,6 +256,31 @@ fn fade_in_with_picture(live: Option<Res<LiveSound>>) {
 fn stop_at_once(live: Res<LiveSound>, mut stops: MessageReader<EmergencyStop>) {
     if stops.read().count() > 0 {
         send(&live, |s| s.command = Some(FadeCommand::Emergency));
+    }
+}
+
+/// The therapist's volume, from the console (or a script): within −30 to +6 dB of the
+/// soundscape's level, on record with how it came.
+pub(crate) fn change_volume(
+    mut commands: MessageReader<crate::session::SessionCommand>,
+    mut volume: ResMut<Volume>,
+    mut records: MessageWriter<crate::session::Record>,
+) {
+    for c in commands.read() {
+        let crate::session::SessionCommand::SetVolume { db, via } = c else {
+            continue;
+        };
+        if !db.is_finite() {
+            continue;
+        }
+        let db = db.clamp(-30.0, 6.0);
+        if db != volume.0 {
+            volume.0 = db;
+            records.write(crate::session::Record::new(
+                "volume",
+                format!("db={db:.1} by=therapist via={}", via.code()),
+            ));
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use crate::session::markers::{Markers, SetMarker};
 use crate::session::panel::Asking;
 use crate::session::record::{RecordFolder, RecordHealth};
 use crate::session::{
-    ConsoleTyping, Phase, RunSettings, SessionClock, SessionCommand, TherapistAnswer,
+    CommandVia, ConsoleTyping, Phase, RunSettings, SessionClock, SessionCommand, TherapistAnswer,
 };
 use crate::walking::Walk;
 use bevy::camera::RenderTarget;
@@ -117,18 +117,25 @@ fn open_console(
     ));
 }
 
+/// Whether a Resume would end a pause: the therapist's own, or a sickness check's (a
+/// headset that is not showing resumes by itself when it is back).
+fn therapist_can_resume(reasons: &crate::pause::PauseReasons) -> bool {
+    use crate::pause::PauseReason;
+    reasons.holds(PauseReason::Therapist) || reasons.holds(PauseReason::SicknessCheck)
+}
+
 /// P pauses or resumes; R recentres.
 fn keys_for_the_therapist(
     keys: Res<ButtonInput<KeyCode>>,
     typing: Res<ConsoleTyping>,
-    time: Res<Time<Virtual>>,
+    reasons: Res<crate::pause::PauseReasons>,
     mut commands: MessageWriter<SessionCommand>,
 ) {
     if typing.0 {
         return;
     }
     if keys.just_pressed(KeyCode::KeyP) {
-        commands.write(if time.is_paused() {
+        commands.write(if therapist_can_resume(&reasons) {
             SessionCommand::Resume
         } else {
             SessionCommand::Pause
@@ -153,6 +160,7 @@ struct Status<'w> {
     phase: Res<'w, State<Phase>>,
     clock: Res<'w, SessionClock>,
     time: Res<'w, Time<Virtual>>,
+    pauses: Res<'w, crate::pause::PauseReasons>,
     display: Option<Res<'w, DisplayReport>>,
     sound: Res<'w, SoundReport>,
     record: Option<Res<'w, RecordFolder>>,
@@ -169,8 +177,8 @@ fn draw_console(
     mut typing: ResMut<ConsoleTyping>,
     status: Status,
     mut markers: ResMut<Markers>,
-    mut volume: ResMut<Volume>,
-    walk: Option<ResMut<Walk>>,
+    volume: Res<Volume>,
+    walk: Option<Res<Walk>>,
     mut commands: MessageWriter<SessionCommand>,
     mut answers: MessageWriter<TherapistAnswer>,
     mut set_marker: MessageWriter<SetMarker>,
@@ -182,6 +190,7 @@ fn draw_console(
         phase,
         clock,
         time,
+        pauses,
         display,
         sound,
         record,
@@ -220,8 +229,8 @@ fn draw_console(
             // Where the session stands.
             let in_place = clock.in_place_s(&time);
             let planned = settings.plan.minutes * 60.0;
-            let state = if time.is_paused() {
-                format!("{:?} (paused)", phase.get())
+            let state = if pauses.any() {
+                format!("{:?} (paused: {})", phase.get(), pauses.words())
             } else {
                 format!("{:?}", phase.get())
             };
@@ -369,7 +378,7 @@ fn draw_console(
                 if *phase.get() == Phase::Calibrate && ui.button("Start now").clicked() {
                     commands.write(SessionCommand::StartNow);
                 }
-                if time.is_paused() {
+                if therapist_can_resume(&pauses) {
                     if ui.button("Resume (P)").clicked() {
                         commands.write(SessionCommand::Resume);
                     }
@@ -494,9 +503,12 @@ fn draw_console(
                     .step_by(1.0),
             );
             if edits.volume_db != volume.0 {
-                volume.0 = edits.volume_db;
+                commands.write(SessionCommand::SetVolume {
+                    db: edits.volume_db,
+                    via: CommandVia::Console,
+                });
             }
-            if let Some(mut walk) = walk {
+            if let Some(walk) = walk {
                 let mut pace = walk.walker.cruise();
                 let (lo, hi) = respite_core::walk::SPEEDS.into_inner();
                 ui.add(
@@ -505,7 +517,10 @@ fn draw_console(
                         .step_by(0.1),
                 );
                 if (pace - walk.walker.cruise()).abs() > 1e-3 {
-                    walk.walker.set_cruise(pace);
+                    commands.write(SessionCommand::SetPace {
+                        m_s: pace,
+                        via: CommandVia::Console,
+                    });
                 }
             }
             if let Some(level) = &level {

@@ -53,6 +53,17 @@ pub enum ActiveDisplay {
     Offscreen,
 }
 
+impl ActiveDisplay {
+    /// The name in records (`active=Xr`; the report reads it): pinned, never the variant's.
+    pub fn code(self) -> &'static str {
+        match self {
+            ActiveDisplay::Xr => "Xr",
+            ActiveDisplay::Flat => "Flat",
+            ActiveDisplay::Offscreen => "Offscreen",
+        }
+    }
+}
+
 /// What ran and why: logged at start and kept for session records.
 #[derive(Resource, Clone, Debug)]
 pub struct DisplayReport {

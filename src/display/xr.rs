@@ -282,7 +282,7 @@ fn carry_on_on_screen_when_lost(
     viewpoint: Res<ViewpointSpec>,
     mut heads: Query<&mut Transform, With<Head>>,
     mut eyes: Query<&mut Camera, With<XrCamera>>,
-    mut time: ResMut<Time<Virtual>>,
+    mut pauses: MessageWriter<crate::pause::SetPause>,
     mut notice: ResMut<Notice>,
     mut told: MessageWriter<RuntimeLost>,
 ) {
@@ -302,7 +302,10 @@ fn carry_on_on_screen_when_lost(
     }
     // Told on the therapist's console (the session's alert), not over the window the
     // patient may now be looking at.
-    time.pause();
+    pauses.write(crate::pause::SetPause::on(
+        crate::pause::PauseReason::RuntimeLost,
+        "",
+    ));
     notice.clear();
     warn!("display: the session goes on in the desktop window, paused");
     told.write(RuntimeLost(why));
@@ -438,15 +441,30 @@ fn follow_views(
     head.rotation = rot;
 }
 
+/// A headset state as the record names it.
+fn xr_state_code(state: &XrState) -> &'static str {
+    match state {
+        XrState::Unavailable => "unavailable",
+        XrState::Available => "available",
+        XrState::Idle => "idle",
+        XrState::Ready => "ready",
+        XrState::Running => "running",
+        XrState::Stopping => "stopping",
+        XrState::Exiting { .. } => "exiting",
+    }
+}
+
 /// When the headset session stops mid-run (headset off, runtime closed), pause the scene and
 /// say so on the desktop; carry on when it comes back. Never panic, never exit.
 fn pause_when_headset_stops(
     on_screen: Option<Res<OnScreen>>,
     mut changes: MessageReader<XrStateChanged>,
     mut was_running: Local<bool>,
-    mut time: ResMut<Time<Virtual>>,
+    reasons: Res<crate::pause::PauseReasons>,
+    mut pauses: MessageWriter<crate::pause::SetPause>,
     mut notice: ResMut<Notice>,
 ) {
+    use crate::pause::{PauseReason, SetPause};
     for XrStateChanged(state) in changes.read() {
         info!("display: headset session state {state:?}");
         if on_screen.as_ref().is_some_and(|s| s.0) {
@@ -454,10 +472,12 @@ fn pause_when_headset_stops(
             continue;
         }
         match state {
+            // Back: its own reason ends; the place runs again only if no other holds (a
+            // therapist's or a sickness check's pause outlasts the headset's).
             XrState::Running => {
-                if *was_running && time.is_paused() {
-                    info!("display: headset is back; resuming the scene");
-                    time.unpause();
+                if *was_running && reasons.holds(PauseReason::Headset) {
+                    info!("display: headset is back; its pause ends");
+                    pauses.write(SetPause::off(PauseReason::Headset, "state=running"));
                     notice.clear();
                 }
                 *was_running = true;
@@ -465,9 +485,12 @@ fn pause_when_headset_stops(
             XrState::Stopping | XrState::Exiting { .. } | XrState::Idle | XrState::Available
                 if *was_running =>
             {
-                if !time.is_paused() {
+                if !reasons.holds(PauseReason::Headset) {
                     warn!("display: headset session stopped ({state:?}); pausing the scene");
-                    time.pause();
+                    pauses.write(SetPause::on(
+                        PauseReason::Headset,
+                        format!("state={}", xr_state_code(state)),
+                    ));
                 }
                 *notice = Notice::lasting(format!(
                     "The headset stopped showing the scene ({state:?}).\n\
@@ -486,6 +509,7 @@ mod tests {
     fn app() -> App {
         let mut app = App::new();
         app.add_plugins(MinimalPlugins)
+            .add_plugins(crate::pause::plugin)
             .add_message::<XrStateChanged>()
             .init_resource::<Notice>()
             .add_systems(Update, pause_when_headset_stops);
@@ -544,5 +568,32 @@ mod tests {
         send(&mut app, XrState::Running);
         assert!(!paused(&app));
         assert!(app.world().resource::<Notice>().text.is_none());
+    }
+
+    #[test]
+    fn a_sickness_pause_holds_through_a_headset_stop_and_start() {
+        use crate::pause::{PauseReason, SetPause};
+        let mut app = app();
+        send(&mut app, XrState::Running);
+        app.world_mut()
+            .write_message(SetPause::on(PauseReason::SicknessCheck, "fms=14 limit=12"));
+        app.update();
+        assert!(paused(&app));
+        send(&mut app, XrState::Stopping);
+        send(&mut app, XrState::Idle);
+        send(&mut app, XrState::Ready);
+        send(&mut app, XrState::Running);
+        // The headset is back, the patient still sick: the place stays paused.
+        assert!(
+            paused(&app),
+            "the headset's return resumed a sickness pause"
+        );
+        let reasons = app.world().resource::<crate::pause::PauseReasons>();
+        assert!(reasons.holds(PauseReason::SicknessCheck) && !reasons.holds(PauseReason::Headset));
+        // The therapist's decision ends it.
+        app.world_mut()
+            .write_message(SetPause::off(PauseReason::SicknessCheck, "by=therapist"));
+        app.update();
+        assert!(!paused(&app));
     }
 }

@@ -70,6 +70,8 @@ pub fn key_code(name: &str) -> Option<KeyCode> {
         "Escape" => Escape,
         "ArrowLeft" => ArrowLeft,
         "ArrowRight" => ArrowRight,
+        "ArrowUp" => ArrowUp,
+        "ArrowDown" => ArrowDown,
         "F1" => F1,
         "F2" => F2,
         "F3" => F3,
@@ -125,7 +127,7 @@ fn follow_script(
         }
         if pilot.due_at[i].is_none() {
             let came = match &pilot.steps[i].on {
-                Trigger::Phase(p) => format!("{:?}", phase.get()) == *p,
+                Trigger::Phase(p) => phase.get().code() == p,
                 Trigger::Question(q) => on_panel.as_deref() == Some(q.as_str()),
                 Trigger::InPlaceS(s) => clock.immersion_scene.is_some() && in_place >= *s,
             };

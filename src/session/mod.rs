@@ -9,6 +9,7 @@
 
 use crate::display::{Head, Recenter, RenderReadiness, veil};
 use crate::environment::ico;
+use crate::pause::{PauseChanged, PauseReason, PauseReasons, SetPause};
 use bevy::camera::visibility::RenderLayers;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
@@ -53,6 +54,21 @@ pub enum Phase {
     Post,
     /// Finished; the app ends.
     Done,
+}
+
+impl Phase {
+    /// The name in records (`phase=Immersion`): written out here, never taken from the
+    /// variant's name, so renaming a variant cannot change the data (a test pins them).
+    pub fn code(self) -> &'static str {
+        match self {
+            Phase::Calibrate => "Calibrate",
+            Phase::Baseline => "Baseline",
+            Phase::Immersion => "Immersion",
+            Phase::Closing => "Closing",
+            Phase::Post => "Post",
+            Phase::Done => "Done",
+        }
+    }
 }
 
 /// How this run is shaped.
@@ -113,6 +129,48 @@ pub enum Closing {
     Emergency,
 }
 
+/// How a therapist's command came, for the record (`via=console`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandVia {
+    Keys,
+    Console,
+    Autopilot,
+}
+
+impl CommandVia {
+    pub fn code(self) -> &'static str {
+        match self {
+            CommandVia::Keys => "keys",
+            CommandVia::Console => "console",
+            CommandVia::Autopilot => "autopilot",
+        }
+    }
+}
+
+impl Closing {
+    /// The name in records (`how=Emergency`), pinned like [`Phase::code`].
+    pub fn code(self) -> &'static str {
+        match self {
+            Closing::Planned => "Planned",
+            Closing::Ended => "Ended",
+            Closing::TimeLimit => "TimeLimit",
+            Closing::Emergency => "Emergency",
+        }
+    }
+
+    /// The closing a record names, if it names one.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Closing::Planned,
+            Closing::Ended,
+            Closing::TimeLimit,
+            Closing::Emergency,
+        ]
+        .into_iter()
+        .find(|c| c.code() == code)
+    }
+}
+
 /// What the therapist (console or keys) asks of the session.
 #[derive(Message, Clone, Debug, PartialEq)]
 pub enum SessionCommand {
@@ -135,6 +193,16 @@ pub enum SessionCommand {
     ContinueOnScreen,
     /// Before the place: change the minutes in it.
     SetMinutes(f32),
+    /// The therapist's volume, dB around the soundscape's level (−30 to +6).
+    SetVolume {
+        db: f32,
+        via: CommandVia,
+    },
+    /// The walking pace, m/s (within the walk's comfort range).
+    SetPace {
+        m_s: f32,
+        via: CommandVia,
+    },
     /// Before the place: start again with another scene or immersion level (a new process
     /// with the same flags otherwise; this one ends, its record saying why).
     Restart {
@@ -259,6 +327,7 @@ pub(crate) fn plugin(app: &mut App) {
             guides::plugin,
         ))
         .add_systems(Update, (record_phase_changes, alert_when_runtime_lost))
+        .add_systems(PostUpdate, record_pauses.after(crate::pause::ApplyPauses))
         .add_systems(
             Update,
             (emergency_stop, obey_commands)
@@ -334,8 +403,10 @@ fn record_phase_changes(
     for change in changes.read() {
         if let Some(to) = change.entered {
             let detail = match to {
-                Phase::Closing | Phase::Done => format!("phase={to:?} how={:?}", *closing),
-                _ => format!("phase={to:?}"),
+                Phase::Closing | Phase::Done => {
+                    format!("phase={} how={}", to.code(), closing.code())
+                }
+                _ => format!("phase={}", to.code()),
             };
             records.write(Record::new("phase", detail));
         }
@@ -357,6 +428,23 @@ fn alert_when_runtime_lost(
         clock.alert = Some(format!(
             "The headset's runtime stopped ({why}). The place is paused on the screen."
         ));
+    }
+}
+
+/// Each reason to pause, its start and its end, on record: `pause by=sickness_check fms=14
+/// limit=12`, `resume by=headset still_paused_by=sickness_check`.
+fn record_pauses(mut changes: MessageReader<PauseChanged>, mut records: MessageWriter<Record>) {
+    for c in changes.read() {
+        let mut detail = format!("by={}", c.reason.code());
+        if !c.detail.is_empty() {
+            detail.push(' ');
+            detail.push_str(&c.detail);
+        }
+        if !c.on && !c.holding.is_empty() {
+            let still: Vec<&str> = c.holding.iter().map(|r| r.code()).collect();
+            detail.push_str(&format!(" still_paused_by={}", still.join(",")));
+        }
+        records.write(Record::new(if c.on { "pause" } else { "resume" }, detail));
     }
 }
 
@@ -390,7 +478,7 @@ fn emergency_stop(
     warn!("session: EMERGENCY STOP; fading to neutral over {EMERGENCY_FADE_S} s");
     records.write(Record::new(
         "emergency_stop",
-        format!("phase={:?}", phase.get()),
+        format!("phase={}", phase.get().code()),
     ));
     *closing = Closing::Emergency;
     stops.write(EmergencyStop);
@@ -419,7 +507,8 @@ fn obey_commands(
     mut on_screen: MessageWriter<crate::display::ContinueOnScreen>,
     mut exit: MessageWriter<AppExit>,
     phase: Res<State<Phase>>,
-    mut time: ResMut<Time<Virtual>>,
+    reasons: Res<PauseReasons>,
+    mut pauses: MessageWriter<SetPause>,
     mut clock: ResMut<SessionClock>,
     mut closing: ResMut<Closing>,
     mut next: ResMut<NextState<Phase>>,
@@ -433,14 +522,18 @@ fn obey_commands(
                 calibrate.write(Recenter);
                 next.set(Phase::Baseline);
             }
-            SessionCommand::Pause if !time.is_paused() => {
-                time.pause();
-                records.write(Record::new("pause", "by=therapist"));
+            SessionCommand::Pause => {
+                pauses.write(SetPause::on(PauseReason::Therapist, ""));
             }
-            SessionCommand::Resume if time.is_paused() => {
-                time.unpause();
+            // The therapist's resume ends their own pause and a sickness check's (they have
+            // looked at the patient); a headset that is not showing still holds.
+            SessionCommand::Resume => {
+                for reason in [PauseReason::Therapist, PauseReason::SicknessCheck] {
+                    if reasons.holds(reason) {
+                        pauses.write(SetPause::off(reason, "ended_by=therapist"));
+                    }
+                }
                 clock.alert = None;
-                records.write(Record::new("resume", "by=therapist"));
             }
             SessionCommand::End if *phase.get() == Phase::Immersion => {
                 *closing = Closing::Ended;
@@ -451,8 +544,14 @@ fn obey_commands(
             }
             SessionCommand::ContinueOnScreen => {
                 on_screen.write(crate::display::ContinueOnScreen);
-                if time.is_paused() {
-                    time.unpause();
+                for reason in [
+                    PauseReason::RuntimeLost,
+                    PauseReason::Headset,
+                    PauseReason::SicknessCheck,
+                ] {
+                    if reasons.holds(reason) {
+                        pauses.write(SetPause::off(reason, "ended_by=therapist to=screen"));
+                    }
                 }
                 clock.alert = None;
                 records.write(Record::new("display_switch", "to=screen by=therapist"));
@@ -566,26 +665,21 @@ fn move_on_when_answered(
     mut answers: MessageReader<Answered>,
     settings: Res<RunSettings>,
     mut clock: ResMut<SessionClock>,
-    mut time: ResMut<Time<Virtual>>,
-    mut records: MessageWriter<Record>,
+    mut pauses: MessageWriter<SetPause>,
 ) {
     for a in answers.read() {
         if a.scale == Scale::Fms
             && let Some(v) = a.value
             && settings.plan.too_sick(v)
         {
-            time.pause();
             let why = format!(
                 "Sickness {v} of 20 (limit {}): the session is paused.",
                 settings.plan.fms_pause_at
             );
             warn!("session: {why}");
-            records.write(Record::new(
-                "pause",
-                format!(
-                    "by=sickness_check fms={v} limit={}",
-                    settings.plan.fms_pause_at
-                ),
+            pauses.write(SetPause::on(
+                PauseReason::SicknessCheck,
+                format!("fms={v} limit={}", settings.plan.fms_pause_at),
             ));
             clock.alert = Some(why);
         }
@@ -688,6 +782,8 @@ fn end_at_max_length(
 
 fn begin_closing(
     mut commands: Commands,
+    reasons: Res<PauseReasons>,
+    mut pauses: MessageWriter<SetPause>,
     mut clock: ResMut<SessionClock>,
     closing: Res<Closing>,
     veil_now: Res<Veil>,
@@ -695,8 +791,12 @@ fn begin_closing(
     mut virtual_time: ResMut<Time<Virtual>>,
 ) {
     clock.closing_scene = Some(virtual_time.elapsed());
-    // A paused place closes too: the fade runs on real time, the sound with it.
+    // A paused place closes too: the fade runs on real time, the sound with it, and every
+    // reason to pause ends with the place.
     virtual_time.unpause();
+    for reason in reasons.iter() {
+        pauses.write(SetPause::off(reason, "closing=true"));
+    }
     if *closing == Closing::Emergency {
         // The stop has started its own one-second fade already.
         return;
@@ -758,7 +858,10 @@ fn end_session(
     let completed = matches!(closing, Closing::Planned);
     records.write(Record::new(
         "session_end",
-        format!("how={closing:?} completed={completed} in_place_s={in_place_s:.1}"),
+        format!(
+            "how={} completed={completed} in_place_s={in_place_s:.1}",
+            closing.code()
+        ),
     ));
     exit.write(AppExit::Success);
 }

@@ -48,7 +48,7 @@ fn session_app_with(settings: RunSettings, folder: &std::path::Path) -> App {
     .insert_resource(TimeUpdateStrategy::ManualDuration(
         std::time::Duration::from_secs_f32(STEP_S),
     ))
-    .add_plugins(plugin);
+    .add_plugins((crate::pause::plugin, plugin));
     app.insert_resource(crate::display::ViewpointSpec(
         respite_core::scene::Viewpoint {
             eye_height_m: 1.2,
@@ -349,6 +349,12 @@ fn a_sickness_answer_over_the_limit_pauses_for_the_therapist() {
     assert!(
         rows.iter()
             .any(|r| r[2] == "pause" && r[5].starts_with("by=sickness_check fms=14"))
+    );
+    // Its end is on record too, with who ended it.
+    assert!(
+        rows.iter()
+            .any(|r| r[2] == "resume" && r[5] == "by=sickness_check ended_by=therapist"),
+        "{rows:?}"
     );
 }
 
@@ -739,4 +745,128 @@ fn a_session_resumed_after_its_place_ended_asks_only_what_is_left_and_keeps_its_
     assert_eq!(asked, ["timepoint=post"], "{rows:?}");
     let end = rows.iter().find(|r| r[2] == "session_end").unwrap();
     assert_eq!(end[5], "how=Planned completed=true in_place_s=12.3");
+}
+
+#[test]
+fn a_volume_change_from_the_console_is_on_record_with_how_it_came() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = session_app(short_plan(), dir.path());
+    app.init_resource::<crate::audio::Volume>()
+        .add_systems(Update, crate::audio::change_volume);
+    command(
+        &mut app,
+        SessionCommand::SetVolume {
+            db: -6.0,
+            via: super::CommandVia::Console,
+        },
+    );
+    // Out of range is held to the range; not a number changes nothing.
+    command(
+        &mut app,
+        SessionCommand::SetVolume {
+            db: 40.0,
+            via: super::CommandVia::Keys,
+        },
+    );
+    command(
+        &mut app,
+        SessionCommand::SetVolume {
+            db: f32::NAN,
+            via: super::CommandVia::Console,
+        },
+    );
+    assert_eq!(app.world().resource::<crate::audio::Volume>().0, 6.0);
+    let rows = events(&app, dir.path());
+    let volume: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[2] == "volume")
+        .map(|r| r[5].as_str())
+        .collect();
+    assert_eq!(
+        volume,
+        [
+            "db=-6.0 by=therapist via=console",
+            "db=6.0 by=therapist via=keys"
+        ]
+    );
+}
+
+#[test]
+fn the_names_in_records_are_pinned_not_taken_from_the_variants() {
+    use crate::pause::PauseReason;
+    use respite_core::session::Via;
+    let phases: Vec<&str> = [
+        Phase::Calibrate,
+        Phase::Baseline,
+        Phase::Immersion,
+        Phase::Closing,
+        Phase::Post,
+        Phase::Done,
+    ]
+    .map(Phase::code)
+    .into();
+    assert_eq!(
+        phases,
+        [
+            "Calibrate",
+            "Baseline",
+            "Immersion",
+            "Closing",
+            "Post",
+            "Done"
+        ]
+    );
+    let closings = [
+        Closing::Planned,
+        Closing::Ended,
+        Closing::TimeLimit,
+        Closing::Emergency,
+    ];
+    assert_eq!(
+        closings.map(Closing::code),
+        ["Planned", "Ended", "TimeLimit", "Emergency"]
+    );
+    for c in closings {
+        assert_eq!(Closing::from_code(c.code()), Some(c));
+    }
+    assert_eq!(
+        [
+            Via::Gaze,
+            Via::Keys,
+            Via::Mouse,
+            Via::Controller,
+            Via::Console
+        ]
+        .map(Via::code),
+        ["gaze", "keys", "mouse", "controller", "console"]
+    );
+    assert_eq!(
+        [
+            PauseReason::Therapist,
+            PauseReason::SicknessCheck,
+            PauseReason::Headset,
+            PauseReason::RuntimeLost
+        ]
+        .map(PauseReason::code),
+        ["therapist", "sickness_check", "headset", "runtime_lost"]
+    );
+    use crate::display::ActiveDisplay;
+    assert_eq!(
+        [
+            ActiveDisplay::Xr,
+            ActiveDisplay::Flat,
+            ActiveDisplay::Offscreen
+        ]
+        .map(ActiveDisplay::code),
+        ["Xr", "Flat", "Offscreen"]
+    );
+    assert_eq!(
+        [
+            super::CommandVia::Keys,
+            super::CommandVia::Console,
+            super::CommandVia::Autopilot
+        ]
+        .map(super::CommandVia::code),
+        ["keys", "console", "autopilot"]
+    );
 }

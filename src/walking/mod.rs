@@ -65,7 +65,7 @@ pub(crate) fn plugin(app: &mut App) {
         .add_systems(
             Update,
             (
-                change_pace,
+                (pace_keys, change_pace).chain(),
                 follow_path.run_if(crate::session::place_in_view),
                 record_walk_events,
                 carry_rig,
@@ -157,13 +157,18 @@ fn halt_walk(walk: Option<ResMut<Walk>>) {
     }
 }
 
-/// Up and down arrows: a little faster or slower, eased in (0.1 m/s a press, 0.3–1.4).
-fn change_pace(
+/// Up and down arrows ask for a little faster or slower (0.1 m/s a press), as the console's
+/// slider does; not while the therapist types in the console.
+fn pace_keys(
     keys: Res<ButtonInput<KeyCode>>,
-    walk: Option<ResMut<Walk>>,
-    mut records: MessageWriter<Record>,
+    typing: Option<Res<crate::session::ConsoleTyping>>,
+    walk: Option<Res<Walk>>,
+    mut commands: MessageWriter<crate::session::SessionCommand>,
 ) {
-    let Some(mut walk) = walk else { return };
+    let Some(walk) = walk else { return };
+    if typing.is_some_and(|t| t.0) {
+        return;
+    }
     let step = if keys.just_pressed(KeyCode::ArrowUp) {
         0.1
     } else if keys.just_pressed(KeyCode::ArrowDown) {
@@ -171,12 +176,37 @@ fn change_pace(
     } else {
         return;
     };
-    let pace = walk.walker.cruise() + step;
-    walk.walker.set_cruise(pace);
-    records.write(Record::new(
-        "walk_pace",
-        format!("speed_m_s={:.2}", walk.walker.cruise()),
-    ));
+    commands.write(crate::session::SessionCommand::SetPace {
+        m_s: walk.walker.cruise() + step,
+        via: crate::session::CommandVia::Keys,
+    });
+}
+
+/// A pace asked for, by keys or the console: eased in, within the comfort range
+/// (0.3–1.4 m/s), and on record with how it came.
+fn change_pace(
+    walk: Option<ResMut<Walk>>,
+    mut commands: MessageReader<crate::session::SessionCommand>,
+    mut records: MessageWriter<Record>,
+) {
+    let Some(mut walk) = walk else { return };
+    for c in commands.read() {
+        let crate::session::SessionCommand::SetPace { m_s, via } = c else {
+            continue;
+        };
+        if !m_s.is_finite() {
+            continue;
+        }
+        walk.walker.set_cruise(*m_s);
+        records.write(Record::new(
+            "walk_pace",
+            format!(
+                "speed_m_s={:.2} by=therapist via={}",
+                walk.walker.cruise(),
+                via.code()
+            ),
+        ));
+    }
 }
 
 /// The walker's events go to the session record; marks and goals ring a soft chime.

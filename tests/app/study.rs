@@ -43,15 +43,25 @@ fn plans_are_the_same_bytes_every_time_and_bad_input_is_refused() {
     let key = dir.path().join("key.tsv");
     let keyed = plan(&["--blind-key", key.to_str().unwrap()]);
     assert!(keyed.status.success(), "{}", stderr(&keyed));
-    assert_eq!(stdout(&keyed), stdout(&plan(&[])), "the key changes nothing in the plan");
+    assert_eq!(
+        stdout(&keyed),
+        stdout(&plan(&[])),
+        "the key changes nothing in the plan"
+    );
     let drawn = std::fs::read_to_string(&key).unwrap();
     assert!(
-        drawn.starts_with("mask\tcondition\nX1\t") && drawn.contains("\thmd\n") && drawn.contains("\tscreen\n"),
+        drawn.starts_with("mask\tcondition\nX1\t")
+            && drawn.contains("\thmd\n")
+            && drawn.contains("\tscreen\n"),
         "{drawn}"
     );
     let again = plan(&["--blind-key", key.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(2));
-    assert!(stderr(&again).contains("drawn once per study"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("drawn once per study"),
+        "{}",
+        stderr(&again)
+    );
     assert_eq!(std::fs::read_to_string(&key).unwrap(), drawn);
     let nowhere = dir.path().join("missing/plan.tsv");
     let out = plan(&["--out", nowhere.to_str().unwrap()]);

@@ -287,7 +287,10 @@ mod tests {
             None
         );
         assert_eq!(blinded_event(&ev("scene", "scene=forest_glade")), None);
-        assert_eq!(blinded_event(&ev("marker", "label=\"hmd on\" source=stdin")), None);
+        assert_eq!(
+            blinded_event(&ev("marker", "label=\"hmd on\" source=stdin")),
+            None
+        );
         assert_eq!(
             blinded_event(&ev("session_end", "how=Planned completed=true x=1")).unwrap(),
             "1.0000\t0\tsession_end\tn/a\tn/a\thow=Planned completed=true\n"

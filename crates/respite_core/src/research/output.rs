@@ -222,10 +222,22 @@ pub fn write_report(
         (dict::NRS_BY_MINUTE.file, report.nrs_by_minute_tsv()),
         (dict::RATINGS.file, report.ratings_tsv()),
         (dict::SCORES.file, report.scores_tsv()),
-        ("data_dictionary.tsv", dict::dictionary_tsv(&dict::TABLES, blinded)),
-        ("data_dictionary.md", dict::dictionary_md(&dict::TABLES, blinded)),
-        ("redcap_dictionary.csv", dict::redcap_dictionary_csv(blinded)),
-        ("redcap_import.csv", dict::redcap_import_csv(&sessions, blinded)?),
+        (
+            "data_dictionary.tsv",
+            dict::dictionary_tsv(&dict::TABLES, blinded),
+        ),
+        (
+            "data_dictionary.md",
+            dict::dictionary_md(&dict::TABLES, blinded),
+        ),
+        (
+            "redcap_dictionary.csv",
+            dict::redcap_dictionary_csv(blinded),
+        ),
+        (
+            "redcap_import.csv",
+            dict::redcap_import_csv(&sessions, blinded)?,
+        ),
         ("analysis.py", ANALYSIS_PY.to_string()),
         ("analysis.R", ANALYSIS_R.to_string()),
         ("report.md", md),
@@ -257,9 +269,11 @@ pub fn write_report(
         let name = if blinded {
             "Respite study (blinded)".to_string()
         } else {
-            data_dir.file_name().map_or("Respite study".to_string(), |n| {
-                n.to_string_lossy().to_string()
-            })
+            data_dir
+                .file_name()
+                .map_or("Respite study".to_string(), |n| {
+                    n.to_string_lossy().to_string()
+                })
         };
         replace_dir("--bids", dir, |tmp| bids::export(&report, &name, tmp))?;
         files.push(dir.to_path_buf());

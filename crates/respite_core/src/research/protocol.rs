@@ -317,7 +317,12 @@ impl Protocol {
                     ),
                 );
             }
-            c.range(&at.field("minutes"), cond.minutes, 0.5..=MAX_MINUTES, " min");
+            c.range(
+                &at.field("minutes"),
+                cond.minutes,
+                0.5..=MAX_MINUTES,
+                " min",
+            );
             for (j, o) in cond.level_set.iter().enumerate() {
                 if let Err(e) = probe.clone().set(o) {
                     c.fail_plain(&at.field("level_set").index(j), format!("level_set: {e}"));

@@ -605,7 +605,9 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
         followup: sidecar.followup,
         minutes: Some(f64::from(sidecar.minutes))
             .filter(|m| m.is_finite())
-            .map_or(0.0, |m| m.clamp(0.0, f64::from(super::protocol::MAX_MINUTES))),
+            .map_or(0.0, |m| {
+                m.clamp(0.0, f64::from(super::protocol::MAX_MINUTES))
+            }),
         place_min,
         sound_level: sidecar
             .audio

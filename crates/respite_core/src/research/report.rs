@@ -259,7 +259,10 @@ impl Report {
             .unwrap_or(self.order.len());
         let two_period = self.order.len() == 2
             && protocol_conditions == 2
-            && self.sessions.iter().all(|s| s.period.is_none_or(|p| p <= 2));
+            && self
+                .sessions
+                .iter()
+                .all(|s| s.period.is_none_or(|p| p <= 2));
         for (a, b) in self.pairs() {
             let label = format!("{} − {}", self.label(&a), self.label(&b));
             for (outcome, f) in CONTRAST_OUTCOMES {

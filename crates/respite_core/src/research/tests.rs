@@ -1822,15 +1822,38 @@ fn reports_outside_a_study_and_on_hostile_folders_are_whole_or_refused() {
         (70.0, "rating", "timepoint=post scale=nrs value=3"),
         (80.0, "session_end", "how=Planned completed=true"),
     ]);
-    put_session(&d, "P01", 1, Some(&side("P01", "screen")), rows.as_bytes(), true);
-    put_session(&d, "P02", 1, Some(&side("P02", "auto")), rows.as_bytes(), true);
+    put_session(
+        &d,
+        "P01",
+        1,
+        Some(&side("P01", "screen")),
+        rows.as_bytes(),
+        true,
+    );
+    put_session(
+        &d,
+        "P02",
+        1,
+        Some(&side("P02", "auto")),
+        rows.as_bytes(),
+        true,
+    );
     put_session(&d, "P03", 1, None, rows.as_bytes(), true);
     let out = root.path().join("out");
     super::output::write_report(&d, &out, None, None).unwrap();
     let sessions = std::fs::read_to_string(out.join("sessions.tsv")).unwrap();
-    assert!(sessions.contains("P01\t1\tn/a\tn/a\tforest_glade\tscreen\t"), "{sessions}");
-    assert!(sessions.contains("P02\t1\tn/a\tn/a\tforest_glade\tn/a\t"), "{sessions}");
-    assert!(sessions.contains("P03\t1\tn/a\tn/a\tn/a\tn/a\t"), "{sessions}");
+    assert!(
+        sessions.contains("P01\t1\tn/a\tn/a\tforest_glade\tscreen\t"),
+        "{sessions}"
+    );
+    assert!(
+        sessions.contains("P02\t1\tn/a\tn/a\tforest_glade\tn/a\t"),
+        "{sessions}"
+    );
+    assert!(
+        sessions.contains("P03\t1\tn/a\tn/a\tn/a\tn/a\t"),
+        "{sessions}"
+    );
     tables_follow_the_dictionary(&out);
     // Blinded, its key reads back, and the second report is the first one's bytes.
     let key = root.path().join("key.tsv");
@@ -1854,7 +1877,9 @@ fn reports_outside_a_study_and_on_hostile_folders_are_whole_or_refused() {
     let theirs = root.path().join("theirs");
     std::fs::create_dir_all(&theirs).unwrap();
     std::fs::write(theirs.join("thesis.docx"), "mine").unwrap();
-    let e = super::output::write_report(&d, &theirs, None, None).err().unwrap();
+    let e = super::output::write_report(&d, &theirs, None, None)
+        .err()
+        .unwrap();
     assert!(e.contains("holds files no report wrote"), "{e}");
     assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 1);
     // An unblinded export's motion does not survive a blinded one into the same folder.
@@ -1862,7 +1887,12 @@ fn reports_outside_a_study_and_on_hostile_folders_are_whole_or_refused() {
     write_crossover(&cross);
     let bids = root.path().join("bids");
     super::output::write_report(&cross, &out, None, Some(&bids)).unwrap();
-    let motion = |b: &Path| tree(b).iter().filter(|(p, _)| p.to_string_lossy().contains("motion")).count();
+    let motion = |b: &Path| {
+        tree(b)
+            .iter()
+            .filter(|(p, _)| p.to_string_lossy().contains("motion"))
+            .count()
+    };
     assert!(motion(&bids) > 0);
     super::output::write_report(&cross, &out, Some(&root.path().join("k2.tsv")), Some(&bids))
         .unwrap();
@@ -1881,7 +1911,11 @@ fn follow_up_minutes_that_are_not_minutes_are_refused_and_named() {
         (81.0, "rating", "timepoint=after_-5 scale=nrs value=7"),
         (82.0, "rating", "timepoint=after_1e3 scale=nrs value=7"),
         (83.0, "rating", "timepoint=after_5 scale=nrs value=4"),
-        (90.0, "session_end", "how=Planned completed=true in_place_s=inf"),
+        (
+            90.0,
+            "session_end",
+            "how=Planned completed=true in_place_s=inf",
+        ),
     ]);
     let side = Sidecar {
         participant: "P01".into(),
@@ -1897,9 +1931,16 @@ fn follow_up_minutes_that_are_not_minutes_are_refused_and_named() {
     let s = &read.sessions[0];
     assert_eq!(s.after, vec![(5.0, 4.0)], "{:?}", s.notes);
     for bad in ["after_NaN", "after_-5", "after_1e3"] {
-        assert!(s.notes.iter().any(|n| n.contains(bad)), "{bad}: {:?}", s.notes);
+        assert!(
+            s.notes.iter().any(|n| n.contains(bad)),
+            "{bad}: {:?}",
+            s.notes
+        );
     }
-    assert!(s.minutes <= 120.0 && s.place_min.is_none_or(f64::is_finite), "{s:?}");
+    assert!(
+        s.minutes <= 120.0 && s.place_min.is_none_or(f64::is_finite),
+        "{s:?}"
+    );
     let out = root.path().join("out");
     super::output::write_report(&d, &out, None, None).unwrap();
     tables_follow_the_dictionary(&out);
@@ -1937,5 +1978,9 @@ fn blinded_contrasts_are_every_pair_and_an_interim_williams_study_is_no_crossove
     }
     let interim = Report::new(super::report::read_all(&d).unwrap(), None);
     assert_eq!(interim.order, names(&["walk", "film"]));
-    assert!(interim.contrasts.iter().all(|c| c.method == "paired"), "{:?}", interim.contrasts);
+    assert!(
+        interim.contrasts.iter().all(|c| c.method == "paired"),
+        "{:?}",
+        interim.contrasts
+    );
 }

@@ -12,6 +12,43 @@ pub use gaze::Dwell;
 pub use immersion::{AudioStage, ImmersionLevel, ImmersionLevels, Stereo};
 pub use rating::{KeyEntry, Rating, Scale, Timepoint, Via, Who};
 
+/// Why the place is paused. It runs only when no reason holds; each reason's start and end
+/// goes on record under its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PauseReason {
+    /// The therapist paused it.
+    Therapist,
+    /// A sickness answer at or over the limit: paused until the therapist decides.
+    SicknessCheck,
+    /// The headset stopped showing the scene (taken off, the runtime's session stopped).
+    Headset,
+    /// The headset's runtime is gone; paused until the therapist goes on on the screen.
+    RuntimeLost,
+}
+
+impl PauseReason {
+    /// The name in records (`pause by=sickness_check …`): written out here, never taken
+    /// from the variant's name, so renaming a variant cannot change the data.
+    pub fn code(self) -> &'static str {
+        match self {
+            PauseReason::Therapist => "therapist",
+            PauseReason::SicknessCheck => "sickness_check",
+            PauseReason::Headset => "headset",
+            PauseReason::RuntimeLost => "runtime_lost",
+        }
+    }
+
+    /// As the console says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            PauseReason::Therapist => "by the therapist",
+            PauseReason::SicknessCheck => "sickness check",
+            PauseReason::Headset => "headset not showing",
+            PauseReason::RuntimeLost => "headset runtime lost",
+        }
+    }
+}
+
 /// When a session asks what, and how long it may last.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionPlan {

@@ -195,6 +195,19 @@ pub enum Via {
     Console,
 }
 
+impl Via {
+    /// The name in records (`via=gaze`), pinned by a test: never the variant's name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Via::Gaze => "gaze",
+            Via::Keys => "keys",
+            Via::Mouse => "mouse",
+            Via::Controller => "controller",
+            Via::Console => "console",
+        }
+    }
+}
+
 /// One answered (or skipped) rating, as the session record keeps it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rating {
@@ -225,7 +238,7 @@ impl Rating {
                 Who::Patient => "patient",
                 Who::Therapist => "therapist",
             },
-            format!("{:?}", self.via).to_lowercase(),
+            self.via.code(),
             self.latency_s,
         )
     }

@@ -66,6 +66,8 @@ pub const KEYS: &[&str] = &[
     "Escape",
     "ArrowLeft",
     "ArrowRight",
+    "ArrowUp",
+    "ArrowDown",
     "F1",
     "F2",
     "F3",
