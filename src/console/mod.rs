@@ -161,6 +161,7 @@ struct Status<'w> {
     clock: Res<'w, SessionClock>,
     time: Res<'w, Time<Virtual>>,
     pauses: Res<'w, crate::pause::PauseReasons>,
+    followup: Option<Res<'w, crate::session::questions::FollowupStatus>>,
     display: Option<Res<'w, DisplayReport>>,
     sound: Res<'w, SoundReport>,
     record: Option<Res<'w, RecordFolder>>,
@@ -191,6 +192,7 @@ fn draw_console(
         clock,
         time,
         pauses,
+        followup,
         display,
         sound,
         record,
@@ -303,6 +305,10 @@ fn draw_console(
                     }
                 });
             }
+            let following = followup.as_ref().and_then(|f| f.0.clone());
+            if let Some(f) = &following {
+                ui.label(RichText::new(f).strong());
+            }
             if let Some(study) = info.as_ref().and_then(|i| i.study.as_ref()) {
                 ui.label(RichText::new(study).strong());
             }
@@ -386,6 +392,9 @@ fn draw_console(
                     commands.write(SessionCommand::Pause);
                 }
                 if *phase.get() == Phase::Immersion && ui.button("End session").clicked() {
+                    commands.write(SessionCommand::End);
+                }
+                if following.is_some() && ui.button("End follow-up").clicked() {
                     commands.write(SessionCommand::End);
                 }
                 if ui.button("Recentre (R)").clicked() {

@@ -99,6 +99,10 @@ struct Given {
     followup_over: bool,
 }
 
+/// Where a running follow-up stands, for the therapist's console.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct FollowupStatus(pub Option<String>);
+
 /// Pain asked after the place until it is back near the baseline.
 #[derive(Resource, Debug)]
 struct FollowingUp {
@@ -122,6 +126,7 @@ pub(crate) fn plugin(app: &mut App) {
     app.init_resource::<Queue>()
         .init_resource::<Answers>()
         .init_resource::<Given>()
+        .init_resource::<FollowupStatus>()
         .add_systems(OnEnter(Phase::Baseline), start_before)
         .add_systems(OnEnter(Phase::Post), start_after)
         .add_systems(
@@ -313,9 +318,23 @@ fn run_followup(
     mut asks: MessageWriter<AskRating>,
     mut records: MessageWriter<Record>,
     mut message: ResMut<PanelMessage>,
+    mut status: ResMut<FollowupStatus>,
     mut next: ResMut<NextState<Phase>>,
 ) {
     let now = minutes_after(&given, &real, &scene);
+    let due = (following.asked + 1) as f32 * following.plan.every_min;
+    status.0 = Some(format!(
+        "Follow-up: {} after the place (at most {} min); pain back within {} of {}; {}",
+        mmss(now * 60.0),
+        following.plan.max_min,
+        following.plan.within,
+        following.baseline,
+        if following.waiting_answer {
+            "asking now".to_string()
+        } else {
+            format!("next question in {}", mmss((due - now) * 60.0))
+        }
+    ));
     let (plan, baseline) = (following.plan, following.baseline);
     let mut end = |how: &str, back: bool, at: f32| {
         records.write(Record::new(
@@ -327,6 +346,7 @@ fn run_followup(
         ));
         commands.remove_resource::<FollowingUp>();
         message.0 = None;
+        status.0 = None;
         next.set(Phase::Done);
     };
     if orders.read().any(|c| *c == super::SessionCommand::End) {
