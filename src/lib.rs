@@ -10,6 +10,7 @@ pub mod display;
 mod environment;
 pub mod executors;
 pub mod log;
+pub(crate) mod meshkit;
 pub mod pause;
 pub mod screenshot;
 pub mod session;

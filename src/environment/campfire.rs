@@ -3,10 +3,10 @@
 //! per cent, slowly: a fire's life without flicker.
 
 use super::living::{Living, LivingMaterial, Mode};
-use super::meshkit::{LowPoly, color, ico};
 use super::particles::{Look, quads};
 use super::{Ground, SharedMaterials};
 use crate::ActiveScene;
+use crate::meshkit::{LowPoly, color, ico};
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::mesh::{ConeMeshBuilder, CylinderMeshBuilder};
 use bevy::prelude::*;

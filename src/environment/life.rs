@@ -2,9 +2,9 @@
 //! gliding far off. Paths come from the core (`respite_core::life`) as functions of scene
 //! time, so a paused scene holds still and every run moves the same way.
 
-use super::meshkit::{LowPoly, color, ico};
 use super::{Ground, SharedMaterials};
 use crate::ActiveScene;
+use crate::meshkit::{LowPoly, color, ico};
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 use respite_core::life::{

@@ -5,8 +5,6 @@ mod campfire;
 mod life;
 pub use life::Interactivity;
 mod living;
-pub(crate) mod meshkit;
-pub(crate) use meshkit::ico;
 mod particles;
 mod sky;
 mod terrain;

@@ -4,8 +4,8 @@
 //! nothing per frame.
 
 use super::living::{Living, LivingMaterial, Mode};
-use super::meshkit::{color, indexed};
 use crate::ActiveScene;
+use crate::meshkit::{color, indexed};
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;

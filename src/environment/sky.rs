@@ -3,8 +3,8 @@
 //! the sky instead of ending at an edge.
 
 use super::living::{Living, LivingMaterial, Mode};
-use super::meshkit::{color, ico};
 use crate::ActiveScene;
+use crate::meshkit::{color, ico};
 use bevy::light::{CascadeShadowConfigBuilder, NotShadowCaster, NotShadowReceiver};
 use bevy::pbr::{DistanceFog, FogFalloff};
 use bevy::prelude::*;
@@ -176,7 +176,7 @@ fn spawn_night(
     // Stars: small triangles on the dome, steady (no twinkle: nothing flickers), fainter
     // towards the horizon where real air dims them.
     let mut rng = rule_rng(seed, 0x5354_4152);
-    let mut stars = super::meshkit::LowPoly::default();
+    let mut stars = crate::meshkit::LowPoly::default();
     let tints = [
         Rgb([0xff, 0xff, 0xff]),
         Rgb([0xd8, 0xe4, 0xff]),
@@ -285,7 +285,7 @@ fn spawn_aurora(
             let (a, b, c, d) = (2 * i, 2 * i + 1, 2 * i + 3, 2 * i + 2);
             indices.extend([a, b, c, a, c, d]);
         }
-        let mesh = super::meshkit::indexed(positions, uvs, colors, indices, [0.0, 0.0, 1.0]);
+        let mesh = crate::meshkit::indexed(positions, uvs, colors, indices, [0.0, 0.0, 1.0]);
         let az = (aurora.toward_deg + offset_deg).to_radians();
         let out = Vec3::new(az.sin(), 0.0, -az.cos());
         commands.spawn((

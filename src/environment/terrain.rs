@@ -1,9 +1,9 @@
 //! The ground: a faceted heightfield from the core's seeded height and colour functions.
 
-use super::meshkit::{LowPoly, color};
 use super::water::MirrorView;
 use super::{Ground, SharedMaterials};
 use crate::ActiveScene;
+use crate::meshkit::{LowPoly, color};
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 use respite_core::water::Patch;

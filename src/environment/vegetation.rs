@@ -10,9 +10,9 @@
 //! watches, so nothing pops, and no frame pays for choosing.
 
 use super::living::LivingMaterial;
-use super::meshkit::{LowPoly, color, ico};
 use super::{Ground, SharedMaterials};
 use crate::ActiveScene;
+use crate::meshkit::{LowPoly, color, ico};
 use bevy::camera::primitives::MeshAabb;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::mesh::{ConeMeshBuilder, CylinderMeshBuilder};

@@ -6,7 +6,7 @@
 use super::{Answered, AskRating, Phase, Record, SessionCommand};
 use crate::ActiveScene;
 use crate::display::{Rig, ViewpointSpec, veil};
-use crate::environment::ico;
+use crate::meshkit::ico;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 use respite_core::session::attention::{self, ASK_AFTER_S, GLOW_S, Light, ROUND_S};

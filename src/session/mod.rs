@@ -8,7 +8,7 @@
 //! Screenshots and the bench skip the flow: they start in the place with nothing veiled.
 
 use crate::display::{Head, Recenter, RenderReadiness, veil};
-use crate::environment::ico;
+use crate::meshkit::ico;
 use crate::pause::{PauseChanged, PauseReason, PauseReasons, SetPause};
 use bevy::camera::visibility::RenderLayers;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
@@ -17,6 +17,7 @@ use respite_core::session::{Scale, SessionPlan, Timepoint};
 use std::time::Duration;
 
 pub mod autopilot;
+pub mod files;
 pub mod guides;
 pub mod markers;
 pub mod panel;

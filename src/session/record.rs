@@ -17,7 +17,7 @@
 //! queue) as soon as the disk takes it; and the run ends with exit code [`RECORD_FAILED`],
 //! even if everything was written in the end.
 
-use super::samples::AppendFile;
+use super::files::{AppendFile, private_dir_all};
 use bevy::prelude::*;
 use respite_core::research::data::{self, EVENTS_HEADER, SessionFiles, Sidecar};
 use std::path::Path;
@@ -206,15 +206,6 @@ fn create_folder(files: &SessionFiles, sidecar: Option<&str>) -> std::io::Result
         let _ = d.sync_all();
     }
     Ok(())
-}
-
-/// `create_dir_all` with owner-only permissions for every folder it makes.
-pub fn private_dir_all(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
 }
 
 struct WriterState {

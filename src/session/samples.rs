@@ -5,12 +5,10 @@
 //! for the session's folder, which the record makes with its first event.
 
 use crate::display::Head;
+use crate::session::files::AppendFile;
 use crate::session::record::{RecordFolder, RecordHealth};
 use bevy::prelude::*;
 use respite_core::research::data::SessionFiles;
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -25,74 +23,6 @@ const SCREEN_PERIOD_MS: f64 = 1000.0 / 60.0;
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// How often the rows written are synced to the disk itself.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
-
-/// A file appended to in whole pieces, owner-only: a write that fails is cut back to where
-/// the file ended before it, and a file found ending in a torn line (a crash mid-write) is
-/// cut back to its last whole line, so a table never ends in half a row.
-pub struct AppendFile {
-    file: File,
-    len: u64,
-}
-
-impl AppendFile {
-    pub fn open(path: &Path) -> std::io::Result<Self> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)?;
-        let mut len = file.metadata()?.len();
-        if len > 0 {
-            // Back to the last newline, reading at most the last 64 KiB.
-            let back = len.min(65_536);
-            file.seek(SeekFrom::Start(len - back))?;
-            let mut tail = Vec::with_capacity(back as usize);
-            file.read_to_end(&mut tail)?;
-            if tail.last() != Some(&b'\n') {
-                let keep = tail
-                    .iter()
-                    .rposition(|b| *b == b'\n')
-                    .map_or(if back == len { 0 } else { len - back }, |i| {
-                        len - back + i as u64 + 1
-                    });
-                file.set_len(keep)?;
-                len = keep;
-            }
-        }
-        Ok(Self { file, len })
-    }
-
-    /// Appends `bytes` whole (and syncs them, when asked), or leaves the file as it was.
-    pub fn append(&mut self, bytes: &[u8], sync: bool) -> std::io::Result<()> {
-        let result = self
-            .file
-            .write_all(bytes)
-            .and_then(|()| if sync { self.file.sync_data() } else { Ok(()) });
-        match result {
-            Ok(()) => {
-                self.len += bytes.len() as u64;
-                Ok(())
-            }
-            Err(e) => match self.file.set_len(self.len) {
-                Ok(()) => Err(e),
-                Err(cut) => Err(std::io::Error::other(format!(
-                    "{e}; and the torn end could not be cut ({cut})"
-                ))),
-            },
-        }
-    }
-
-    /// Nothing in the file yet.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    pub fn sync(&self) -> std::io::Result<()> {
-        self.file.sync_data()
-    }
-}
 
 enum Row {
     Pose(u64, f64, [f32; 7]),
@@ -144,7 +74,7 @@ pub(crate) fn plugin(app: &mut App) {
         .world_mut()
         .get_resource_or_insert_with(RecordHealth::default)
         .clone();
-    if !session && let Err(e) = crate::session::record::private_dir_all(&folder.0.dir) {
+    if !session && let Err(e) = crate::session::files::private_dir_all(&folder.0.dir) {
         error!("samples: cannot write to {}: {e}", folder.0.dir.display());
         health.fail(format!("motion and frames: {e}"));
         return;
@@ -174,7 +104,7 @@ const FRAMES_HEADER: &str = "frame\tt_s\tframe_ms\tperiod_ms\tdropped\tpredicted
 fn open_tables(files: &SessionFiles) -> std::io::Result<(AppendFile, AppendFile)> {
     let open = |name: &str, header: &str| -> std::io::Result<AppendFile> {
         let mut f = AppendFile::open(&files.file(name))?;
-        if f.len == 0 {
+        if f.is_empty() {
             f.append(header.as_bytes(), false)?;
         }
         Ok(f)

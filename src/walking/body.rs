@@ -4,7 +4,7 @@
 
 use super::{Walk, WalkSystems};
 use crate::environment::Ground;
-use crate::environment::meshkit::color;
+use crate::meshkit::color;
 use bevy::prelude::*;
 use respite_core::walk::{Legwear, Pose, WalkView};
 
@@ -85,7 +85,7 @@ fn spawn_body(
             .rotated_by(Quat::from_rotation_x(std::f32::consts::FRAC_PI_2))
             .scaled_by(Vec3::new(1.15, 0.75, 1.0)),
     );
-    let head = meshes.add(crate::environment::ico(0.065 * p.height_m, 3));
+    let head = meshes.add(crate::meshkit::ico(0.065 * p.height_m, 3));
     let body = commands
         .spawn((
             Name::new("Body"),

@@ -4,8 +4,8 @@
 //! the place, never a number on the screen.
 
 use super::{Walk, WalkSystems};
-use crate::environment::meshkit::{LowPoly, color, ico};
 use crate::environment::{Ground, SharedMaterials};
+use crate::meshkit::{LowPoly, color, ico};
 use bevy::light::NotShadowCaster;
 use bevy::mesh::{ConeMeshBuilder, CylinderMeshBuilder};
 use bevy::prelude::*;

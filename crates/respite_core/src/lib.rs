@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod catalog;
+pub(crate) mod check;
 pub mod color;
 pub mod error;
 pub mod life;

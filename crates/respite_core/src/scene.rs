@@ -4,11 +4,11 @@
 //!
 //! The type is `SceneDef`, not `Scene`: Bevy already uses that name.
 
+use crate::check::Checker;
 use crate::color::Rgb;
-use crate::error::{SpecError, SpecErrors};
-use crate::locate::{FieldPath, locate, locate_value};
+use crate::error::SpecErrors;
+use crate::locate::FieldPath;
 use serde::Deserialize;
-use std::ops::RangeInclusive;
 use std::path::Path;
 
 /// A place: what the patient sees around them, built from blocks.
@@ -53,49 +53,7 @@ pub struct SceneDef {
     pub walk: Option<crate::walk::WalkDef>,
 }
 
-/// One body of water. Its surface moves in slow swells drawn on the graphics card.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Water {
-    pub shape: WaterShape,
-    /// Height of the surface, metres (−20 to −0.1: below the seat's ground).
-    pub level_m: f32,
-    /// How far the bed sinks below the surface away from the shore, metres (0.3–60).
-    pub depth_m: f32,
-    /// Width of the sloping bank from dry ground to full depth, metres (0.5–80).
-    pub bank_m: f32,
-    /// Colour where the water is shallow, and where it is deep.
-    pub shallow: Rgb,
-    pub deep: Rgb,
-    /// Height of the swells, crest to trough, metres (0–1.5). 0 is a mirror-calm lake.
-    pub wave_height_m: f32,
-    /// Distance from crest to crest, metres (1–60).
-    pub wave_length_m: f32,
-    /// Where the swells travel towards: 0 = north, 90 = east, degrees.
-    #[serde(default)]
-    pub wave_toward_deg: f32,
-    /// How much of the land and sky the surface mirrors (0–1). Above 0 the shores are
-    /// drawn a second time upside down beneath it: real reflections in both eyes.
-    #[serde(default)]
-    pub mirror: f32,
-    /// White foam where the swells meet the shore.
-    #[serde(default)]
-    pub foam: bool,
-}
-
-/// Where the water lies.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub enum WaterShape {
-    /// The sea beyond a straight shore `shore_m` metres from the seat, towards `toward_deg`.
-    Ocean { toward_deg: f32, shore_m: f32 },
-    /// A round lake.
-    Lake { center: (f32, f32), radius_m: f32 },
-    /// A stream winding through the points (x, z), `width_m` wide.
-    Stream {
-        points: Vec<(f32, f32)>,
-        width_m: f32,
-    },
-}
+pub use crate::water::{Water, WaterShape};
 
 /// A field of small drifting things around the seat.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -481,125 +439,6 @@ pub enum PlantKind {
     GrassTuft,
 }
 
-/// Checks a value against its allowed range and records the problem where it is written.
-pub(crate) struct Checker<'a> {
-    file: &'a Path,
-    src: &'a str,
-    errors: Vec<SpecError>,
-}
-
-impl<'a> Checker<'a> {
-    pub(crate) fn new(file: &'a Path, src: &'a str) -> Self {
-        Self {
-            file,
-            src,
-            errors: Vec::new(),
-        }
-    }
-
-    /// Every problem found, or nothing.
-    pub(crate) fn finish(self) -> Result<(), SpecErrors> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(SpecErrors(self.errors))
-        }
-    }
-
-    pub(crate) fn fail(&mut self, path: &FieldPath, message: String) {
-        let (line, col) = locate(self.src, path);
-        self.errors.push(SpecError::new(
-            self.file,
-            line,
-            col,
-            format!("{path}: {message}"),
-        ));
-    }
-
-    /// Records a problem at `path` in the message's own words, without the path in front.
-    pub(crate) fn fail_plain(&mut self, path: &FieldPath, message: String) {
-        let (line, col) = locate_value(self.src, path);
-        self.errors
-            .push(SpecError::new(self.file, line, col, message));
-    }
-
-    /// A number within `allowed` (NaN and the infinities never are).
-    pub(crate) fn range(
-        &mut self,
-        path: &FieldPath,
-        value: f32,
-        allowed: RangeInclusive<f32>,
-        unit: &str,
-    ) {
-        let (lo, hi) = (*allowed.start(), *allowed.end());
-        if value.is_nan() {
-            self.fail(
-                path,
-                format!("NaN is not a number; expected between {lo} and {hi}{unit}"),
-            );
-        } else if value.is_infinite() {
-            self.fail(
-                path,
-                format!("{value} is not a finite number; expected between {lo} and {hi}{unit}"),
-            );
-        } else if !allowed.contains(&value) {
-            self.fail(
-                path,
-                format!("must be between {lo} and {hi}{unit}, found {value}"),
-            );
-        }
-    }
-
-    /// A compass direction, degrees (−360 to 360).
-    pub(crate) fn angle(&mut self, path: &FieldPath, value: f32) {
-        self.range(path, value, -360.0..=360.0, "°");
-    }
-
-    /// A point (x, z) on the ground, each within `limit` metres of the seat.
-    pub(crate) fn ground_point(&mut self, path: &FieldPath, (x, z): (f32, f32), limit: f32) {
-        for (k, v) in [x, z].into_iter().enumerate() {
-            self.range(&path.index(k), v, -limit..=limit, " m (half the terrain)");
-        }
-    }
-
-    /// A (smallest, largest) pair: both in range, and in that order.
-    fn pair(
-        &mut self,
-        path: &FieldPath,
-        (lo, hi): (f32, f32),
-        allowed: RangeInclusive<f32>,
-        unit: &str,
-    ) {
-        self.range(&path.index(0), lo, allowed.clone(), unit);
-        self.range(&path.index(1), hi, allowed, unit);
-        if lo > hi {
-            self.fail(
-                path,
-                format!("smallest ({lo}) must not exceed largest ({hi})"),
-            );
-        }
-    }
-
-    pub(crate) fn count(
-        &mut self,
-        path: &FieldPath,
-        value: usize,
-        allowed: RangeInclusive<usize>,
-        what: &str,
-    ) {
-        if !allowed.contains(&value) {
-            self.fail(
-                path,
-                format!(
-                    "needs {} to {} {what}, found {value}",
-                    allowed.start(),
-                    allowed.end()
-                ),
-            );
-        }
-    }
-}
-
 impl SceneDef {
     /// Parses and validates one scene file's text. `file` is only used in messages.
     pub fn parse(file: &Path, src: &str) -> Result<SceneDef, SpecErrors> {
@@ -619,11 +458,7 @@ impl SceneDef {
     }
 
     fn validate(&self, file: &Path, src: &str) -> Result<(), SpecErrors> {
-        let mut c = Checker {
-            file,
-            src,
-            errors: Vec::new(),
-        };
+        let mut c = Checker::new(file, src);
         let root = FieldPath::default();
 
         let description = self.description.trim();
@@ -808,7 +643,7 @@ impl SceneDef {
         if let Some(walk) = &self.walk {
             let w = root.field("walk");
             walk.validate(&mut c, &w, half);
-            if let (Some(water), true) = (&self.water, c.errors.is_empty()) {
+            if let (Some(water), true) = (&self.water, c.is_clean()) {
                 let spline = walk.spline();
                 let dry = walk.width_m / 2.0 + 1.0;
                 let wet = (0..=(spline.length() / 2.0) as usize)
@@ -867,11 +702,7 @@ impl SceneDef {
             }
         }
 
-        if c.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(SpecErrors(c.errors))
-        }
+        c.finish()
     }
 }
 
@@ -1027,6 +858,7 @@ impl SceneDef {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::error::SpecError;
 
     pub(crate) const GOOD: &str = r##"(
     description: "A test clearing.",

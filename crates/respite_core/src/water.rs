@@ -1,7 +1,52 @@
 //! Where the water is: one signed distance per point, shared by the ground that is carved
 //! for it, the surface mesh, the plants that keep out of it and the fish that rise in it.
 
-use crate::scene::{Water, WaterShape};
+use crate::color::Rgb;
+use serde::Deserialize;
+
+/// One body of water. Its surface moves in slow swells drawn on the graphics card.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Water {
+    pub shape: WaterShape,
+    /// Height of the surface, metres (−20 to −0.1: below the seat's ground).
+    pub level_m: f32,
+    /// How far the bed sinks below the surface away from the shore, metres (0.3–60).
+    pub depth_m: f32,
+    /// Width of the sloping bank from dry ground to full depth, metres (0.5–80).
+    pub bank_m: f32,
+    /// Colour where the water is shallow, and where it is deep.
+    pub shallow: Rgb,
+    pub deep: Rgb,
+    /// Height of the swells, crest to trough, metres (0–1.5). 0 is a mirror-calm lake.
+    pub wave_height_m: f32,
+    /// Distance from crest to crest, metres (1–60).
+    pub wave_length_m: f32,
+    /// Where the swells travel towards: 0 = north, 90 = east, degrees.
+    #[serde(default)]
+    pub wave_toward_deg: f32,
+    /// How much of the land and sky the surface mirrors (0–1). Above 0 the shores are
+    /// drawn a second time upside down beneath it: real reflections in both eyes.
+    #[serde(default)]
+    pub mirror: f32,
+    /// White foam where the swells meet the shore.
+    #[serde(default)]
+    pub foam: bool,
+}
+
+/// Where the water lies.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub enum WaterShape {
+    /// The sea beyond a straight shore `shore_m` metres from the seat, towards `toward_deg`.
+    Ocean { toward_deg: f32, shore_m: f32 },
+    /// A round lake.
+    Lake { center: (f32, f32), radius_m: f32 },
+    /// A stream winding through the points (x, z), `width_m` wide.
+    Stream {
+        points: Vec<(f32, f32)>,
+        width_m: f32,
+    },
+}
 
 /// How far (x, z) lies inside the water, metres from the shoreline: positive in the water,
 /// negative on land.

@@ -2,9 +2,10 @@
 //! the washout between them, when pain is rated and which questionnaires are asked.
 
 use super::design::{self, Dealt, Design};
+use crate::check::Checker;
 use crate::error::{SpecError, SpecErrors, read_spec, ron_error};
 use crate::locate::FieldPath;
-use crate::scene::{Checker, LevelMode};
+use crate::scene::LevelMode;
 use crate::session::EVERY_MIN;
 use crate::session::immersion::{AudioStage, ImmersionLevel, Stereo};
 use serde::Deserialize;

@@ -42,9 +42,9 @@
 //!    (`.text`, `.anchors`; the prompt is the same question); bids.rs's Levels text from
 //!    `q.title()` and `q.source()`.
 
+use crate::check::Checker;
 use crate::error::{SpecError, SpecErrors, read_spec, ron_error};
 use crate::locate::{FieldPath, locate_value};
-use crate::scene::Checker;
 use serde::Deserialize;
 use std::fmt;
 use std::hash::{Hash, Hasher};

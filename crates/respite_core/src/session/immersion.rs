@@ -4,9 +4,10 @@
 //! field (`fov_deg=70`) from the command line or a protocol; the active values are written
 //! with every session.
 
+use crate::check::Checker;
 use crate::error::SpecErrors;
 use crate::locate::FieldPath;
-use crate::scene::{Checker, SceneDef};
+use crate::scene::SceneDef;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::Path;

@@ -3,9 +3,9 @@
 //! looks at an answer, presses keys, or saves a picture of a window. Driving the app through
 //! the same inputs a person uses is what lets a test run a whole session end to end.
 
+use crate::check::Checker;
 use crate::error::SpecErrors;
 use crate::locate::FieldPath;
-use crate::scene::Checker;
 use serde::Deserialize;
 use std::path::Path;
 

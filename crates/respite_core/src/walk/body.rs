@@ -60,7 +60,7 @@ impl BodyProfile {
     pub fn parse(file: &std::path::Path, src: &str) -> Result<BodyProfile, crate::SpecErrors> {
         let profile: BodyProfile =
             ron::from_str(src).map_err(|e| crate::error::ron_error(file, &e))?;
-        let mut c = crate::scene::Checker::new(file, src);
+        let mut c = crate::check::Checker::new(file, src);
         let root = crate::locate::FieldPath::default();
         c.range(&root.field("height_m"), profile.height_m, 1.2..=2.1, " m");
         c.finish()?;

@@ -7,9 +7,9 @@ pub mod body;
 pub mod path;
 pub mod walker;
 
+use crate::check::Checker;
 use crate::color::Rgb;
 use crate::locate::FieldPath;
-use crate::scene::Checker;
 use serde::Deserialize;
 
 pub use body::{BodyProfile, Build, Gait, Legwear, Pose};
