@@ -56,7 +56,7 @@ struct Edits {
 pub const SHORTCUTS: [(&str, &str); 10] = [
     (
         "Esc or Space",
-        "emergency stop (any window; Space not while typing)",
+        "emergency stop (any window; Esc works even while typing, no other key does)",
     ),
     ("F1–F8", "set the marker with that label"),
     ("P", "pause or resume"),
@@ -127,13 +127,9 @@ fn therapist_can_resume(reasons: &crate::pause::PauseReasons) -> bool {
 /// P pauses or resumes; R recentres.
 fn keys_for_the_therapist(
     keys: Res<ButtonInput<KeyCode>>,
-    typing: Res<ConsoleTyping>,
     reasons: Res<crate::pause::PauseReasons>,
     mut commands: MessageWriter<SessionCommand>,
 ) {
-    if typing.0 {
-        return;
-    }
     if keys.just_pressed(KeyCode::KeyP) {
         commands.write(if therapist_can_resume(&reasons) {
             SessionCommand::Resume

@@ -132,7 +132,6 @@ fn spawn_guides(
 fn switch_from_commands(
     mut commands: MessageReader<SessionCommand>,
     keys: Res<ButtonInput<KeyCode>>,
-    typing: Option<Res<super::ConsoleTyping>>,
     phase: Res<State<Phase>>,
     scene: Res<Time<Virtual>>,
     clock: Res<super::SessionClock>,
@@ -141,12 +140,11 @@ fn switch_from_commands(
     mut attention: ResMut<Attention>,
     mut records: MessageWriter<Record>,
 ) {
-    let typing = typing.is_some_and(|t| t.0);
     let mut wants: Vec<SessionCommand> = commands.read().cloned().collect();
-    if !typing && keys.just_pressed(KeyCode::KeyB) {
+    if keys.just_pressed(KeyCode::KeyB) {
         wants.push(SessionCommand::Pacer(!pacer.on));
     }
-    if !typing && keys.just_pressed(KeyCode::KeyT) {
+    if keys.just_pressed(KeyCode::KeyT) {
         wants.push(SessionCommand::CountingRound);
     }
     for c in wants {

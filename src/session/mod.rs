@@ -327,6 +327,10 @@ pub(crate) fn plugin(app: &mut App) {
             autopilot::plugin,
             guides::plugin,
         ))
+        .add_systems(
+            PreUpdate,
+            hold_hotkeys_while_typing.after(bevy::input::InputSystems),
+        )
         .add_systems(Update, (record_phase_changes, alert_when_runtime_lost))
         .add_systems(PostUpdate, record_pauses.after(crate::pause::ApplyPauses))
         .add_systems(
@@ -449,6 +453,26 @@ fn record_pauses(mut changes: MessageReader<PauseChanged>, mut records: MessageW
     }
 }
 
+/// While the therapist types in the console no key but Esc reaches the session: the one
+/// place every hotkey (Space, markers, pause, answers, the pacer, the pace, the screen's
+/// tilt) is held, so none can act on a letter meant for a text field. Esc always stops.
+fn hold_hotkeys_while_typing(
+    typing: Option<Res<ConsoleTyping>>,
+    mut keys: ResMut<ButtonInput<KeyCode>>,
+) {
+    if !typing.is_some_and(|t| t.0) {
+        return;
+    }
+    let held: Vec<KeyCode> = keys
+        .get_just_pressed()
+        .copied()
+        .filter(|k| *k != KeyCode::Escape)
+        .collect();
+    for k in held {
+        keys.clear_just_pressed(k);
+    }
+}
+
 /// Whether the console has a text field in use: then Space is a space, not a stop.
 #[derive(Resource, Default, Clone, Copy)]
 pub struct ConsoleTyping(pub bool);
@@ -458,7 +482,6 @@ pub struct ConsoleTyping(pub bool);
 /// stops.)
 fn emergency_stop(
     keys: Res<ButtonInput<KeyCode>>,
-    typing: Option<Res<ConsoleTyping>>,
     mut commands: MessageReader<SessionCommand>,
     phase: Res<State<Phase>>,
     time: Res<Time<Real>>,
@@ -469,7 +492,7 @@ fn emergency_stop(
     mut records: MessageWriter<Record>,
     mut cmds: Commands,
 ) {
-    let space = keys.just_pressed(KeyCode::Space) && !typing.is_some_and(|t| t.0);
+    let space = keys.just_pressed(KeyCode::Space);
     let asked = commands
         .read()
         .any(|c| matches!(c, SessionCommand::Emergency));

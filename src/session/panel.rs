@@ -552,14 +552,13 @@ fn answer_by_gaze_or_mouse(
 fn answer_by_keys(
     asking: Option<ResMut<Asking>>,
     keys: Res<ButtonInput<KeyCode>>,
-    typing: Option<Res<super::ConsoleTyping>>,
     display: Option<Res<crate::display::DisplayReport>>,
     time: Res<Time<Real>>,
     mut answers: MessageWriter<Answered>,
     mut records: MessageWriter<Record>,
 ) {
     let Some(mut asking) = asking else { return };
-    if asking.chosen.is_some() || typing.is_some_and(|t| t.0) {
+    if asking.chosen.is_some() {
         return;
     }
     let values = asking.scale.values();

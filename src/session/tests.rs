@@ -212,6 +212,30 @@ fn the_emergency_stop_ends_every_state_within_a_second() {
 }
 
 #[test]
+fn no_hotkey_but_esc_acts_while_the_therapist_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = session_app(short_plan(), dir.path());
+    reach(&mut app, Phase::Immersion);
+    app.insert_resource(ConsoleTyping(true));
+    // A marker key, the pacer and pause: letters and keys meant for a text field.
+    for key in [KeyCode::F1, KeyCode::KeyB, KeyCode::KeyP, KeyCode::Space] {
+        press(&mut app, key);
+    }
+    let rows = events(&app, dir.path());
+    assert!(
+        !rows
+            .iter()
+            .any(|r| ["marker", "pacer", "pause"].contains(&r[2].as_str())),
+        "{rows:?}"
+    );
+    assert_eq!(*app.world().resource::<Closing>(), Closing::Planned);
+    // Typing done, F1 sets its marker again.
+    app.insert_resource(ConsoleTyping(false));
+    press(&mut app, KeyCode::F1);
+    assert!(events(&app, dir.path()).iter().any(|r| r[2] == "marker"));
+}
+
+#[test]
 fn space_stops_too_but_not_while_the_therapist_types() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = session_app(short_plan(), dir.path());

@@ -158,17 +158,13 @@ fn halt_walk(walk: Option<ResMut<Walk>>) {
 }
 
 /// Up and down arrows ask for a little faster or slower (0.1 m/s a press), as the console's
-/// slider does; not while the therapist types in the console.
+/// slider does.
 fn pace_keys(
     keys: Res<ButtonInput<KeyCode>>,
-    typing: Option<Res<crate::session::ConsoleTyping>>,
     walk: Option<Res<Walk>>,
     mut commands: MessageWriter<crate::session::SessionCommand>,
 ) {
     let Some(walk) = walk else { return };
-    if typing.is_some_and(|t| t.0) {
-        return;
-    }
     let step = if keys.just_pressed(KeyCode::ArrowUp) {
         0.1
     } else if keys.just_pressed(KeyCode::ArrowDown) {
