@@ -1,0 +1,222 @@
+//! `bench`: each scene measured in a process of its own, and the table of the results.
+
+use super::*;
+
+/// `respite bench`: each scene (and Bevy's bare scene first) in a child process, then one
+/// table with every scene's figures as ratios to the bare scene's.
+pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
+    let names: Vec<String> = if args.all {
+        match open_catalog(dir) {
+            Ok(c) => c.entries.into_iter().map(|e| e.name).collect(),
+            Err(code) => return code,
+        }
+    } else {
+        let name = args.scene.clone().unwrap_or_default();
+        if let Err(code) = load_scene(dir, &name) {
+            return code;
+        }
+        vec![name]
+    };
+    if args.how.display == BenchDisplay::Flat
+        && let Err(e) = window_system_present()
+    {
+        eprintln!("error: --display flat: {e}");
+        return ExitCode::from(DISPLAY_MISSING);
+    }
+    if let Some(out) = &args.out
+        && let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        eprintln!(
+            "error: --out {}: folder {} does not exist",
+            out.display(),
+            parent.display()
+        );
+        return ExitCode::from(BAD_INPUT);
+    }
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot find this program to run the measurements: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let work = std::env::temp_dir().join(format!("respite-bench-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&work) {
+        eprintln!("error: {}: {e}", work.display());
+        return ExitCode::FAILURE;
+    }
+    let how = &args.how;
+    let mut rows = Vec::new();
+    for name in std::iter::once(respite::bench::BARE.to_string()).chain(names) {
+        eprintln!("bench: {name} …");
+        let report = work.join(format!("{name}.tsv"));
+        let log = work.join(format!("{name}.log"));
+        let status = std::fs::File::create(&log).and_then(|log_file| {
+            std::process::Command::new(&exe)
+                .arg("--scenes-dir")
+                .arg(dir)
+                .args(["bench-one", "--scene", &name])
+                .args([
+                    "--frames",
+                    &how.frames.to_string(),
+                    "--warmup",
+                    &how.warmup.to_string(),
+                ])
+                .args([
+                    "--display",
+                    match how.display {
+                        BenchDisplay::Flat => "flat",
+                        BenchDisplay::OffscreenXr => "offscreen-xr",
+                    },
+                ])
+                .args(["--size", &format!("{}x{}", how.size.0, how.size.1)])
+                .args([
+                    "--eye-size",
+                    &format!("{}x{}", how.eye_size.0, how.eye_size.1),
+                ])
+                .args(how.preload.then_some("--preload"))
+                .arg("--report")
+                .arg(&report)
+                .arg("--samples")
+                .arg(work.join(format!("{name}-samples")))
+                .stdout(log_file.try_clone()?)
+                .stderr(log_file)
+                .status()
+        });
+        match status.map_err(|e| e.to_string()).and_then(|s| {
+            if s.success() {
+                respite::bench::Row::read(&name, &report)
+            } else {
+                Err(format!("exited with {s}; its log is {}", log.display()))
+            }
+        }) {
+            Ok(row) => rows.push(row),
+            Err(e) => {
+                eprintln!("error: bench of '{name}' failed: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let table = respite::bench::tsv(&rows);
+    print_table(&table);
+    println!(
+        "display: {}; {} frames after {} warm-up frames; ratios are to the bare scene in this run",
+        match how.display {
+            BenchDisplay::Flat => format!("flat window {}x{}", how.size.0, how.size.1),
+            BenchDisplay::OffscreenXr =>
+                format!("offscreen eyes 2 x {}x{}", how.eye_size.0, how.eye_size.1),
+        },
+        how.frames,
+        how.warmup
+    );
+    println!(
+        "switch: neutral -> place, as when a session's place fades in ({}); switch_x_frame = the longest frame from the switch until nothing compiles / frame p50",
+        if how.preload {
+            "--preload: the place drawn behind the neutral first, which sessions do not do"
+        } else {
+            "not preloaded, as in a session"
+        }
+    );
+    if let Some(out) = &args.out {
+        let tmp = out.with_extension("tsv.partial");
+        if let Err(e) = std::fs::write(&tmp, &table).and_then(|_| std::fs::rename(&tmp, out)) {
+            eprintln!("error: --out {}: {e}", out.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    ExitCode::SUCCESS
+}
+
+/// The TSV as aligned columns.
+pub(crate) fn print_table(tsv: &str) {
+    let rows: Vec<Vec<&str>> = tsv.lines().map(|l| l.split('\t').collect()).collect();
+    let cols = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.len()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(c, s)| {
+                if c == 0 {
+                    format!("{s:<w$}", w = widths[c])
+                } else {
+                    format!("{s:>w$}", w = widths[c])
+                }
+            })
+            .collect();
+        println!("{}", line.join("  "));
+    }
+}
+
+pub(crate) fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> ExitCode {
+    let bare = args.scene == respite::bench::BARE;
+    let scene = if bare {
+        match SceneDef::parse(Path::new("bare"), respite::bench::BARE_SPEC) {
+            Ok(def) => def,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(BAD_INPUT);
+            }
+        }
+    } else {
+        match load_scene(dir, &args.scene) {
+            Ok(def) => def,
+            Err(code) => return code,
+        }
+    };
+    let mut scene = scene;
+    let level = match resolve_immersion(levels, &LevelArgs::default(), None) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    if !bare {
+        level.shape_scene(&mut scene);
+    }
+    let walk = match resolve_walk(&args.scene, &mut scene, &WalkArgs::default(), 0.0) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let how = args.how;
+    let offscreen = how.display == BenchDisplay::OffscreenXr;
+    if !offscreen && let Err(e) = window_system_present() {
+        eprintln!("error: {e}");
+        return ExitCode::from(DISPLAY_MISSING);
+    }
+    run_app(RunOptions {
+        scene_name: args.scene,
+        scene,
+        display: DisplayChoice::Flat,
+        session: RunSettings::show_only(),
+        level,
+        participant: None,
+        choices: (Vec::new(), Vec::new()),
+        launch_args: Vec::new(),
+        autopilot: None,
+        time_scale: 1.0,
+        window_size: how.size,
+        screenshot: None,
+        bench: Some(respite::bench::BenchJob {
+            frames: how.frames,
+            warmup: how.warmup,
+            report: args.report,
+            offscreen_eye: offscreen.then_some(how.eye_size),
+            preload: how.preload,
+        }),
+        samples: Some(SessionFiles::plain(&args.samples)),
+        bare,
+        sound: None,
+        walk,
+        record: None,
+        markers: Default::default(),
+        study: None,
+    })
+}

@@ -1,0 +1,106 @@
+//! `plan` and `report`: a study's protocol read and checked, its plan dealt, its data read back.
+
+use super::*;
+
+pub(crate) fn load_protocol(dir: &Path, levels: &Path, file: &Path) -> Result<Protocol, ExitCode> {
+    let (scenes, levels) = names(dir, levels);
+    Protocol::load(file, &scenes, &levels).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(BAD_INPUT)
+    })
+}
+
+pub(crate) fn plan((dir, levels): (&Path, &Path), args: PlanArgs) -> ExitCode {
+    let protocol = match load_protocol(dir, levels, &args.protocol) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let ids = match args.participants.as_deref().map_or(
+        Ok(Protocol::numbered(protocol.participants)),
+        respite::study::participants,
+    ) {
+        Ok(ids) => ids,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let plan = match protocol.plan(&ids, args.seed.unwrap_or(protocol.seed)) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: --participants: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    eprintln!("plan: {}", plan.dealt.note);
+    // The key is checked before the plan is written and written after it: a plan that
+    // could not be written leaves no key behind to block the next try.
+    if let Some(key) = &args.blind_key {
+        if key.exists() {
+            eprintln!(
+                "error: --blind-key {}: a key is there already; the masks are drawn once per study",
+                key.display()
+            );
+            return ExitCode::from(BAD_INPUT);
+        }
+        if args.out.as_deref() == Some(key.as_path()) {
+            eprintln!(
+                "error: --blind-key {}: the same file as --out",
+                key.display()
+            );
+            return ExitCode::from(BAD_INPUT);
+        }
+    }
+    match &args.out {
+        None => print!("{}", plan.tsv()),
+        Some(out) => {
+            if let Err(e) = respite_core::research::data::write_atomic(out, &plan.tsv()) {
+                eprintln!("error: --out {}: {e}", out.display());
+                return ExitCode::from(BAD_INPUT);
+            }
+            eprintln!("plan: written to {}", out.display());
+        }
+    }
+    if let Some(key) = &args.blind_key {
+        let names: Vec<String> = protocol.conditions.iter().map(|c| c.name.clone()).collect();
+        if let Err(e) = respite_core::research::output::write_key(&names, key) {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+        eprintln!(
+            "plan: blinding key written to {} (keep it from the assessor)",
+            key.display()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+pub(crate) fn report(args: ReportArgs) -> ExitCode {
+    let key = args.key.clone().unwrap_or_else(|| {
+        let mut name = args.out.file_name().unwrap_or_default().to_os_string();
+        name.push("-key.tsv");
+        args.out.with_file_name(name)
+    });
+    let blind = args.blind.then_some(key.as_path());
+    match respite_core::research::output::write_report(
+        &args.data,
+        &args.out,
+        blind,
+        args.bids.as_deref(),
+    ) {
+        Ok(out) => {
+            for n in &out.notes {
+                eprintln!("report: {n}");
+            }
+            eprintln!("report: {}", out.summary);
+            for f in out.files {
+                eprintln!("report: wrote {}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(BAD_INPUT)
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! The commands about places: `scenes`, `levels`, `check`, `soundscape`, and the scene, level
+//! and walk a run resolves.
+
+use super::*;
+
+/// The immersion level asked for, with its overrides, or the exit code after saying why not.
+/// The level the flags (or, with `from`, a protocol's condition) ask for; an error names
+/// where the choice came from.
+pub(crate) fn resolve_immersion(
+    file: &Path,
+    args: &LevelArgs,
+    from: Option<&str>,
+) -> Result<ImmersionLevel, ExitCode> {
+    let levels = ImmersionLevels::load(file).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(BAD_INPUT)
+    })?;
+    let mut level = levels.get(args.immersion.as_deref()).map_err(|e| {
+        match from {
+            Some(f) => eprintln!("error: {f}: immersion: {e}"),
+            None => eprintln!("error: --immersion: {e}"),
+        }
+        ExitCode::from(BAD_INPUT)
+    })?;
+    for o in &args.level_set {
+        level.set(o).map_err(|e| {
+            match from {
+                Some(f) => eprintln!("error: {f}: level_set \"{o}\": {e}"),
+                None => eprintln!("error: --level-set {o}: {e}"),
+            }
+            ExitCode::from(BAD_INPUT)
+        })?;
+    }
+    Ok(level)
+}
+
+pub(crate) fn list_levels(file: &Path) -> ExitCode {
+    let levels = match ImmersionLevels::load(file) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let mut tsv = String::from(
+        "level\tfov_deg\tstereo\tmotion\taudio\tinteractive\tbody\twalk_vignette\tdescription\n",
+    );
+    for l in &levels.levels {
+        tsv += &format!(
+            "{}{}\t{}\t{:?}\t{}\t{:?}\t{}\t{}\t{}\t{}\n",
+            l.name,
+            if l.name == levels.default { "*" } else { "" },
+            l.fov_deg,
+            l.stereo,
+            l.motion,
+            l.audio,
+            l.interactive,
+            l.body,
+            l.walk_vignette,
+            l.description
+        );
+    }
+    print_table(&tsv);
+    println!("* the default; change a field for one run with --level-set KEY=VALUE");
+    ExitCode::SUCCESS
+}
+
+/// Every scene's and level's name.
+pub(crate) fn names(dir: &Path, levels: &Path) -> (Vec<String>, Vec<String>) {
+    (
+        open_catalog(dir)
+            .map(|c| c.entries.into_iter().map(|e| e.name).collect())
+            .unwrap_or_default(),
+        ImmersionLevels::load(levels)
+            .map(|l| l.levels.into_iter().map(|l| l.name).collect())
+            .unwrap_or_default(),
+    )
+}
+
+pub(crate) fn open_catalog(dir: &Path) -> Result<Catalog, ExitCode> {
+    Catalog::open(dir).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(BAD_INPUT)
+    })
+}
+
+/// The scene called `name` from the scenes folder, or the exit code after saying why not
+/// (an unknown name lists the valid ones).
+pub(crate) fn load_scene(dir: &Path, name: &str) -> Result<SceneDef, ExitCode> {
+    let catalog = open_catalog(dir)?;
+    catalog.get(name).cloned().map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(BAD_INPUT)
+    })
+}
+
+/// The walk settings for this run, with the scene's viewpoint fitted to the body (its eye
+/// height, and behind the walker for a third-person view), or the exit code after saying
+/// what is wrong with the body file.
+pub(crate) fn resolve_walk(
+    scene_name: &str,
+    scene: &mut SceneDef,
+    args: &WalkArgs,
+    start_at_s: f32,
+) -> Result<WalkSettings, ExitCode> {
+    let profile = match &args.body {
+        None => BodyProfile::default(),
+        Some(file) => match BodyProfile::load(file) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Err(ExitCode::from(BAD_INPUT));
+            }
+        },
+    };
+    if let Some(pitch) = args.pitch {
+        scene.viewpoint.pitch_deg = pitch;
+    }
+    let Some(walk) = scene.walk.as_mut() else {
+        if args.body.is_some() || args.speed.is_some() || args.view.is_some() {
+            eprintln!("warning: '{scene_name}' has no path to walk; walking flags are ignored");
+        }
+        return Ok(WalkSettings::default());
+    };
+    match args.view {
+        Some(ViewArg::FirstPerson) => walk.view = WalkView::FirstPerson,
+        Some(ViewArg::ThirdPerson) if walk.view == WalkView::FirstPerson => {
+            walk.view = WalkView::ThirdPerson(3.5, 0.6);
+        }
+        _ => {}
+    }
+    let eye = profile.dimensions().eye_height;
+    let (behind, above) = match walk.view {
+        WalkView::FirstPerson => (0.0, 0.0),
+        WalkView::ThirdPerson(behind, above) => (behind, above),
+    };
+    scene.viewpoint.eye_height_m = eye + above;
+    scene.viewpoint.behind_m = behind;
+    Ok(WalkSettings {
+        profile,
+        session: args.walk_session,
+        speed: args.speed,
+        vignette: args.vignette,
+        start_at_s,
+        body: true,
+    })
+}
+
+pub(crate) fn render_soundscape(dir: &Path, args: SoundscapeArgs) -> ExitCode {
+    let scene = match load_scene(dir, &args.scene) {
+        Ok(def) => def,
+        Err(code) => return code,
+    };
+    let Some(sound) = &scene.soundscape else {
+        eprintln!("error: scene '{}' has no soundscape", args.scene);
+        return ExitCode::from(BAD_INPUT);
+    };
+    let level = match resolve_level(&args.scene, sound, &args.room) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let seed = args.seed.unwrap_or(scene.seed);
+    let v = &scene.viewpoint;
+    let mut mixer = Mixer::new(
+        sound,
+        level.dbfs,
+        seed,
+        Pose::seated(v.eye_height_m, v.yaw_deg),
+    );
+    let samples = render(&mut mixer, args.seconds);
+    if let Err(e) = wav::write_stereo(&args.out, SAMPLE_RATE, &samples) {
+        eprintln!("error: --out {}: {e}", args.out.display());
+        return ExitCode::from(BAD_INPUT);
+    }
+    let peak = samples.iter().fold(0.0f32, |p, s| p.max(s.abs()));
+    println!(
+        "{}: {} s of '{}' (seed {seed}), {}; whole file {:.1} dBFS RMS, peak {:.1} dBFS",
+        args.out.display(),
+        args.seconds,
+        args.scene,
+        level.describe(),
+        rms_dbfs(&samples),
+        20.0 * peak.max(1e-9).log10()
+    );
+    ExitCode::SUCCESS
+}
+
+pub(crate) fn list_scenes(dir: &Path) -> ExitCode {
+    let catalog = match open_catalog(dir) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let width = catalog
+        .entries
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0);
+    for entry in &catalog.entries {
+        match &entry.def {
+            Ok(def) => println!("{:width$}  {}", entry.name, def.description),
+            Err(e) => eprintln!(
+                "{:width$}  (cannot be used: {} problem(s); see `respite check`)\n{e}",
+                entry.name,
+                e.0.len()
+            ),
+        }
+    }
+    if catalog.entries.is_empty() {
+        eprintln!("no scene files (*.ron) in {}", dir.display());
+        return ExitCode::from(BAD_INPUT);
+    }
+    ExitCode::SUCCESS
+}
+
+pub(crate) fn check(dir: &Path, files: Vec<PathBuf>) -> ExitCode {
+    let files = if files.is_empty() {
+        match open_catalog(dir) {
+            Ok(c) => c.entries.into_iter().map(|e| e.path).collect(),
+            Err(code) => return code,
+        }
+    } else {
+        files
+    };
+    if files.is_empty() {
+        eprintln!("no scene files (*.ron) in {}", dir.display());
+        return ExitCode::from(BAD_INPUT);
+    }
+    let mut failed = 0;
+    for file in &files {
+        match SceneDef::load(file) {
+            Ok(_) => println!("ok      {}", file.display()),
+            Err(e) => {
+                failed += 1;
+                println!("FAILED  {}", file.display());
+                eprintln!("{e}");
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} scene file(s) failed", files.len());
+        ExitCode::from(BAD_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
