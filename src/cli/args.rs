@@ -238,26 +238,17 @@ pub(crate) fn resolve_level(
     scene: &str,
     sound: &respite_core::scene::Soundscape,
     room: &RoomArgs,
-) -> Result<ResolvedLevel, ExitCode> {
+) -> Result<ResolvedLevel, Fail> {
     let room_args_mode = room.sound_level;
     let room = room.room().map_err(|e| match e {
-        RoomError::Input(m) => {
-            eprintln!("error: {m}");
-            ExitCode::from(BAD_INPUT)
-        }
-        RoomError::Device(m) => {
-            eprintln!("error: {m}");
-            ExitCode::from(DISPLAY_MISSING)
-        }
+        RoomError::Input(m) => Fail::input(m.to_string()),
+        RoomError::Device(m) => Fail::missing(m.to_string()),
     })?;
     let mut sound = sound.clone();
     if let Some(mode) = room_args_mode {
         sound.level_mode = mode;
     }
-    ResolvedLevel::resolve(&sound, room).map_err(|e| {
-        eprintln!("error: scene '{scene}': {e}");
-        ExitCode::from(BAD_INPUT)
-    })
+    ResolvedLevel::resolve(&sound, room).map_err(|e| Fail::input(format!("scene '{scene}': {e}")))
 }
 
 #[derive(Args)]

@@ -8,43 +8,43 @@ pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
     let names: Vec<String> = if args.all {
         match open_catalog(dir) {
             Ok(c) => c.entries.into_iter().map(|e| e.name).collect(),
-            Err(code) => return code,
+            Err(fail) => return fail.report(),
         }
     } else {
         let name = args.scene.clone().unwrap_or_default();
-        if let Err(code) = load_scene(dir, &name) {
-            return code;
+        if let Err(fail) = load_scene(dir, &name) {
+            return fail.report();
         }
         vec![name]
     };
     if args.how.display == BenchDisplay::Flat
         && let Err(e) = window_system_present()
     {
-        eprintln!("error: --display flat: {e}");
-        return ExitCode::from(DISPLAY_MISSING);
+        return Fail::missing(format!("--display flat: {e}")).report();
     }
     if let Some(out) = &args.out
         && let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty())
         && !parent.is_dir()
     {
-        eprintln!(
-            "error: --out {}: folder {} does not exist",
+        return Fail::input(format!(
+            "--out {}: folder {} does not exist",
             out.display(),
             parent.display()
-        );
-        return ExitCode::from(BAD_INPUT);
+        ))
+        .report();
     }
     let exe = match std::env::current_exe() {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: cannot find this program to run the measurements: {e}");
-            return ExitCode::FAILURE;
+            return Fail::failure(format!(
+                "cannot find this program to run the measurements: {e}"
+            ))
+            .report();
         }
     };
     let work = std::env::temp_dir().join(format!("respite-bench-{}", std::process::id()));
     if let Err(e) = std::fs::create_dir_all(&work) {
-        eprintln!("error: {}: {e}", work.display());
-        return ExitCode::FAILURE;
+        return Fail::failure(format!("{}: {e}", work.display())).report();
     }
     let how = &args.how;
     let mut rows = Vec::new();
@@ -93,8 +93,7 @@ pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
         }) {
             Ok(row) => rows.push(row),
             Err(e) => {
-                eprintln!("error: bench of '{name}' failed: {e}");
-                return ExitCode::FAILURE;
+                return Fail::failure(format!("bench of '{name}' failed: {e}")).report();
             }
         }
     }
@@ -121,8 +120,7 @@ pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
     if let Some(out) = &args.out {
         let tmp = out.with_extension("tsv.partial");
         if let Err(e) = std::fs::write(&tmp, &table).and_then(|_| std::fs::rename(&tmp, out)) {
-            eprintln!("error: --out {}: {e}", out.display());
-            return ExitCode::FAILURE;
+            return Fail::failure(format!("--out {}: {e}", out.display())).report();
         }
     }
     let _ = std::fs::remove_dir_all(&work);
@@ -163,33 +161,31 @@ pub(crate) fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> Ex
         match SceneDef::parse(Path::new("bare"), respite::bench::BARE_SPEC) {
             Ok(def) => def,
             Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(BAD_INPUT);
+                return Fail::input(e.to_string()).report();
             }
         }
     } else {
         match load_scene(dir, &args.scene) {
             Ok(def) => def,
-            Err(code) => return code,
+            Err(fail) => return fail.report(),
         }
     };
     let mut scene = scene;
     let level = match resolve_immersion(levels, &LevelArgs::default(), None) {
         Ok(l) => l,
-        Err(code) => return code,
+        Err(fail) => return fail.report(),
     };
     if !bare {
         level.shape_scene(&mut scene);
     }
     let walk = match resolve_walk(&args.scene, &mut scene, &WalkArgs::default(), 0.0) {
         Ok(w) => w,
-        Err(code) => return code,
+        Err(fail) => return fail.report(),
     };
     let how = args.how;
     let offscreen = how.display == BenchDisplay::OffscreenXr;
     if !offscreen && let Err(e) = window_system_present() {
-        eprintln!("error: {e}");
-        return ExitCode::from(DISPLAY_MISSING);
+        return Fail::missing(e.to_string()).report();
     }
     run_app(RunOptions {
         scene_name: args.scene,

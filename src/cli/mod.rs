@@ -13,6 +13,47 @@ pub(crate) use research::*;
 pub(crate) use run::*;
 pub(crate) use scenes::*;
 
+/// Why a command could not do its work: what to tell the user, and the exit code that says
+/// so. Every failure of the command line is one; [`Fail::report`] is the one place that
+/// prints it.
+#[derive(Debug)]
+pub(crate) struct Fail {
+    code: u8,
+    message: String,
+}
+
+impl Fail {
+    /// Bad input (a flag, a file): exit 2.
+    pub(crate) fn input(message: impl Into<String>) -> Self {
+        Self {
+            code: BAD_INPUT,
+            message: message.into(),
+        }
+    }
+
+    /// A device the run demands is missing (headset, window system, microphone): exit 3.
+    pub(crate) fn missing(message: impl Into<String>) -> Self {
+        Self {
+            code: DISPLAY_MISSING,
+            message: message.into(),
+        }
+    }
+
+    /// Anything else that went wrong: exit 1.
+    pub(crate) fn failure(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+
+    /// Says why on standard error and gives the exit code.
+    pub(crate) fn report(self) -> ExitCode {
+        eprintln!("error: {}", self.message);
+        ExitCode::from(self.code)
+    }
+}
+
 use bevy::app::AppExit;
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -42,8 +83,7 @@ pub(crate) fn main() -> ExitCode {
     }
     let matches = Cli::command().get_matches();
     if let Some(e) = run_flags_with_other_command(&matches) {
-        eprintln!("error: {e}");
-        return ExitCode::from(BAD_INPUT);
+        return Fail::input(e.to_string()).report();
     }
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -60,9 +100,9 @@ pub(crate) fn main() -> ExitCode {
         )
     ) && let Err(e) = load_questionnaires(&questionnaires_dir(cli.questionnaires_dir))
     {
-        eprintln!("error: {e}");
+        let code = Fail::input(e).report();
         respite::log::flush(std::time::Duration::from_secs(2));
-        return ExitCode::from(BAD_INPUT);
+        return code;
     }
     let code = command(dir, cli.command, cli.run);
     // The log's last lines are written before the process goes (if standard error takes

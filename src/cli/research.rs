@@ -2,18 +2,15 @@
 
 use super::*;
 
-pub(crate) fn load_protocol(dir: &Path, levels: &Path, file: &Path) -> Result<Protocol, ExitCode> {
+pub(crate) fn load_protocol(dir: &Path, levels: &Path, file: &Path) -> Result<Protocol, Fail> {
     let (scenes, levels) = names(dir, levels);
-    Protocol::load(file, &scenes, &levels).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(BAD_INPUT)
-    })
+    Protocol::load(file, &scenes, &levels).map_err(|e| Fail::input(e.to_string()))
 }
 
 pub(crate) fn plan((dir, levels): (&Path, &Path), args: PlanArgs) -> ExitCode {
     let protocol = match load_protocol(dir, levels, &args.protocol) {
         Ok(p) => p,
-        Err(code) => return code,
+        Err(fail) => return fail.report(),
     };
     let ids = match args.participants.as_deref().map_or(
         Ok(Protocol::numbered(protocol.participants)),
@@ -21,15 +18,13 @@ pub(crate) fn plan((dir, levels): (&Path, &Path), args: PlanArgs) -> ExitCode {
     ) {
         Ok(ids) => ids,
         Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(BAD_INPUT);
+            return Fail::input(e.to_string()).report();
         }
     };
     let plan = match protocol.plan(&ids, args.seed.unwrap_or(protocol.seed)) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: --participants: {e}");
-            return ExitCode::from(BAD_INPUT);
+            return Fail::input(format!("--participants: {e}")).report();
         }
     };
     eprintln!("plan: {}", plan.dealt.note);
@@ -37,26 +32,25 @@ pub(crate) fn plan((dir, levels): (&Path, &Path), args: PlanArgs) -> ExitCode {
     // could not be written leaves no key behind to block the next try.
     if let Some(key) = &args.blind_key {
         if key.exists() {
-            eprintln!(
-                "error: --blind-key {}: a key is there already; the masks are drawn once per study",
+            return Fail::input(format!(
+                "--blind-key {}: a key is there already; the masks are drawn once per study",
                 key.display()
-            );
-            return ExitCode::from(BAD_INPUT);
+            ))
+            .report();
         }
         if args.out.as_deref() == Some(key.as_path()) {
-            eprintln!(
-                "error: --blind-key {}: the same file as --out",
+            return Fail::input(format!(
+                "--blind-key {}: the same file as --out",
                 key.display()
-            );
-            return ExitCode::from(BAD_INPUT);
+            ))
+            .report();
         }
     }
     match &args.out {
         None => print!("{}", plan.tsv()),
         Some(out) => {
             if let Err(e) = respite_core::research::data::write_atomic(out, &plan.tsv()) {
-                eprintln!("error: --out {}: {e}", out.display());
-                return ExitCode::from(BAD_INPUT);
+                return Fail::input(format!("--out {}: {e}", out.display())).report();
             }
             eprintln!("plan: written to {}", out.display());
         }
@@ -64,8 +58,7 @@ pub(crate) fn plan((dir, levels): (&Path, &Path), args: PlanArgs) -> ExitCode {
     if let Some(key) = &args.blind_key {
         let names: Vec<String> = protocol.conditions.iter().map(|c| c.name.clone()).collect();
         if let Err(e) = respite_core::research::output::write_key(&names, key) {
-            eprintln!("error: {e}");
-            return ExitCode::from(BAD_INPUT);
+            return Fail::input(e.to_string()).report();
         }
         eprintln!(
             "plan: blinding key written to {} (keep it from the assessor)",
@@ -98,9 +91,6 @@ pub(crate) fn report(args: ReportArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(BAD_INPUT)
-        }
+        Err(e) => Fail::input(e).report(),
     }
 }

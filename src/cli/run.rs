@@ -54,7 +54,7 @@ pub(crate) fn run(
     if let Some(file) = args.protocol.clone() {
         let protocol = match load_protocol(dir, levels, &file) {
             Ok(p) => p,
-            Err(code) => return code,
+            Err(fail) => return fail.report(),
         };
         let ids = Protocol::numbered(protocol.participants);
         let plan = match &args.plan {
@@ -65,8 +65,7 @@ pub(crate) fn run(
         let plan = match plan {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(BAD_INPUT);
+                return Fail::input(e.to_string()).report();
             }
         };
         let data = args
@@ -77,8 +76,7 @@ pub(crate) fn run(
         let due = match respite::study::due(&protocol, &plan, &data, &participant, args.resume) {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(BAD_INPUT);
+                return Fail::input(e.to_string()).report();
             }
         };
         let c = &due.condition;
@@ -120,20 +118,20 @@ pub(crate) fn run(
     }
     let mut scene = match load_scene(dir, &args.scene) {
         Ok(def) => def,
-        Err(code) => return code,
+        Err(fail) => return fail.report(),
     };
     let level_from = study
         .as_ref()
         .map(|(_, f, due)| format!("{}: condition '{}'", f.display(), due.condition.name));
     let level = match resolve_immersion(levels, &args.level, level_from.as_deref()) {
         Ok(l) => l,
-        Err(code) => return code,
+        Err(fail) => return fail.report(),
     };
     level.shape_scene(&mut scene);
     let start_at = screenshot.as_ref().map_or(0.0, |j| j.walk_at);
     let mut walk = match resolve_walk(&args.scene, &mut scene, &args.walk, start_at) {
         Ok(w) => w,
-        Err(code) => return code,
+        Err(fail) => return fail.report(),
     };
     walk.body = level.body;
     let autopilot = match &args.autopilot {
@@ -141,8 +139,7 @@ pub(crate) fn run(
         Some(file) => match respite_core::session::script::load(file) {
             Ok(steps) => Some(steps),
             Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(BAD_INPUT);
+                return Fail::input(e.to_string()).report();
             }
         },
     };
@@ -176,11 +173,11 @@ pub(crate) fn run(
         }
     };
     if session.plan.max_minutes < session.plan.minutes {
-        eprintln!(
-            "error: --max-minutes {} is shorter than --minutes {}",
+        return Fail::input(format!(
+            "--max-minutes {} is shorter than --minutes {}",
             session.plan.max_minutes, session.plan.minutes
-        );
-        return ExitCode::from(BAD_INPUT);
+        ))
+        .report();
     }
     let files = match (&study, &args.record, &args.participant) {
         _ if screenshot.is_some() => None,
@@ -197,21 +194,21 @@ pub(crate) fn run(
     if let (None, Some(dir)) = (&study, &args.record)
         && dir.join("events.tsv").exists()
     {
-        eprintln!(
-            "error: --record {}: the folder already holds a session's record; choose another",
+        return Fail::input(format!(
+            "--record {}: the folder already holds a session's record; choose another",
             dir.display()
-        );
-        return ExitCode::from(BAD_INPUT);
+        ))
+        .report();
     }
     // A folder that cannot take the record stops the run before anything is shown.
     if let Some(f) = &files
         && let Err(e) = writable(&f.dir)
     {
-        eprintln!(
-            "error: {}: cannot write the session's record there: {e}",
+        return Fail::input(format!(
+            "{}: cannot write the session's record there: {e}",
             f.dir.display()
-        );
-        return ExitCode::from(BAD_INPUT);
+        ))
+        .report();
     }
     let record = files.map(|files| {
         let scene_file = dir.join(format!("{}.ron", args.scene));
@@ -302,16 +299,15 @@ pub(crate) fn run(
         && let Some(parent) = job.out.parent().filter(|p| !p.as_os_str().is_empty())
         && !parent.is_dir()
     {
-        eprintln!(
-            "error: --out {}: folder {} does not exist",
+        return Fail::input(format!(
+            "--out {}: folder {} does not exist",
             job.out.display(),
             parent.display()
-        );
-        return ExitCode::from(BAD_INPUT);
+        ))
+        .report();
     }
     if let Err(e) = window_system_present() {
-        eprintln!("error: {e}");
-        return ExitCode::from(DISPLAY_MISSING);
+        return Fail::missing(e.to_string()).report();
     }
     // Pictures need no sound; a run plays the scene's soundscape at the level for this room.
     let sound = match (&scene.soundscape, &screenshot) {
@@ -321,7 +317,7 @@ pub(crate) fn run(
                 seed: scene.seed,
                 plain: level.audio == AudioStage::Plain,
             }),
-            Err(code) => return code,
+            Err(fail) => return fail.report(),
         },
         _ => None,
     };

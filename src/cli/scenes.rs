@@ -10,25 +10,18 @@ pub(crate) fn resolve_immersion(
     file: &Path,
     args: &LevelArgs,
     from: Option<&str>,
-) -> Result<ImmersionLevel, ExitCode> {
-    let levels = ImmersionLevels::load(file).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(BAD_INPUT)
-    })?;
-    let mut level = levels.get(args.immersion.as_deref()).map_err(|e| {
-        match from {
-            Some(f) => eprintln!("error: {f}: immersion: {e}"),
-            None => eprintln!("error: --immersion: {e}"),
-        }
-        ExitCode::from(BAD_INPUT)
-    })?;
+) -> Result<ImmersionLevel, Fail> {
+    let levels = ImmersionLevels::load(file).map_err(|e| Fail::input(e.to_string()))?;
+    let mut level = levels
+        .get(args.immersion.as_deref())
+        .map_err(|e| match from {
+            Some(f) => Fail::input(format!("{f}: immersion: {e}")),
+            None => Fail::input(format!("--immersion: {e}")),
+        })?;
     for o in &args.level_set {
-        level.set(o).map_err(|e| {
-            match from {
-                Some(f) => eprintln!("error: {f}: level_set \"{o}\": {e}"),
-                None => eprintln!("error: --level-set {o}: {e}"),
-            }
-            ExitCode::from(BAD_INPUT)
+        level.set(o).map_err(|e| match from {
+            Some(f) => Fail::input(format!("{f}: level_set \"{o}\": {e}")),
+            None => Fail::input(format!("--level-set {o}: {e}")),
         })?;
     }
     Ok(level)
@@ -38,8 +31,7 @@ pub(crate) fn list_levels(file: &Path) -> ExitCode {
     let levels = match ImmersionLevels::load(file) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(BAD_INPUT);
+            return Fail::input(e.to_string()).report();
         }
     };
     let mut tsv = String::from(
@@ -77,21 +69,18 @@ pub(crate) fn names(dir: &Path, levels: &Path) -> (Vec<String>, Vec<String>) {
     )
 }
 
-pub(crate) fn open_catalog(dir: &Path) -> Result<Catalog, ExitCode> {
-    Catalog::open(dir).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(BAD_INPUT)
-    })
+pub(crate) fn open_catalog(dir: &Path) -> Result<Catalog, Fail> {
+    Catalog::open(dir).map_err(|e| Fail::input(e.to_string()))
 }
 
 /// The scene called `name` from the scenes folder, or the exit code after saying why not
 /// (an unknown name lists the valid ones).
-pub(crate) fn load_scene(dir: &Path, name: &str) -> Result<SceneDef, ExitCode> {
+pub(crate) fn load_scene(dir: &Path, name: &str) -> Result<SceneDef, Fail> {
     let catalog = open_catalog(dir)?;
-    catalog.get(name).cloned().map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(BAD_INPUT)
-    })
+    catalog
+        .get(name)
+        .cloned()
+        .map_err(|e| Fail::input(e.to_string()))
 }
 
 /// The walk settings for this run, with the scene's viewpoint fitted to the body (its eye
@@ -102,15 +91,12 @@ pub(crate) fn resolve_walk(
     scene: &mut SceneDef,
     args: &WalkArgs,
     start_at_s: f32,
-) -> Result<WalkSettings, ExitCode> {
+) -> Result<WalkSettings, Fail> {
     let profile = match &args.body {
         None => BodyProfile::default(),
         Some(file) => match BodyProfile::load(file) {
             Ok(p) => p,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Err(ExitCode::from(BAD_INPUT));
-            }
+            Err(e) => return Err(Fail::input(e.to_string())),
         },
     };
     if let Some(pitch) = args.pitch {
@@ -149,15 +135,14 @@ pub(crate) fn resolve_walk(
 pub(crate) fn render_soundscape(dir: &Path, args: SoundscapeArgs) -> ExitCode {
     let scene = match load_scene(dir, &args.scene) {
         Ok(def) => def,
-        Err(code) => return code,
+        Err(fail) => return fail.report(),
     };
     let Some(sound) = &scene.soundscape else {
-        eprintln!("error: scene '{}' has no soundscape", args.scene);
-        return ExitCode::from(BAD_INPUT);
+        return Fail::input(format!("scene '{}' has no soundscape", args.scene)).report();
     };
     let level = match resolve_level(&args.scene, sound, &args.room) {
         Ok(l) => l,
-        Err(code) => return code,
+        Err(fail) => return fail.report(),
     };
     let seed = args.seed.unwrap_or(scene.seed);
     let v = &scene.viewpoint;
@@ -169,8 +154,7 @@ pub(crate) fn render_soundscape(dir: &Path, args: SoundscapeArgs) -> ExitCode {
     );
     let samples = render(&mut mixer, args.seconds);
     if let Err(e) = wav::write_stereo(&args.out, SAMPLE_RATE, &samples) {
-        eprintln!("error: --out {}: {e}", args.out.display());
-        return ExitCode::from(BAD_INPUT);
+        return Fail::input(format!("--out {}: {e}", args.out.display())).report();
     }
     let peak = samples.iter().fold(0.0f32, |p, s| p.max(s.abs()));
     println!(
@@ -188,7 +172,7 @@ pub(crate) fn render_soundscape(dir: &Path, args: SoundscapeArgs) -> ExitCode {
 pub(crate) fn list_scenes(dir: &Path) -> ExitCode {
     let catalog = match open_catalog(dir) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(fail) => return fail.report(),
     };
     let width = catalog
         .entries
@@ -217,7 +201,7 @@ pub(crate) fn check(dir: &Path, files: Vec<PathBuf>) -> ExitCode {
     let files = if files.is_empty() {
         match open_catalog(dir) {
             Ok(c) => c.entries.into_iter().map(|e| e.path).collect(),
-            Err(code) => return code,
+            Err(fail) => return fail.report(),
         }
     } else {
         files
