@@ -30,6 +30,52 @@ pub struct ActiveScene {
     pub def: SceneDef,
 }
 
+/// What a run is for; the kinds exclude each other.
+#[derive(Clone, Debug)]
+pub enum Mode {
+    /// A person in a place. With a record: where it goes (events, head pose, frame times)
+    /// and what its `session.json` says.
+    Session {
+        record: Option<
+            Box<(
+                respite_core::research::data::SessionFiles,
+                respite_core::research::data::Sidecar,
+            )>,
+        >,
+    },
+    /// One picture of the place, then exit (`respite screenshot`).
+    Screenshot(screenshot::ScreenshotJob),
+    /// Frames measured instead of shown to a person (`respite bench`), their head pose and
+    /// timing written to `samples`; `bare`: Bevy's bare 3D scene (one light, one plane, one
+    /// cube) instead of the scene, the bench's yardstick.
+    Bench {
+        job: bench::BenchJob,
+        samples: respite_core::research::data::SessionFiles,
+        bare: bool,
+    },
+}
+
+impl Mode {
+    fn bench(&self) -> Option<&bench::BenchJob> {
+        match self {
+            Mode::Bench { job, .. } => Some(job),
+            _ => None,
+        }
+    }
+
+    fn record(
+        &self,
+    ) -> Option<&(
+        respite_core::research::data::SessionFiles,
+        respite_core::research::data::Sidecar,
+    )> {
+        match self {
+            Mode::Session { record } => record.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 /// Everything a run needs, decided before the App is built.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
@@ -53,24 +99,12 @@ pub struct RunOptions {
     /// gaze dwell and the emergency stop keep real time.
     pub time_scale: f32,
     pub window_size: (u32, u32),
-    pub screenshot: Option<screenshot::ScreenshotJob>,
-    /// Measure frames instead of showing them to a person (`respite bench`).
-    pub bench: Option<bench::BenchJob>,
-    /// Write head pose and frame samples into this folder, as a session does.
-    pub samples: Option<respite_core::research::data::SessionFiles>,
-    /// Bevy's bare 3D scene (one light, one plane, one cube) instead of the scene: the
-    /// bench's yardstick.
-    pub bare: bool,
+    /// What the run is for: a session, a picture, or a measurement.
+    pub mode: Mode,
     /// The soundscape's level for this room; `None` plays no sound (screenshots, silent scenes).
     pub sound: Option<audio::SoundPlan>,
     /// How a walking scene walks (its body, session number, pace).
     pub walk: walking::WalkSettings,
-    /// Where the session's record goes (events, head pose, frame times) and what its
-    /// `session.json` says.
-    pub record: Option<(
-        respite_core::research::data::SessionFiles,
-        respite_core::research::data::Sidecar,
-    )>,
     /// Markers from other devices: standard input, a local UDP port.
     pub markers: session::markers::MarkerInputs,
     /// In a study: a line saying which session this is, for the console.
@@ -88,9 +122,9 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
     let window = WindowSpec {
         title: format!("Respite: {}", opts.scene_name),
         size: opts.window_size,
-        vsync: opts.bench.is_none(),
+        vsync: opts.mode.bench().is_none(),
     };
-    let report = match opts.bench.as_ref().and_then(|b| b.offscreen_eye) {
+    let report = match opts.mode.bench().and_then(|b| b.offscreen_eye) {
         Some(eye) => {
             display::add_offscreen(&mut app, &opts.scene.viewpoint, eye);
             DisplayReport::offscreen()
@@ -102,14 +136,14 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         def: opts.scene,
     })
     .insert_resource(opts.session.clone());
-    if let Some(folder) = opts
-        .samples
-        .clone()
-        .or(opts.record.as_ref().map(|r| r.0.clone()))
-    {
+    let samples = match &opts.mode {
+        Mode::Bench { samples, .. } => Some(samples.clone()),
+        _ => opts.mode.record().map(|r| r.0.clone()),
+    };
+    if let Some(folder) = samples {
         app.insert_resource(session::samples::SampleFolder(folder));
     }
-    if let Some((files, sidecar)) = opts.record.clone() {
+    if let Some((files, sidecar)) = opts.mode.record().cloned() {
         app.insert_resource(session::record::RecordFolder(files))
             .insert_resource(session::record::SessionSidecar(sidecar));
     }
@@ -185,7 +219,7 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
             time.set_relative_speed(scale);
         });
     }
-    if opts.bare {
+    if matches!(opts.mode, Mode::Bench { bare: true, .. }) {
         app.add_plugins(bench::bare_scene);
     } else {
         app.insert_resource(environment::Interactivity(opts.level.interactive))
@@ -199,10 +233,10 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
     if let Some(plan) = opts.sound {
         app.insert_resource(plan);
     }
-    if let Some(job) = opts.bench {
-        app.insert_resource(job).add_plugins(bench::plugin);
+    if let Mode::Bench { job, .. } = &opts.mode {
+        app.insert_resource(job.clone()).add_plugins(bench::plugin);
     }
-    if let Some(job) = opts.screenshot {
+    if let Mode::Screenshot(job) = opts.mode {
         // A picture is a function of the frame, not of the machine's speed: every frame
         // advances scene time by exactly 1/60 s.
         app.insert_resource(job)

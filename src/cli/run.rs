@@ -333,13 +333,14 @@ pub(crate) fn run(
         autopilot,
         time_scale: args.time_scale,
         window_size: args.size,
-        screenshot,
-        bench: None,
-        samples: None,
-        bare: false,
+        mode: match screenshot {
+            Some(job) => respite::Mode::Screenshot(job),
+            None => respite::Mode::Session {
+                record: record.clone().map(Box::new),
+            },
+        },
         sound,
         walk,
-        record: record.clone(),
         study: study_line,
         markers: respite::session::markers::MarkerInputs {
             stdin: args.markers.contains(&MarkerInput::Stdin),
