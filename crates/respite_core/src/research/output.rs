@@ -191,6 +191,16 @@ pub fn write_report(
             data_dir.display()
         ));
     }
+    // Each folder is replaced whole: one inside the other would lose the first.
+    if let Some(b) = bids_dir
+        && (resolved(b).starts_with(resolved(out)) || resolved(out).starts_with(resolved(b)))
+    {
+        return Err(format!(
+            "--bids {} and --out {}: one folder inside the other; give them apart",
+            b.display(),
+            out.display()
+        ));
+    }
     let mut notes = Vec::new();
     let mut files = Vec::new();
     let blinding = match blind_key {

@@ -1882,6 +1882,17 @@ fn reports_outside_a_study_and_on_hostile_folders_are_whole_or_refused() {
         .unwrap();
     assert!(e.contains("holds files no report wrote"), "{e}");
     assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 1);
+    // The report and the BIDS export in one folder (or one inside the other) are refused.
+    for bids in [out.clone(), out.join("bids")] {
+        let e = super::output::write_report(&d, &out, None, Some(&bids))
+            .err()
+            .unwrap();
+        assert!(e.contains("one folder inside the other"), "{e}");
+    }
+    assert!(
+        out.join("sessions.tsv").is_file(),
+        "the last report is left as it was"
+    );
     // An unblinded export's motion does not survive a blinded one into the same folder.
     let cross = root.path().join("cross");
     write_crossover(&cross);
