@@ -10,7 +10,7 @@ use crate::audio::{SoundReport, Volume};
 use crate::display::{ActiveDisplay, DisplayReport};
 use crate::session::autopilot::ConsoleWindow;
 use crate::session::guides::{Attention, Pacer};
-use crate::session::markers::{Markers, SetMarker};
+use crate::session::markers::Markers;
 use crate::session::panel::Asking;
 use crate::session::record::{RecordFolder, RecordHealth};
 use crate::session::{
@@ -178,7 +178,6 @@ fn draw_console(
     walk: Option<Res<Walk>>,
     mut commands: MessageWriter<SessionCommand>,
     mut answers: MessageWriter<TherapistAnswer>,
-    mut set_marker: MessageWriter<SetMarker>,
 ) -> Result {
     let Status {
         scene,
@@ -492,7 +491,10 @@ fn draw_console(
             for i in 0..markers.labels.len() {
                 ui.horizontal(|ui| {
                     if ui.button(format!("F{}", i + 1)).clicked() {
-                        set_marker.write(SetMarker(i));
+                        commands.write(SessionCommand::Marker {
+                            key: i,
+                            via: CommandVia::Console,
+                        });
                     }
                     ui.add(egui::TextEdit::singleline(&mut markers.labels[i]).desired_width(300.0));
                 });

@@ -288,13 +288,8 @@ impl Default for Markers {
     }
 }
 
-/// Set marker `0..8` now (from the console's buttons).
-#[derive(Message, Clone, Copy, Debug)]
-pub struct SetMarker(pub usize);
-
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Markers>()
-        .add_message::<SetMarker>()
         .add_systems(Update, (markers_from_keys, record_markers).chain());
     let inputs = app
         .world()
@@ -387,28 +382,43 @@ fn record_outside_markers(
     }
 }
 
-fn markers_from_keys(keys: Res<ButtonInput<KeyCode>>, mut set: MessageWriter<SetMarker>) {
+/// F1–F8 set their markers, as the console's buttons do: both are session commands.
+fn markers_from_keys(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut commands: MessageWriter<super::SessionCommand>,
+) {
     for (i, key) in MARKER_KEYS.iter().enumerate() {
         if keys.just_pressed(*key) {
-            set.write(SetMarker(i));
+            commands.write(super::SessionCommand::Marker {
+                key: i,
+                via: super::CommandVia::Keys,
+            });
         }
     }
 }
 
+/// A therapist's marker on record, with its label now and how it was set.
 fn record_markers(
-    mut set: MessageReader<SetMarker>,
+    mut commands: MessageReader<super::SessionCommand>,
     mut markers: ResMut<Markers>,
     mut records: MessageWriter<Record>,
 ) {
-    for SetMarker(i) in set.read() {
-        let Some(label) = markers.labels.get(*i).cloned() else {
+    for c in commands.read() {
+        let super::SessionCommand::Marker { key, via } = c else {
+            continue;
+        };
+        let Some(label) = markers.labels.get(*key).cloned() else {
             continue;
         };
         markers.count += 1;
         let label = clean_label(&label).unwrap_or_default();
         records.write(Record::new(
             "marker",
-            format!("key=F{} label=\"{label}\"", i + 1),
+            format!(
+                "key=F{} label=\"{label}\" by=therapist via={}",
+                key + 1,
+                via.code()
+            ),
         ));
     }
 }

@@ -194,6 +194,11 @@ pub enum SessionCommand {
     ContinueOnScreen,
     /// Before the place: change the minutes in it.
     SetMinutes(f32),
+    /// Set marker `key` (0–7, F1–F8) with its label now.
+    Marker {
+        key: usize,
+        via: CommandVia,
+    },
     /// The therapist's volume, dB around the soundscape's level (−30 to +6).
     SetVolume {
         db: f32,

@@ -316,7 +316,10 @@ fn a_whole_session_runs_its_states_in_order_with_every_rating_recorded() {
         .parse()
         .unwrap();
     assert!((1.9..3.0).contains(&latency), "gaze latency {latency}");
-    assert_eq!(of("marker"), ["key=F4 label=\"tDCS on\""]);
+    assert_eq!(
+        of("marker"),
+        ["key=F4 label=\"tDCS on\" by=therapist via=keys"]
+    );
     assert!(of("calibrate")[0].starts_with("eye_height_m=1.200"));
     assert!(of("session_end")[0].starts_with("how=Planned completed=true in_place_s=12"));
     // Every line is on disk as it happens: onsets only grow.

@@ -107,7 +107,10 @@ fn a_ten_minute_session_runs_end_to_end_with_every_rating_and_a_marker() {
         minute5_at - immersion_at
     );
     let marker = &of(&rows, "marker")[0][5];
-    assert_eq!(marker, "key=F2 label=\"reports more pain\"");
+    assert_eq!(
+        marker,
+        "key=F2 label=\"reports more pain\" by=therapist via=keys"
+    );
     let end = &of(&rows, "session_end")[0][5];
     assert!(
         end.starts_with("how=Planned completed=true in_place_s="),
