@@ -817,12 +817,11 @@ fn begin_closing(
     closing: Res<Closing>,
     veil_now: Res<Veil>,
     time: Res<Time<Real>>,
-    mut virtual_time: ResMut<Time<Virtual>>,
+    virtual_time: Res<Time<Virtual>>,
 ) {
     clock.closing_scene = Some(virtual_time.elapsed());
     // A paused place closes too: the fade runs on real time, the sound with it, and every
-    // reason to pause ends with the place.
-    virtual_time.unpause();
+    // reason to pause ends with the place (the scene's clock follows the reasons).
     for reason in reasons.iter() {
         pauses.write(SetPause::off(reason, "closing=true"));
     }

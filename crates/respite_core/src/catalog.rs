@@ -70,19 +70,24 @@ fn load_alone(path: &Path) -> Result<SceneDef, SpecErrors> {
     })
 }
 
+/// The `*.ron` files of a folder's listing, sorted by name.
+pub(crate) fn ron_files(listing: std::fs::ReadDir) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = listing
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    paths.sort();
+    paths
+}
+
 impl Catalog {
     /// Reads every `*.ron` in `dir`. Fails only when the folder itself cannot be read.
     pub fn open(dir: &Path) -> Result<Catalog, SpecError> {
         let listing = std::fs::read_dir(dir).map_err(|e| {
             SpecError::new(dir, 0, 0, format!("cannot read the scenes folder: {e}"))
         })?;
-        let mut paths: Vec<PathBuf> = listing
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-            .collect();
-        paths.sort();
-        let entries = paths
+        let entries = ron_files(listing)
             .into_iter()
             .map(|path| SceneEntry {
                 name: path

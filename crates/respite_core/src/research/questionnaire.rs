@@ -431,12 +431,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Spec>, SpecErrors> {
             .into());
         }
     };
-    let mut paths: Vec<PathBuf> = listing
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
-    paths.sort();
+    let paths = crate::catalog::ron_files(listing);
     let mut found: Vec<(Spec, PathBuf)> = Vec::new();
     let mut errors: Vec<SpecError> = Vec::new();
     for path in paths {

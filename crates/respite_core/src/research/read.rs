@@ -508,33 +508,26 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
             .rev()
             .find_map(value)
     };
-    // A resumed session may have asked a minute twice: the later answer stands.
-    let mut during: Vec<(f64, f64)> = Vec::new();
-    for e in events.iter().filter(rating) {
-        let Some(m) = e
-            .get("timepoint")
-            .and_then(|t| t.strip_prefix("minute_")?.parse::<f64>().ok())
-        else {
-            continue;
-        };
-        let Some(v) = value(e) else { continue };
-        during.retain(|d| d.0 != m);
-        during.push((m, v));
-    }
-    during.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut after: Vec<(f64, f64)> = Vec::new();
-    for e in events.iter().filter(rating) {
-        let Some(m) = e
-            .get("timepoint")
-            .and_then(|t| t.strip_prefix("after_")?.parse::<f64>().ok())
-        else {
-            continue;
-        };
-        let Some(v) = value(e) else { continue };
-        after.retain(|d| d.0 != m);
-        after.push((m, v));
-    }
-    after.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // (minute, NRS) of the timepoints `<prefix><minute>`, by minute. A resumed session may
+    // have asked a minute twice: the later answer stands.
+    let series = |prefix: &str| {
+        let mut out: Vec<(f64, f64)> = Vec::new();
+        for e in events.iter().filter(rating) {
+            let Some(m) = e
+                .get("timepoint")
+                .and_then(|t| t.strip_prefix(prefix)?.parse::<f64>().ok())
+            else {
+                continue;
+            };
+            let Some(v) = value(e) else { continue };
+            out.retain(|d| d.0 != m);
+            out.push((m, v));
+        }
+        out.sort_by(|a, b| a.0.total_cmp(&b.0));
+        out
+    };
+    let during = series("minute_");
+    let after = series("after_");
     let ratings = events
         .iter()
         .filter(|e| e.trial_type == "rating")
