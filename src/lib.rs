@@ -20,6 +20,7 @@ pub mod walking;
 use bevy::prelude::*;
 use display::{DisplayChoice, DisplayError, DisplayReport, WindowSpec};
 use respite_core::SceneDef;
+use respite_core::session::event::SessionEvent;
 use respite_core::session::ImmersionLevel;
 use respite_core::session::script::Step;
 
@@ -162,53 +163,40 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         })
         .insert_resource(session::LaunchArgs(opts.launch_args.clone()))
         .add_plugins(console::plugin);
-        let start = format!(
-            "participant={} scene={} minutes={} ratings={} rate_every_min={} fms_every_min={} fms_pause_at={} max_minutes={} time_scale={}",
-            opts.participant.as_deref().unwrap_or("n/a"),
-            opts.scene_name,
-            opts.session.plan.minutes,
-            opts.session.ratings,
-            opts.session
-                .plan
-                .rate_every_min
-                .map_or("n/a".into(), |m| m.to_string()),
-            opts.session
-                .plan
-                .fms_every_min
-                .map_or("n/a".into(), |m| m.to_string()),
-            opts.session.plan.fms_pause_at,
-            opts.session.plan.max_minutes,
-            opts.time_scale,
-        );
-        let level = opts.level.to_string();
+        let plan = &opts.session.plan;
+        let start = SessionEvent::SessionStart {
+            participant: opts.participant.clone(),
+            scene: opts.scene_name.clone(),
+            minutes: plan.minutes,
+            ratings: opts.session.ratings,
+            rate_every_min: plan.rate_every_min,
+            fms_every_min: plan.fms_every_min,
+            fms_pause_at: plan.fms_pause_at,
+            max_minutes: plan.max_minutes,
+            time_scale: opts.time_scale,
+        };
+        let level = SessionEvent::immersion(&opts.level);
         let done = &opts.session.done;
-        let resumed = done.resumed.then(|| {
-            format!(
-                "answered_before={} place_done={}",
-                done.answered.len(),
-                done.place
-            )
+        let resumed = done.resumed.then(|| SessionEvent::SessionResumed {
+            answered_before: done.answered.len(),
+            place_done: done.place,
         });
         app.add_systems(
             Startup,
             move |mut records: MessageWriter<session::Record>,
                   report: Option<Res<DisplayReport>>| {
-                records.write(session::Record::new("session_start", start.clone()));
-                records.write(session::Record::new("immersion", level.clone()));
+                records.write(session::Record(start.clone()));
+                records.write(session::Record(level.clone()));
                 if let Some(r) = &resumed {
-                    records.write(session::Record::new("session_resumed", r.clone()));
+                    records.write(session::Record(r.clone()));
                 }
                 if let Some(r) = report {
-                    records.write(session::Record::new(
-                        "display",
-                        format!(
-                            "requested={} active={} runtime=\"{}\" fallback=\"{}\"",
-                            r.requested,
-                            r.active.code(),
-                            r.runtime.as_deref().unwrap_or("n/a"),
-                            r.fallback_reason.as_deref().unwrap_or("")
-                        ),
-                    ));
+                    records.write(session::Record(SessionEvent::Display {
+                        requested: r.requested.to_string(),
+                        active: r.active,
+                        runtime: r.runtime.clone(),
+                        fallback: r.fallback_reason.clone().unwrap_or_default(),
+                    }));
                 }
             },
         );

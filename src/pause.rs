@@ -7,6 +7,8 @@
 
 use bevy::prelude::*;
 pub use respite_core::session::PauseReason;
+use respite_core::session::Who;
+use respite_core::session::event::SessionEvent;
 use std::collections::BTreeSet;
 
 /// A reason to pause begins (`on`) or ends, with what the record should say of it.
@@ -14,25 +16,65 @@ use std::collections::BTreeSet;
 pub struct SetPause {
     pub reason: PauseReason,
     pub on: bool,
-    /// `key=value` pairs for the record (`fms=14 limit=12`); may be empty.
-    pub detail: String,
+    /// The `pause` or `resume` event for the record (the reasons still holding are added
+    /// when it is applied).
+    pub record: SessionEvent,
 }
 
 impl SetPause {
-    pub fn on(reason: PauseReason, detail: impl Into<String>) -> Self {
+    pub fn on(reason: PauseReason) -> Self {
         Self {
             reason,
             on: true,
-            detail: detail.into(),
+            record: SessionEvent::pause(reason),
         }
     }
 
-    pub fn off(reason: PauseReason, detail: impl Into<String>) -> Self {
+    pub fn off(reason: PauseReason) -> Self {
         Self {
             reason,
             on: false,
-            detail: detail.into(),
+            record: SessionEvent::resume(reason),
         }
+    }
+
+    /// A sickness answer at or over its limit.
+    pub fn sickness(fms: u8, limit: u8) -> Self {
+        let mut s = Self::on(PauseReason::SicknessCheck);
+        if let SessionEvent::Pause {
+            fms: f, limit: l, ..
+        } = &mut s.record
+        {
+            (*f, *l) = (Some(fms), Some(limit));
+        }
+        s
+    }
+
+    /// The headset's state that began or ended it.
+    pub fn state(mut self, code: &str) -> Self {
+        if let SessionEvent::Pause { state, .. } | SessionEvent::Resume { state, .. } =
+            &mut self.record
+        {
+            *state = Some(code.to_string());
+        }
+        self
+    }
+
+    /// The therapist ended it (going on on the screen, when `to_screen`).
+    pub fn ended_by_therapist(mut self, to_screen: bool) -> Self {
+        if let SessionEvent::Resume { ended_by, to, .. } = &mut self.record {
+            *ended_by = Some(Who::Therapist);
+            *to = to_screen.then(|| "screen".to_string());
+        }
+        self
+    }
+
+    /// It ended because the place closed.
+    pub fn closing(mut self) -> Self {
+        if let SessionEvent::Resume { closing, .. } = &mut self.record {
+            *closing = Some(true);
+        }
+        self
     }
 }
 
@@ -41,7 +83,7 @@ impl SetPause {
 pub struct PauseChanged {
     pub reason: PauseReason,
     pub on: bool,
-    pub detail: String,
+    pub record: SessionEvent,
     pub holding: Vec<PauseReason>,
 }
 
@@ -99,7 +141,7 @@ fn apply_pauses(
             changed.write(PauseChanged {
                 reason: a.reason,
                 on: a.on,
-                detail: a.detail.clone(),
+                record: a.record.clone(),
                 holding: reasons.iter().collect(),
             });
         }
@@ -135,16 +177,16 @@ mod tests {
     fn the_place_runs_only_when_no_reason_holds() {
         let mut app = app();
         assert!(!paused(&app));
-        send(&mut app, SetPause::on(PauseReason::SicknessCheck, "fms=14"));
+        send(&mut app, SetPause::sickness(14, 12));
         assert!(paused(&app));
-        send(&mut app, SetPause::on(PauseReason::Headset, ""));
+        send(&mut app, SetPause::on(PauseReason::Headset));
         // The headset comes back: the sickness check still holds.
-        send(&mut app, SetPause::off(PauseReason::Headset, ""));
+        send(&mut app, SetPause::off(PauseReason::Headset));
         assert!(paused(&app));
         // A reason that does not hold ends nothing.
-        send(&mut app, SetPause::off(PauseReason::Therapist, ""));
+        send(&mut app, SetPause::off(PauseReason::Therapist));
         assert!(paused(&app));
-        send(&mut app, SetPause::off(PauseReason::SicknessCheck, ""));
+        send(&mut app, SetPause::off(PauseReason::SicknessCheck));
         assert!(!paused(&app));
         let changes: Vec<(PauseReason, bool, Vec<PauseReason>)> = app
             .world_mut()

@@ -3,7 +3,9 @@
 //! these before it builds the App. (`plan` and `report` live in the core's `research`.)
 
 use crate::session::questions::{Done, WashoutPlan};
-use crate::session::{Closing, Phase};
+use crate::session::Closing;
+use respite_core::session::event::{self, SessionEvent};
+use respite_core::session::{Scale, Timepoint};
 use respite_core::research::data::{self, SessionFiles};
 use respite_core::research::protocol::{Condition, Protocol, Washout};
 use respite_core::research::report;
@@ -67,34 +69,7 @@ pub fn due(
                     events.len()
                 ));
             }
-            Some(Done {
-                answered: events
-                    .iter()
-                    .filter(|e| e.trial_type == "rating" && e.value.is_some())
-                    .filter_map(|e| {
-                        Some((
-                            e.get("timepoint")?.to_string(),
-                            e.get("scale")?.to_string(),
-                            e.get("item").map(str::to_string),
-                        ))
-                    })
-                    .collect(),
-                place: place_s(&events).is_some(),
-                in_place_s: place_s(&events).unwrap_or(0.0),
-                closing: events
-                    .iter()
-                    .rev()
-                    .find(|e| {
-                        e.trial_type == "phase" && e.get("phase") == Some(Phase::Closing.code())
-                    })
-                    .and_then(|e| e.get("how"))
-                    .and_then(Closing::from_code)
-                    .unwrap_or(Closing::Planned),
-                resumed: true,
-                baseline: nrs_on_record(&events, "baseline"),
-                post: nrs_on_record(&events, "post"),
-                followup_done: events.iter().any(|e| e.trial_type == "followup_end"),
-            })
+            Some(done_on_record(&events))
         } else if resume {
             return Err(format!(
                 "--resume: sub-{participant}/ses-{} has not started; run without --resume",
@@ -124,27 +99,78 @@ pub fn due(
     ))
 }
 
-/// The last pain answer on record at `timepoint`, if any.
-fn nrs_on_record(events: &[data::Event], timepoint: &str) -> Option<u8> {
-    events
+/// What an interrupted session has on record, read through the session's one reader: a
+/// row it cannot read (a damaged line) counts for nothing, so that step is done again.
+fn done_on_record(rows: &[data::Event]) -> Done {
+    let events: Vec<(f64, SessionEvent)> = rows
         .iter()
-        .rev()
-        .filter(|e| e.trial_type == "rating" && e.get("scale") == Some("nrs"))
-        .filter(|e| e.get("timepoint") == Some(timepoint))
-        .find_map(|e| e.value.as_deref()?.parse().ok())
+        .filter_map(|e| Some((e.scene_s, e.typed().ok()?)))
+        .collect();
+    let nrs = |at: Timepoint| {
+        events.iter().rev().find_map(|(_, e)| match e {
+            SessionEvent::Rating {
+                timepoint,
+                scale,
+                value: Some(v),
+                ..
+            } if *timepoint == at && scale == Scale::Nrs.code() => Some(*v),
+            _ => None,
+        })
+    };
+    let place = place_s(&events);
+    Done {
+        answered: events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                SessionEvent::Rating {
+                    timepoint,
+                    scale,
+                    value: Some(_),
+                    item,
+                    ..
+                } => Some((timepoint.to_string(), scale.clone(), item.clone())),
+                _ => None,
+            })
+            .collect(),
+        place: place.is_some(),
+        in_place_s: place.unwrap_or(0.0),
+        closing: events
+            .iter()
+            .rev()
+            .find_map(|(_, e)| match e {
+                SessionEvent::Phase {
+                    phase: event::Phase::Closing,
+                    how: Some(how),
+                } => Closing::from_record(*how),
+                _ => None,
+            })
+            .unwrap_or(Closing::Planned),
+        resumed: true,
+        baseline: nrs(Timepoint::Baseline),
+        post: nrs(Timepoint::Post),
+        followup_done: events
+            .iter()
+            .any(|(_, e)| matches!(e, SessionEvent::FollowupEnd { .. })),
+    }
 }
 
 /// Seconds in the place, when an attempt on record reached its closing: from the attempt's
 /// last `phase=Immersion` to its `phase=Closing`, on that attempt's scene clock.
-fn place_s(events: &[data::Event]) -> Option<f32> {
+fn place_s(events: &[(f64, SessionEvent)]) -> Option<f32> {
     let mut began = None;
-    for e in events {
-        match (e.trial_type.as_str(), e.get("phase")) {
-            ("session_start", _) => began = None,
-            ("phase", Some(p)) if p == Phase::Immersion.code() => began = Some(e.scene_s),
-            ("phase", Some(p)) if p == Phase::Closing.code() => {
+    for (scene_s, e) in events {
+        match e {
+            SessionEvent::SessionStart { .. } => began = None,
+            SessionEvent::Phase {
+                phase: event::Phase::Immersion,
+                ..
+            } => began = Some(*scene_s),
+            SessionEvent::Phase {
+                phase: event::Phase::Closing,
+                ..
+            } => {
                 if let Some(b) = began {
-                    return Some((e.scene_s - b).max(0.0) as f32);
+                    return Some((scene_s - b).max(0.0) as f32);
                 }
             }
             _ => {}
@@ -206,28 +232,54 @@ pub fn participants(arg: &str) -> Result<Vec<String>, String> {
 mod tests {
     use super::*;
 
-    fn table(rows: &[(f64, &str, &str)]) -> Vec<data::Event> {
+    fn table(rows: &[(f64, &str, &str)]) -> Vec<(f64, SessionEvent)> {
         let mut text = format!("{}\n", data::EVENTS_HEADER);
         for (scene_s, event, detail) in rows {
             text.push_str(&data::event_line(*scene_s, *scene_s, event, detail));
         }
-        data::read_events(&text).unwrap()
+        data::read_events(&text)
+            .unwrap()
+            .iter()
+            .map(|e| (e.scene_s, e.typed().unwrap()))
+            .collect()
     }
 
     #[test]
     fn the_time_in_the_place_is_read_from_the_attempt_that_reached_its_closing() {
         // A first attempt killed mid-place, a second that reached its closing at 70.5 s of
         // its own clock after entering the place at 10.0 s.
+        let start = "participant=P01 scene=forest_clearing minutes=1 ratings=true \
+                     rate_every_min=1 fms_every_min=n/a fms_pause_at=10 max_minutes=11 time_scale=1";
+        let rating = "timepoint=minute_1 scale=nrs value=4 by=patient via=gaze latency_s=1.00";
         let events = table(&[
-            (0.0, "session_start", "participant=P01"),
+            (0.0, "session_start", start),
             (5.0, "phase", "phase=Immersion"),
-            (40.0, "rating", "timepoint=minute_1 scale=nrs value=4"),
-            (0.0, "session_start", "participant=P01"),
+            (40.0, "rating", rating),
+            (0.0, "session_start", start),
             (10.0, "phase", "phase=Immersion"),
             (70.5, "phase", "phase=Closing how=Ended"),
         ]);
         assert_eq!(place_s(&events), Some(60.5));
         // Killed before any closing: the place is shown again.
         assert_eq!(place_s(&events[..3]), None);
+        let rows: Vec<data::Event> = {
+            let mut text = format!("{}\n", data::EVENTS_HEADER);
+            for (scene_s, name, detail) in [
+                (0.0, "session_start", start),
+                (5.0, "phase", "phase=Immersion"),
+                (40.0, "rating", rating),
+                (70.5, "phase", "phase=Closing how=Ended"),
+            ] {
+                text.push_str(&data::event_line(scene_s, scene_s, name, detail));
+            }
+            data::read_events(&text).unwrap()
+        };
+        let done = done_on_record(&rows);
+        assert_eq!(done.closing, Closing::Ended);
+        assert_eq!(done.in_place_s, 65.5);
+        assert_eq!(
+            done.answered,
+            vec![("minute_1".to_string(), "nrs".to_string(), None)]
+        );
     }
 }

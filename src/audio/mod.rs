@@ -7,6 +7,7 @@ pub mod room;
 use crate::ActiveScene;
 use crate::display::{Head, RenderReadiness};
 use crate::session::Record;
+use respite_core::session::event::SessionEvent;
 use crate::session::{Closing, EmergencyStop, Phase};
 use bevy::audio::{AddAudioSource, Decodable};
 use bevy::prelude::*;
@@ -276,10 +277,11 @@ pub(crate) fn change_volume(
         let db = db.clamp(-30.0, 6.0);
         if db != volume.0 {
             volume.0 = db;
-            records.write(crate::session::Record::new(
-                "volume",
-                format!("db={db:.1} by=therapist via={}", via.code()),
-            ));
+            records.write(Record(SessionEvent::Volume {
+                db,
+                by: respite_core::session::Who::Therapist,
+                via: *via,
+            }));
         }
     }
 }
@@ -320,15 +322,18 @@ fn notice_when_no_device(
     if frames > 0 {
         report.device_playing = Some(true);
         info!("sound: playing");
-        records.write(Record::new("sound", "device=playing"));
+        records.write(Record(SessionEvent::Sound {
+            device: "playing".into(),
+            waited_s: None,
+        }));
     } else if time.elapsed_secs() - start > DEVICE_GRACE_S {
         report.device_playing = Some(false);
         warn!(
             "sound: no audio device is playing the soundscape; the session continues without sound"
         );
-        records.write(Record::new(
-            "sound",
-            format!("device=none waited_s={DEVICE_GRACE_S}"),
-        ));
+        records.write(Record(SessionEvent::Sound {
+            device: "none".into(),
+            waited_s: Some(DEVICE_GRACE_S),
+        }));
     }
 }

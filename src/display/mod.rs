@@ -44,25 +44,9 @@ impl std::fmt::Display for DisplayChoice {
     }
 }
 
-/// Which display actually runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ActiveDisplay {
-    Xr,
-    Flat,
-    /// Eye views rendered to textures for the bench.
-    Offscreen,
-}
-
-impl ActiveDisplay {
-    /// The name in records (`active=Xr`; the report reads it): pinned, never the variant's.
-    pub fn code(self) -> &'static str {
-        match self {
-            ActiveDisplay::Xr => "Xr",
-            ActiveDisplay::Flat => "Flat",
-            ActiveDisplay::Offscreen => "Offscreen",
-        }
-    }
-}
+/// Which display actually runs (the headset, the window, or the bench's eye textures);
+/// its code is the record's `active=`.
+pub use respite_core::session::event::ActiveDisplay;
 
 /// What ran and why: logged at start and kept for session records.
 #[derive(Resource, Clone, Debug)]

@@ -304,7 +304,6 @@ fn carry_on_on_screen_when_lost(
     // patient may now be looking at.
     pauses.write(crate::pause::SetPause::on(
         crate::pause::PauseReason::RuntimeLost,
-        "",
     ));
     notice.clear();
     warn!("display: the session goes on in the desktop window, paused");
@@ -477,7 +476,7 @@ fn pause_when_headset_stops(
             XrState::Running => {
                 if *was_running && reasons.holds(PauseReason::Headset) {
                     info!("display: headset is back; its pause ends");
-                    pauses.write(SetPause::off(PauseReason::Headset, "state=running"));
+                    pauses.write(SetPause::off(PauseReason::Headset).state("running"));
                     notice.clear();
                 }
                 *was_running = true;
@@ -487,10 +486,7 @@ fn pause_when_headset_stops(
             {
                 if !reasons.holds(PauseReason::Headset) {
                     warn!("display: headset session stopped ({state:?}); pausing the scene");
-                    pauses.write(SetPause::on(
-                        PauseReason::Headset,
-                        format!("state={}", xr_state_code(state)),
-                    ));
+                    pauses.write(SetPause::on(PauseReason::Headset).state(xr_state_code(state)));
                 }
                 *notice = Notice::lasting(format!(
                     "The headset stopped showing the scene ({state:?}).\n\
@@ -576,7 +572,7 @@ mod tests {
         let mut app = app();
         send(&mut app, XrState::Running);
         app.world_mut()
-            .write_message(SetPause::on(PauseReason::SicknessCheck, "fms=14 limit=12"));
+            .write_message(SetPause::sickness(14, 12));
         app.update();
         assert!(paused(&app));
         send(&mut app, XrState::Stopping);
@@ -592,7 +588,7 @@ mod tests {
         assert!(reasons.holds(PauseReason::SicknessCheck) && !reasons.holds(PauseReason::Headset));
         // The therapist's decision ends it.
         app.world_mut()
-            .write_message(SetPause::off(PauseReason::SicknessCheck, "by=therapist"));
+            .write_message(SetPause::off(PauseReason::SicknessCheck).ended_by_therapist(false));
         app.update();
         assert!(!paused(&app));
     }

@@ -166,14 +166,12 @@ fn watch_the_gaze(
         ));
         *vis = Visibility::Inherited;
         gaze.held_s = 0.0;
-        records.write(crate::session::Record::new(
-            "gaze_visit",
-            format!(
-                "x={:.2} z={:.2} distance_m={:.2}",
-                spot.x,
-                spot.z,
-                Vec2::new(spot.x - eye.x, spot.z - eye.z).length()
-            ),
+        records.write(crate::session::Record(
+            respite_core::session::event::SessionEvent::GazeVisit {
+                x: spot.x,
+                z: spot.z,
+                distance_m: Vec2::new(spot.x - eye.x, spot.z - eye.z).length(),
+            },
         ));
     }
 }

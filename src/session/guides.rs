@@ -4,6 +4,7 @@
 //! a time; the panel then asks how many). Both ease in and out: nothing flashes.
 
 use super::{Answered, AskRating, Phase, Record, SessionCommand};
+use respite_core::session::event::SessionEvent;
 use crate::ActiveScene;
 use crate::display::{Rig, ViewpointSpec, veil};
 use crate::meshkit::ico;
@@ -151,18 +152,18 @@ fn switch_from_commands(
         match c {
             SessionCommand::Pacer(on) if on != pacer.on => {
                 pacer.on = on;
-                records.write(Record::new(
-                    "pacer",
-                    format!("on={on} breaths_per_min={}", pacer.breaths_per_min),
-                ));
+                records.write(Record(SessionEvent::Pacer {
+                    on,
+                    breaths_per_min: pacer.breaths_per_min,
+                }));
             }
             SessionCommand::PacerRate(bpm) => {
                 pacer.breaths_per_min = bpm.clamp(3.0, 12.0);
                 if pacer.on {
-                    records.write(Record::new(
-                        "pacer",
-                        format!("on=true breaths_per_min={}", pacer.breaths_per_min),
-                    ));
+                    records.write(Record(SessionEvent::Pacer {
+                        on: true,
+                        breaths_per_min: pacer.breaths_per_min,
+                    }));
                 }
             }
             SessionCommand::CountingRound
@@ -171,10 +172,10 @@ fn switch_from_commands(
                 attention.rounds += 1;
                 let seed = active.as_ref().map_or(0, |a| a.def.seed);
                 let lights = attention::round(seed, attention.rounds);
-                records.write(Record::new(
-                    "attention_start",
-                    format!("round={} lights={}", attention.rounds, lights.len()),
-                ));
+                records.write(Record(SessionEvent::AttentionStart {
+                    round: attention.rounds,
+                    lights: lights.len(),
+                }));
                 attention.running = Some((clock.in_place_s(&scene), lights));
             }
             _ => {}
@@ -275,14 +276,12 @@ fn score_attention(
             continue;
         }
         attention.awaiting = None;
-        let detail = match a.value {
-            Some(v) => format!(
-                "round={round} shown={shown} answered={v} error={}",
-                i32::from(v) - shown as i32
-            ),
-            None => format!("round={round} shown={shown} answered=n/a error=n/a"),
-        };
-        records.write(Record::new("attention_result", detail));
+        records.write(Record(SessionEvent::AttentionResult {
+            round,
+            shown,
+            answered: a.value,
+            error: a.value.map(|v| i64::from(v) - shown as i64),
+        }));
     }
 }
 
@@ -292,10 +291,9 @@ fn abandon_round(
     mut records: MessageWriter<Record>,
 ) {
     if attention.running.take().is_some() {
-        records.write(Record::new(
-            "attention_abandoned",
-            format!("round={}", attention.rounds),
-        ));
+        records.write(Record(SessionEvent::AttentionAbandoned {
+            round: attention.rounds,
+        }));
     }
     for mut v in &mut lights {
         *v = Visibility::Hidden;

@@ -7,6 +7,8 @@
 //! (`received_s`, on the record's clock) as well as the frame it was written on.
 
 use super::Record;
+use respite_core::session::Who;
+use respite_core::session::event::SessionEvent;
 use bevy::prelude::*;
 use std::io::BufRead;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -310,9 +312,13 @@ pub(super) fn plugin(app: &mut App) {
             Ok(p) => info!("markers: listening on udp 127.0.0.1:{p}"),
             Err(e) => {
                 error!("markers: cannot listen on udp 127.0.0.1:{port}: {e}");
-                let detail = format!("source=udp port={port} reason=\"{e}\"");
+                let detail = SessionEvent::MarkersUnavailable {
+                    source: "udp".into(),
+                    port: Some(port),
+                    reason: e.to_string(),
+                };
                 app.add_systems(Startup, move |mut records: MessageWriter<Record>| {
-                    records.write(Record::new("markers_unavailable", detail.clone()));
+                    records.write(Record(detail.clone()));
                 });
             }
         }
@@ -330,8 +336,8 @@ pub(super) fn plugin(app: &mut App) {
 fn record_outside_markers(
     mut outside: ResMut<Outside>,
     real: Res<Time<Real>>,
-    mut markers: ResMut<Markers>,
     mut records: MessageWriter<Record>,
+    mut commands: MessageWriter<super::SessionCommand>,
     mut last_refusal: Local<f32>,
     exits: MessageReader<AppExit>,
 ) {
@@ -343,14 +349,11 @@ fn record_outside_markers(
         // On the record's clock: onsets count from the first frame's update.
         let zero = real.first_update().unwrap_or(real.startup());
         let received = a.at.saturating_duration_since(zero).as_secs_f64();
-        markers.count += 1;
-        records.write(Record::new(
-            "marker",
-            format!(
-                "source={} label=\"{}\" received_s={received:.4}",
-                a.source, a.label
-            ),
-        ));
+        commands.write(super::SessionCommand::OutsideMarker {
+            source: a.source,
+            label: a.label,
+            received_s: received,
+        });
     }
     // Once a second, and on the last frame, so no refusal goes unrecorded.
     if real.elapsed_secs() - *last_refusal < 1.0 && exits.is_empty() {
@@ -361,18 +364,15 @@ fn record_outside_markers(
         let now = outside.refused[i].counts();
         let before = outside.recorded[i];
         if now != before {
-            records.write(Record::new(
-                "markers_refused",
-                format!(
-                    "source={source} over_rate={} not_utf8={} cut_long={} total_over_rate={} total_not_utf8={} total_cut_long={}",
-                    now.over_rate - before.over_rate,
-                    now.bad_utf8 - before.bad_utf8,
-                    now.too_long - before.too_long,
-                    now.over_rate,
-                    now.bad_utf8,
-                    now.too_long
-                ),
-            ));
+            records.write(Record(SessionEvent::MarkersRefused {
+                source: source.to_string(),
+                over_rate: now.over_rate - before.over_rate,
+                not_utf8: now.bad_utf8 - before.bad_utf8,
+                cut_long: now.too_long - before.too_long,
+                total_over_rate: now.over_rate,
+                total_not_utf8: now.bad_utf8,
+                total_cut_long: now.too_long,
+            }));
             warn!(
                 "markers: {source} sends more than allowed: {} over {RATE_PER_S}/s, {} not UTF-8, {} cut to {MAX_LINE_BYTES} bytes so far",
                 now.over_rate, now.bad_utf8, now.too_long
@@ -404,21 +404,35 @@ fn record_markers(
     mut records: MessageWriter<Record>,
 ) {
     for c in commands.read() {
-        let super::SessionCommand::Marker { key, via } = c else {
-            continue;
-        };
-        let Some(label) = markers.labels.get(*key).cloned() else {
-            continue;
+        let event = match c {
+            super::SessionCommand::Marker { key, via } => {
+                let Some(label) = markers.labels.get(*key).cloned() else {
+                    continue;
+                };
+                SessionEvent::Marker {
+                    key: Some(format!("F{}", key + 1)),
+                    source: None,
+                    label: clean_label(&label).unwrap_or_default(),
+                    by: Some(Who::Therapist),
+                    via: Some(*via),
+                    received_s: None,
+                }
+            }
+            super::SessionCommand::OutsideMarker {
+                source,
+                label,
+                received_s,
+            } => SessionEvent::Marker {
+                key: None,
+                source: Some(source.to_string()),
+                label: label.clone(),
+                by: None,
+                via: None,
+                received_s: Some(*received_s),
+            },
+            _ => continue,
         };
         markers.count += 1;
-        let label = clean_label(&label).unwrap_or_default();
-        records.write(Record::new(
-            "marker",
-            format!(
-                "key=F{} label=\"{label}\" by=therapist via={}",
-                key + 1,
-                via.code()
-            ),
-        ));
+        records.write(Record(event));
     }
 }

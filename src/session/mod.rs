@@ -13,7 +13,8 @@ use crate::pause::{PauseChanged, PauseReason, PauseReasons, SetPause};
 use bevy::camera::visibility::RenderLayers;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
-use respite_core::session::{Scale, SessionPlan, Timepoint};
+use respite_core::session::event::{self, SessionEvent};
+use respite_core::session::{Scale, SessionPlan, Timepoint, Who};
 use std::time::Duration;
 
 pub mod autopilot;
@@ -58,17 +59,21 @@ pub enum Phase {
 }
 
 impl Phase {
-    /// The name in records (`phase=Immersion`): written out here, never taken from the
-    /// variant's name, so renaming a variant cannot change the data (a test pins them).
-    pub fn code(self) -> &'static str {
+    /// The phase as the record names it (the core's vocabulary, whose codes are pinned).
+    pub fn record(self) -> event::Phase {
         match self {
-            Phase::Calibrate => "Calibrate",
-            Phase::Baseline => "Baseline",
-            Phase::Immersion => "Immersion",
-            Phase::Closing => "Closing",
-            Phase::Post => "Post",
-            Phase::Done => "Done",
+            Phase::Calibrate => event::Phase::Calibrate,
+            Phase::Baseline => event::Phase::Baseline,
+            Phase::Immersion => event::Phase::Immersion,
+            Phase::Closing => event::Phase::Closing,
+            Phase::Post => event::Phase::Post,
+            Phase::Done => event::Phase::Done,
         }
+    }
+
+    /// The name in records (`phase=Immersion`).
+    pub fn code(self) -> &'static str {
+        self.record().code()
     }
 }
 
@@ -131,36 +136,21 @@ pub enum Closing {
 }
 
 /// How a therapist's command came, for the record (`via=console`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CommandVia {
-    Keys,
-    Console,
-    Autopilot,
-}
-
-impl CommandVia {
-    pub fn code(self) -> &'static str {
-        match self {
-            CommandVia::Keys => "keys",
-            CommandVia::Console => "console",
-            CommandVia::Autopilot => "autopilot",
-        }
-    }
-}
+pub use respite_core::session::event::CommandVia;
 
 impl Closing {
-    /// The name in records (`how=Emergency`), pinned like [`Phase::code`].
-    pub fn code(self) -> &'static str {
+    /// The closing as the record names it.
+    pub fn record(self) -> event::Closing {
         match self {
-            Closing::Planned => "Planned",
-            Closing::Ended => "Ended",
-            Closing::TimeLimit => "TimeLimit",
-            Closing::Emergency => "Emergency",
+            Closing::Planned => event::Closing::Planned,
+            Closing::Ended => event::Closing::Ended,
+            Closing::TimeLimit => event::Closing::TimeLimit,
+            Closing::Emergency => event::Closing::Emergency,
         }
     }
 
-    /// The closing a record names, if it names one.
-    pub fn from_code(code: &str) -> Option<Self> {
+    /// The closing a record names, if it is one a place can end with.
+    pub fn from_record(c: event::Closing) -> Option<Self> {
         [
             Closing::Planned,
             Closing::Ended,
@@ -168,7 +158,12 @@ impl Closing {
             Closing::Emergency,
         ]
         .into_iter()
-        .find(|c| c.code() == code)
+        .find(|ours| ours.record() == c)
+    }
+
+    /// The name in records (`how=Emergency`).
+    pub fn code(self) -> &'static str {
+        self.record().code()
     }
 }
 
@@ -198,6 +193,13 @@ pub enum SessionCommand {
     Marker {
         key: usize,
         via: CommandVia,
+    },
+    /// A marker from another device (standard input, UDP), already bounded and cleaned,
+    /// received this many seconds after the record's zero.
+    OutsideMarker {
+        source: &'static str,
+        label: String,
+        received_s: f64,
     },
     /// The therapist's volume, dB around the soundscape's level (−30 to +6).
     SetVolume {
@@ -412,13 +414,10 @@ fn record_phase_changes(
 ) {
     for change in changes.read() {
         if let Some(to) = change.entered {
-            let detail = match to {
-                Phase::Closing | Phase::Done => {
-                    format!("phase={} how={}", to.code(), closing.code())
-                }
-                _ => format!("phase={}", to.code()),
-            };
-            records.write(Record::new("phase", detail));
+            records.write(Record(SessionEvent::Phase {
+                phase: to.record(),
+                how: matches!(to, Phase::Closing | Phase::Done).then(|| closing.record()),
+            }));
         }
     }
 }
@@ -431,10 +430,11 @@ fn alert_when_runtime_lost(
     mut records: MessageWriter<Record>,
 ) {
     for crate::display::RuntimeLost(why) in lost.read() {
-        records.write(Record::new(
-            "display_lost",
-            format!("reason=\"{}\" to=screen paused=true", why.replace('"', "'")),
-        ));
+        records.write(Record(SessionEvent::DisplayLost {
+            reason: why.clone(),
+            to: "screen".into(),
+            paused: true,
+        }));
         clock.alert = Some(format!(
             "The headset's runtime stopped ({why}). The place is paused on the screen."
         ));
@@ -445,16 +445,14 @@ fn alert_when_runtime_lost(
 /// limit=12`, `resume by=headset still_paused_by=sickness_check`.
 fn record_pauses(mut changes: MessageReader<PauseChanged>, mut records: MessageWriter<Record>) {
     for c in changes.read() {
-        let mut detail = format!("by={}", c.reason.code());
-        if !c.detail.is_empty() {
-            detail.push(' ');
-            detail.push_str(&c.detail);
+        let mut event = c.record.clone();
+        if let SessionEvent::Resume {
+            still_paused_by, ..
+        } = &mut event
+        {
+            *still_paused_by = c.holding.clone();
         }
-        if !c.on && !c.holding.is_empty() {
-            let still: Vec<&str> = c.holding.iter().map(|r| r.code()).collect();
-            detail.push_str(&format!(" still_paused_by={}", still.join(",")));
-        }
-        records.write(Record::new(if c.on { "pause" } else { "resume" }, detail));
+        records.write(Record(event));
     }
 }
 
@@ -505,10 +503,9 @@ fn emergency_stop(
         return;
     }
     warn!("session: EMERGENCY STOP; fading to neutral over {EMERGENCY_FADE_S} s");
-    records.write(Record::new(
-        "emergency_stop",
-        format!("phase={}", phase.get().code()),
-    ));
+    records.write(Record(SessionEvent::EmergencyStop {
+        phase: phase.get().record(),
+    }));
     *closing = Closing::Emergency;
     stops.write(EmergencyStop);
     if *phase.get() == Phase::Post {
@@ -552,14 +549,14 @@ fn obey_commands(
                 next.set(Phase::Baseline);
             }
             SessionCommand::Pause => {
-                pauses.write(SetPause::on(PauseReason::Therapist, ""));
+                pauses.write(SetPause::on(PauseReason::Therapist));
             }
             // The therapist's resume ends their own pause and a sickness check's (they have
             // looked at the patient); a headset that is not showing still holds.
             SessionCommand::Resume => {
                 for reason in [PauseReason::Therapist, PauseReason::SicknessCheck] {
                     if reasons.holds(reason) {
-                        pauses.write(SetPause::off(reason, "ended_by=therapist"));
+                        pauses.write(SetPause::off(reason).ended_by_therapist(false));
                     }
                 }
                 clock.alert = None;
@@ -579,11 +576,14 @@ fn obey_commands(
                     PauseReason::SicknessCheck,
                 ] {
                     if reasons.holds(reason) {
-                        pauses.write(SetPause::off(reason, "ended_by=therapist to=screen"));
+                        pauses.write(SetPause::off(reason).ended_by_therapist(true));
                     }
                 }
                 clock.alert = None;
-                records.write(Record::new("display_switch", "to=screen by=therapist"));
+                records.write(Record(SessionEvent::DisplaySwitch {
+                    to: "screen".into(),
+                    by: Who::Therapist,
+                }));
             }
             SessionCommand::SetMinutes(m)
                 if matches!(phase.get(), Phase::Calibrate | Phase::Baseline) =>
@@ -591,13 +591,11 @@ fn obey_commands(
                 let m = m.clamp(0.5, 120.0);
                 settings.plan.max_minutes += m - settings.plan.minutes;
                 settings.plan.minutes = m;
-                records.write(Record::new(
-                    "plan",
-                    format!(
-                        "minutes={m} max_minutes={} by=therapist",
-                        settings.plan.max_minutes
-                    ),
-                ));
+                records.write(Record(SessionEvent::Plan {
+                    minutes: m,
+                    max_minutes: settings.plan.max_minutes,
+                    by: Who::Therapist,
+                }));
             }
             SessionCommand::Restart { scene, level }
                 if matches!(phase.get(), Phase::Calibrate | Phase::Baseline) =>
@@ -609,19 +607,19 @@ fn obey_commands(
                     .and_then(|exe| std::process::Command::new(exe).args(&args).spawn())
                 {
                     Ok(child) => {
-                        records.write(Record::new(
-                            "restart",
-                            format!(
-                                "scene={scene} level={level} by=therapist pid={}",
-                                child.id()
-                            ),
-                        ));
+                        records.write(Record(SessionEvent::Restart {
+                            scene: scene.clone(),
+                            level: level.clone(),
+                            by: Who::Therapist,
+                            pid: child.id(),
+                        }));
                         // This session ends here (before the place); the new process
                         // keeps its own record.
-                        records.write(Record::new(
-                            "session_end",
-                            "how=Restart completed=false in_place_s=0.0",
-                        ));
+                        records.write(Record(SessionEvent::SessionEnd {
+                            how: event::Closing::Restart,
+                            completed: false,
+                            in_place_s: 0.0,
+                        }));
                         exit.write(AppExit::Success);
                     }
                     Err(e) => error!("session: cannot start again: {e}"),
@@ -671,14 +669,10 @@ fn calibrate_when_steady(
         return;
     }
     let (yaw, _, _) = rotation.to_euler(EulerRot::YXZ);
-    records.write(Record::new(
-        "calibrate",
-        format!(
-            "eye_height_m={:.3} head_yaw_deg={:.1}",
-            head.translation().y,
-            -yaw.to_degrees()
-        ),
-    ));
+    records.write(Record(SessionEvent::Calibrate {
+        eye_height_m: head.translation().y,
+        head_yaw_deg: -yaw.to_degrees(),
+    }));
     recenter.write(Recenter);
     message.0 = None;
     next.set(if settings.asks_around() {
@@ -706,10 +700,7 @@ fn move_on_when_answered(
                 settings.plan.fms_pause_at
             );
             warn!("session: {why}");
-            pauses.write(SetPause::on(
-                PauseReason::SicknessCheck,
-                format!("fms={v} limit={}", settings.plan.fms_pause_at),
-            ));
+            pauses.write(SetPause::sickness(v, settings.plan.fms_pause_at));
             clock.alert = Some(why);
         }
     }
@@ -823,7 +814,7 @@ fn begin_closing(
     // A paused place closes too: the fade runs on real time, the sound with it, and every
     // reason to pause ends with the place (the scene's clock follows the reasons).
     for reason in reasons.iter() {
-        pauses.write(SetPause::off(reason, "closing=true"));
+        pauses.write(SetPause::off(reason).closing());
     }
     if *closing == Closing::Emergency {
         // The stop has started its own one-second fade already.
@@ -854,10 +845,10 @@ fn finish_closing(
     let now = time.elapsed_secs();
     if fade_level(&fade, now) >= 1.0 {
         // This frame shows the neutral: on record when it happened.
-        records.write(Record::new(
-            "faded",
-            format!("to=neutral fade_s={:.2}", now - fade.started),
-        ));
+        records.write(Record(SessionEvent::Faded {
+            to: "neutral".into(),
+            fade_s: now - fade.started,
+        }));
         next.set(
             if settings.asks_around() && *closing != Closing::Emergency {
                 Phase::Post
@@ -884,13 +875,11 @@ fn end_session(
         now => (now, clock.in_place_s(&time)),
     };
     let completed = matches!(closing, Closing::Planned);
-    records.write(Record::new(
-        "session_end",
-        format!(
-            "how={} completed={completed} in_place_s={in_place_s:.1}",
-            closing.code()
-        ),
-    ));
+    records.write(Record(SessionEvent::SessionEnd {
+        how: closing.record(),
+        completed,
+        in_place_s,
+    }));
     exit.write(AppExit::Success);
 }
 

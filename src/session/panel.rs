@@ -8,6 +8,7 @@
 //! message (how to sit for calibration).
 
 use super::{PANEL_LAYER, Record};
+use respite_core::session::event::SessionEvent;
 use crate::display::{ControllerSelect, Head, Pointer, PointerKind};
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::RenderTarget;
@@ -663,7 +664,7 @@ fn give(
         via,
         latency_s: now - asking.asked_at,
     };
-    records.write(Record::new("rating", rating.detail()));
+    records.write(Record(SessionEvent::rating(&rating)));
     answers.write(Answered {
         timepoint: asking.timepoint,
         scale: asking.scale.clone(),

@@ -7,6 +7,7 @@
 
 use super::panel::{Answered, AskRating, PanelMessage};
 use super::record::Record;
+use respite_core::session::event::{Scores, SessionEvent};
 use super::{Phase, RunSettings};
 use bevy::prelude::*;
 use respite_core::research::protocol::Followup;
@@ -198,20 +199,29 @@ fn start_before(
     match settings.washout {
         Some(plan) => {
             let now = real.elapsed_secs();
-            records.write(Record::new(
-                "washout_start",
-                match plan {
-                    WashoutPlan::Wait { seconds } => format!("rule=minutes wait_s={seconds:.0}"),
-                    WashoutPlan::UntilBaseline {
-                        target,
-                        within,
-                        every_s,
-                        max_s,
-                    } => format!(
-                        "rule=until_baseline target={target} within={within} every_s={every_s:.0} max_s={max_s:.0}"
-                    ),
+            records.write(Record(match plan {
+                WashoutPlan::Wait { seconds } => SessionEvent::WashoutStart {
+                    rule: "minutes".into(),
+                    wait_s: Some(seconds),
+                    target: None,
+                    within: None,
+                    every_s: None,
+                    max_s: None,
                 },
-            ));
+                WashoutPlan::UntilBaseline {
+                    target,
+                    within,
+                    every_s,
+                    max_s,
+                } => SessionEvent::WashoutStart {
+                    rule: "until_baseline".into(),
+                    wait_s: None,
+                    target: Some(target),
+                    within: Some(within),
+                    every_s: Some(every_s),
+                    max_s: Some(max_s),
+                },
+            }));
             commands.insert_resource(Washing {
                 plan,
                 started: now,
@@ -270,31 +280,29 @@ fn begin_followup(
         return false;
     };
     given.followup_over = true;
-    let rule = format!(
-        "every_min={} within={} max_min={}",
-        plan.every_min, plan.within, plan.max_min
-    );
     let Some(baseline) = given.baseline else {
-        records.write(Record::new(
-            "followup_end",
-            format!("{rule} back_to_baseline=n/a after_min=0 reason=no_baseline"),
-        ));
+        records.write(Record(followup_end(&plan, None, None, 0.0, "no_baseline")));
         return false;
     };
     if given
         .post
         .is_some_and(|p| p.abs_diff(baseline) <= plan.within)
     {
-        records.write(Record::new(
-            "followup_end",
-            format!("{rule} baseline={baseline} back_to_baseline=true after_min=0 reason=post"),
-        ));
+        records.write(Record(followup_end(
+            &plan,
+            Some(baseline),
+            Some(true),
+            0.0,
+            "post",
+        )));
         return false;
     }
-    records.write(Record::new(
-        "followup_start",
-        format!("{rule} baseline={baseline}"),
-    ));
+    records.write(Record(SessionEvent::FollowupStart {
+        every_min: plan.every_min,
+        within: plan.within,
+        max_min: plan.max_min,
+        baseline,
+    }));
     commands.insert_resource(FollowingUp {
         plan,
         baseline,
@@ -337,13 +345,13 @@ fn run_followup(
     ));
     let (plan, baseline) = (following.plan, following.baseline);
     let mut end = |how: &str, back: bool, at: f32| {
-        records.write(Record::new(
-            "followup_end",
-            format!(
-                "every_min={} within={} max_min={} baseline={baseline} back_to_baseline={back} after_min={at:.2} reason={how}",
-                plan.every_min, plan.within, plan.max_min
-            ),
-        ));
+        records.write(Record(followup_end(
+            &plan,
+            Some(baseline),
+            Some(back),
+            at,
+            how,
+        )));
         commands.remove_resource::<FollowingUp>();
         message.0 = None;
         status.0 = None;
@@ -376,10 +384,10 @@ fn run_followup(
         following.asked += 1;
         following.waiting_answer = true;
         message.0 = None;
-        records.write(Record::new(
-            "followup_ask",
-            format!("scheduled_min={due} at_min={now:.2}"),
-        ));
+        records.write(Record(SessionEvent::FollowupAsk {
+            scheduled_min: due,
+            at_min: now,
+        }));
         asks.write(AskRating {
             timepoint: Timepoint::after_minute(due),
             scale: Scale::Nrs,
@@ -392,17 +400,36 @@ fn run_followup(
     }
 }
 
+/// The end of a follow-up, on record.
+fn followup_end(
+    plan: &Followup,
+    baseline: Option<u8>,
+    back_to_baseline: Option<bool>,
+    after_min: f32,
+    reason: &str,
+) -> SessionEvent {
+    SessionEvent::FollowupEnd {
+        every_min: plan.every_min,
+        within: plan.within,
+        max_min: plan.max_min,
+        baseline,
+        back_to_baseline,
+        after_min,
+        reason: reason.to_string(),
+    }
+}
+
 fn end_washout(
     commands: &mut Commands,
     queue: &mut Queue,
     settings: &RunSettings,
     records: &mut MessageWriter<Record>,
     message: &mut PanelMessage,
-    detail: String,
+    end: SessionEvent,
 ) {
     commands.remove_resource::<Washing>();
     message.0 = None;
-    records.write(Record::new("washout_end", detail));
+    records.write(Record(end));
     queue.0 = before(settings);
 }
 
@@ -432,7 +459,12 @@ fn run_washout(
                     &settings,
                     &mut records,
                     &mut message,
-                    format!("waited_s={waited:.0}"),
+                    SessionEvent::WashoutEnd {
+                        waited_s: waited,
+                        back_to_baseline: None,
+                        target: None,
+                        within: None,
+                    },
                 );
             }
         }
@@ -455,9 +487,12 @@ fn run_washout(
                         &settings,
                         &mut records,
                         &mut message,
-                        format!(
-                            "waited_s={waited:.0} back_to_baseline={back} target={target} within={within}"
-                        ),
+                        SessionEvent::WashoutEnd {
+                            waited_s: waited,
+                            back_to_baseline: Some(back),
+                            target: Some(target),
+                            within: Some(within),
+                        },
                     );
                     return;
                 }
@@ -511,22 +546,20 @@ fn next_question(
             list[n] = a.value;
             if n + 1 == q.items().len() {
                 let all: Option<Vec<u8>> = list.iter().copied().collect();
-                let detail = match all.map(|v| q.scores(&v)) {
-                    Some(Ok(scores)) => scores
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v:.2}"))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    _ => "complete=false".to_string(),
-                };
-                records.write(Record::new(
-                    "questionnaire_score",
-                    format!(
-                        "q={} timepoint={} {detail} version={SCORING_VERSION}",
-                        q.code(),
-                        a.timepoint
+                let (scores, complete) = match all.map(|v| q.scores(&v)) {
+                    Some(Ok(scores)) => (
+                        scores.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                        None,
                     ),
-                ));
+                    _ => (Vec::new(), Some(false)),
+                };
+                records.write(Record(SessionEvent::QuestionnaireScore {
+                    q: q.code().to_string(),
+                    timepoint: a.timepoint,
+                    scores: Scores(scores),
+                    complete,
+                    version: SCORING_VERSION.to_string(),
+                }));
             }
         }
         if matches!(

@@ -20,6 +20,7 @@
 use super::files::{AppendFile, private_dir_all};
 use bevy::prelude::*;
 use respite_core::research::data::{self, EVENTS_HEADER, SessionFiles, Sidecar};
+use respite_core::session::event::SessionEvent;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
@@ -30,21 +31,14 @@ use std::time::{Duration, Instant};
 /// The exit code of a run whose record could not be written in full.
 pub const RECORD_FAILED: u8 = 5;
 
-/// Something that happened, for the session record.
-#[derive(Message, Clone, Debug)]
-pub struct Record {
-    /// A short name: `walk_mark`, `phase`, `body`, …
-    pub event: String,
-    /// `key=value` pairs, space-separated.
-    pub detail: String,
-}
+/// Something that happened, for the session record: one of the core's typed events, whose
+/// one writer makes the line.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub struct Record(pub SessionEvent);
 
-impl Record {
-    pub fn new(event: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            event: event.into(),
-            detail: detail.into(),
-        }
+impl From<SessionEvent> for Record {
+    fn from(e: SessionEvent) -> Self {
+        Record(e)
     }
 }
 
@@ -389,8 +383,12 @@ fn write_records(
             .checked_sub(Instant::now().saturating_duration_since(first))
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0.0, |d| d.as_secs_f64());
-        let detail = format!("zero_unix_s={zero:.6} source=system_clock");
-        let line = data::event_line(0.0, 0.0, "clock", &detail);
+        let clock = SessionEvent::Clock {
+            zero_unix_s: zero,
+            source: "system_clock".into(),
+        };
+        let detail = clock.detail();
+        let line = data::event_line(0.0, 0.0, clock.name(), &detail);
         send(
             tx,
             &health,
@@ -400,32 +398,41 @@ fn write_records(
             },
         );
     }
-    for r in records.read() {
-        let r = &Record::new(r.event.clone(), without_paths(&r.detail));
-        let log = format!("{} {}", r.event, r.detail);
+    for Record(event) in records.read() {
+        let (name, detail) = (event.name(), without_paths(&event.detail()));
+        let log = format!("{name} {detail}");
         let Some(tx) = tx else {
             info!("record: {log}");
             continue;
         };
         // What the display turned out to be (the runtime and headset that answered, or the
         // window) joins the sidecar's display parameters, rewritten whole by the writer.
-        if r.event == "display"
+        if let SessionEvent::Display {
+            requested,
+            active,
+            runtime,
+            fallback,
+        } = event
             && let Some(side) = sidecar.as_mut()
         {
-            for key in ["requested", "active", "runtime", "fallback"] {
-                if let Some(v) = data::field(&r.detail, key) {
-                    side.0
-                        .display_parameters
-                        .insert(key.to_string(), v.to_string());
-                }
+            let runtime = runtime.as_deref().unwrap_or("n/a");
+            for (key, v) in [
+                ("requested", requested.as_str()),
+                ("active", active.code()),
+                ("runtime", runtime),
+                ("fallback", fallback.as_str()),
+            ] {
+                side.0
+                    .display_parameters
+                    .insert(key.to_string(), without_paths(v));
             }
             send(tx, &health, Msg::Sidecar(side.0.to_json()));
         }
         let line = data::event_line(
             real.elapsed_secs_f64(),
             scene.elapsed_secs_f64(),
-            &r.event,
-            &r.detail,
+            name,
+            &detail,
         );
         send(tx, &health, Msg::Line { line, log });
     }
@@ -483,12 +490,9 @@ fn record_first_fault(
     let Some(why) = health.failed() else { return };
     *told = true;
     error!("record: NOT SAVED: {why}");
-    records.write(Record::new(
-        "record_fault",
-        format!(
-            "reason=\"{}\" at_s={:.2}",
-            why.replace('"', "'"),
-            real.elapsed_secs_f64()
-        ),
-    ));
+    records.write(Record(SessionEvent::RecordFault {
+        reason: why,
+        lost: None,
+        at_s: real.elapsed_secs_f64(),
+    }));
 }

@@ -854,7 +854,7 @@ fn the_names_in_records_are_pinned_not_taken_from_the_variants() {
         ["Planned", "Ended", "TimeLimit", "Emergency"]
     );
     for c in closings {
-        assert_eq!(Closing::from_code(c.code()), Some(c));
+        assert_eq!(Closing::from_record(c.record()), Some(c));
     }
     assert_eq!(
         [

@@ -12,6 +12,7 @@ use crate::audio::Chime;
 use crate::display::Rig;
 use crate::environment::Ground;
 use crate::session::{Phase, Record};
+use respite_core::session::event::{SessionEvent, walk_view_code};
 use bevy::prelude::*;
 use respite_core::walk::{BodyProfile, Gait, Route, WalkDef, WalkEvent, Walker};
 
@@ -104,36 +105,29 @@ fn start_walk(
         warp -= WARP_STEP_S;
     }
     let p = &settings.profile;
-    records.write(Record::new(
-        "body",
-        format!(
-            "height_m={:.2} build={:?} legwear={:?} skin={} shirt={} trousers={} shoes={} \
-             eye_height_m={:.2}",
-            p.height_m,
-            p.build,
-            p.legwear,
-            p.skin,
-            p.shirt,
-            p.trousers,
-            p.shoes,
-            gait.dims.eye_height
-        ),
-    ));
-    records.write(Record::new(
-        "walk_settings",
-        format!(
-            "path_m={:.1} kind={:?} speed_m_s={:.2} turning={:?} view={:?} session={} \
-             vignette={:.2} head_bob={}",
-            route.length(),
-            def.path.kind,
-            def.speed_m_s,
-            def.turning,
-            def.view,
-            settings.session,
-            settings.vignette.unwrap_or(def.vignette),
-            def.head_bob,
-        ),
-    ));
+    records.write(Record(SessionEvent::Body {
+        height_m: p.height_m,
+        build: p.build,
+        legwear: p.legwear,
+        skin: p.skin,
+        shirt: p.shirt,
+        trousers: p.trousers,
+        shoes: p.shoes,
+        eye_height_m: gait.dims.eye_height,
+    }));
+    records.write(Record(SessionEvent::WalkSettings {
+        path_m: route.length(),
+        kind: def.path.kind,
+        speed_m_s: def.speed_m_s,
+        turn_deg_s: match def.turning {
+            respite_core::walk::Turning::Follow(deg_s) => Some(deg_s),
+            respite_core::walk::Turning::Fixed => None,
+        },
+        view: walk_view_code(def.view),
+        session: settings.session,
+        vignette: settings.vignette.unwrap_or(def.vignette),
+        head_bob: def.head_bob,
+    }));
     let vignette = settings.vignette.unwrap_or(def.vignette);
     commands.insert_resource(Walk {
         def,
@@ -194,14 +188,11 @@ fn change_pace(
             continue;
         }
         walk.walker.set_cruise(*m_s);
-        records.write(Record::new(
-            "walk_pace",
-            format!(
-                "speed_m_s={:.2} by=therapist via={}",
-                walk.walker.cruise(),
-                via.code()
-            ),
-        ));
+        records.write(Record(SessionEvent::WalkPace {
+            speed_m_s: walk.walker.cruise(),
+            by: respite_core::session::Who::Therapist,
+            via: *via,
+        }));
     }
 }
 
@@ -219,7 +210,7 @@ fn record_walk_events(
         if matches!(log.event, WalkEvent::GoalReached) {
             info!("walk: goal reached after {:.0} m", log.distance_m);
         }
-        records.write(Record::new(log.event.label(), log.detail()));
+        records.write(Record(SessionEvent::walk(&log)));
     }
 }
 

@@ -71,6 +71,11 @@ impl Event {
     pub fn get(&self, key: &str) -> Option<&str> {
         field(&self.detail, key)
     }
+
+    /// The event this row holds, read by the session's one reader.
+    pub fn typed(&self) -> Result<crate::session::event::SessionEvent, String> {
+        crate::session::event::SessionEvent::parse(&self.trial_type, &self.detail)
+    }
 }
 
 /// An events table read back: the rows that could be read, and a note for each line that

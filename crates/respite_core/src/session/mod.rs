@@ -3,6 +3,7 @@
 //! scales and how they are answered, and the breathing pacer's rhythm.
 
 pub mod attention;
+pub mod event;
 pub mod gaze;
 pub mod immersion;
 pub mod rating;
@@ -24,20 +25,11 @@ pub enum PauseReason {
     Headset,
     /// The headset's runtime is gone; paused until the therapist goes on on the screen.
     RuntimeLost,
+    /// The place is changing: the neutral shows while the next one is built.
+    Switching,
 }
 
 impl PauseReason {
-    /// The name in records (`pause by=sickness_check …`): written out here, never taken
-    /// from the variant's name, so renaming a variant cannot change the data.
-    pub fn code(self) -> &'static str {
-        match self {
-            PauseReason::Therapist => "therapist",
-            PauseReason::SicknessCheck => "sickness_check",
-            PauseReason::Headset => "headset",
-            PauseReason::RuntimeLost => "runtime_lost",
-        }
-    }
-
     /// As the console says it.
     pub fn words(self) -> &'static str {
         match self {
@@ -45,6 +37,7 @@ impl PauseReason {
             PauseReason::SicknessCheck => "sickness check",
             PauseReason::Headset => "headset not showing",
             PauseReason::RuntimeLost => "headset runtime lost",
+            PauseReason::Switching => "changing the place",
         }
     }
 }

@@ -162,6 +162,38 @@ impl fmt::Display for Hundredths {
     }
 }
 
+impl Timepoint {
+    /// The timepoint a record names (`minute_0.5`, `after_5`, `task_2`, …), if it names one.
+    pub fn parse(s: &str) -> Option<Timepoint> {
+        let minutes = |m: &str| -> Option<u32> {
+            let v: f64 = m.parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
+            let h = (v * 100.0).round();
+            (h <= f64::from(u32::MAX)).then_some(h as u32)
+        };
+        let count = |n: &str| n.parse::<u32>().ok();
+        Some(match s {
+            "baseline" => Timepoint::Baseline,
+            "pre" => Timepoint::Pre,
+            "post" => Timepoint::Post,
+            _ => {
+                let (kind, n) = s.rsplit_once('_')?;
+                match kind {
+                    "washout" => Timepoint::Washout(count(n)?),
+                    "minute" => Timepoint::Minute {
+                        hundredths: minutes(n)?,
+                    },
+                    "after" => Timepoint::After {
+                        hundredths: minutes(n)?,
+                    },
+                    "asked" => Timepoint::Asked(count(n)?),
+                    "task" => Timepoint::Task(count(n)?),
+                    _ => return None,
+                }
+            }
+        })
+    }
+}
+
 impl fmt::Display for Timepoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -195,18 +227,6 @@ pub enum Via {
     Console,
 }
 
-impl Via {
-    /// The name in records (`via=gaze`), pinned by a test: never the variant's name.
-    pub fn code(self) -> &'static str {
-        match self {
-            Via::Gaze => "gaze",
-            Via::Keys => "keys",
-            Via::Mouse => "mouse",
-            Via::Controller => "controller",
-            Via::Console => "console",
-        }
-    }
-}
 
 /// One answered (or skipped) rating, as the session record keeps it.
 #[derive(Debug, Clone, PartialEq)]
@@ -219,29 +239,6 @@ pub struct Rating {
     pub via: Via,
     /// Seconds from the question appearing to the answer.
     pub latency_s: f32,
-}
-
-impl Rating {
-    /// `key=value` pairs for the record.
-    pub fn detail(&self) -> String {
-        let value = self.value.map_or("n/a".to_string(), |v| v.to_string());
-        let question = match &self.scale {
-            Scale::YesNo(q) => format!(" question=\"{}\"", q.replace('"', "'")),
-            Scale::Item(..) => format!(" item={}", self.scale.item().map_or("?", |i| i.code)),
-            _ => String::new(),
-        };
-        format!(
-            "timepoint={} scale={} value={value} by={} via={} latency_s={:.2}{question}",
-            self.timepoint,
-            self.scale.code(),
-            match self.who {
-                Who::Patient => "patient",
-                Who::Therapist => "therapist",
-            },
-            self.via.code(),
-            self.latency_s,
-        )
-    }
 }
 
 /// Seconds within which a second digit joins the first (1 then 0 is 10).

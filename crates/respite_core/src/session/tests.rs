@@ -222,7 +222,7 @@ fn a_rating_record_says_what_when_who_and_how() {
         latency_s: 2.345,
     };
     assert_eq!(
-        r.detail(),
+        super::event::SessionEvent::rating(&r).detail(),
         "timepoint=minute_5 scale=nrs value=4 by=patient via=gaze latency_s=2.35"
     );
     let skipped = Rating {
@@ -233,12 +233,12 @@ fn a_rating_record_says_what_when_who_and_how() {
         via: Via::Console,
         latency_s: 9.0,
     };
+    let skipped = super::event::SessionEvent::rating(&skipped).detail();
     assert!(
         skipped
-            .detail()
             .contains("timepoint=asked_2 scale=yes_no value=n/a by=therapist")
     );
-    assert!(skipped.detail().ends_with("question=\"Warm enough?\""));
+    assert!(skipped.ends_with("question=\"Warm enough?\""));
     let rows = Scale::Fms.rows();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows.concat(), (0..=20).collect::<Vec<u8>>());

@@ -88,18 +88,6 @@ pub enum WalkEvent {
 }
 
 impl WalkEvent {
-    /// The event's name in the session record.
-    pub fn label(&self) -> &'static str {
-        match self {
-            WalkEvent::Started(_) => "walk_start",
-            WalkEvent::Mark(_) => "walk_mark",
-            WalkEvent::Landmark(..) => "walk_landmark",
-            WalkEvent::TurnedBack => "walk_turn_back",
-            WalkEvent::GoalReached => "walk_goal_reached",
-            WalkEvent::Finished => "walk_end",
-        }
-    }
-
     /// Whether a soft chime marks it.
     pub fn chimes(&self) -> bool {
         matches!(
@@ -119,22 +107,6 @@ pub struct WalkLog {
     pub distance_m: f32,
     /// Steps taken so far.
     pub steps: u64,
-}
-
-impl WalkLog {
-    /// The event's details for the session record: `key=value` pairs.
-    pub fn detail(&self) -> String {
-        let what = match &self.event {
-            WalkEvent::Started(goal) => format!("goal={goal} "),
-            WalkEvent::Mark(n) => format!("mark={n} "),
-            WalkEvent::Landmark(i, name) => format!("landmark={i} name={name} "),
-            _ => String::new(),
-        };
-        format!(
-            "{what}walked_m={:.2} steps={} walking_s={:.2}",
-            self.distance_m, self.steps, self.at_s
-        )
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
