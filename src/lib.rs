@@ -12,6 +12,7 @@ pub mod executors;
 pub mod log;
 pub(crate) mod meshkit;
 pub mod pause;
+pub mod place;
 pub mod screenshot;
 pub mod session;
 pub mod study;
@@ -89,8 +90,8 @@ pub struct RunOptions {
     pub level: ImmersionLevel,
     /// The participant's ID (letters and digits), for the record and the console.
     pub participant: Option<String>,
-    /// Every scene's and level's name, for the console's picks before the place.
-    pub choices: (Vec<String>, Vec<String>),
+    /// Every scene and level a session may start or change to.
+    pub choices: place::Choices,
     /// The command line this run came from (after the program name): a restart with other
     /// picks reuses it.
     pub launch_args: Vec<String>,
@@ -152,13 +153,15 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
     if let Some(steps) = opts.autopilot.clone() {
         app.insert_resource(session::autopilot::Autopilot::new(steps));
     }
-    app.add_plugins((pause::plugin, session::plugin, audio::plugin));
+    app.insert_resource(place::CurrentLevel(opts.level.clone()))
+        .insert_resource(opts.choices.clone())
+        .add_plugins((pause::plugin, session::plugin, audio::plugin));
     if !opts.session.show_only {
         app.insert_resource(console::ConsoleInfo {
             participant: opts.participant.clone(),
             level: opts.level.clone(),
-            scenes: opts.choices.0.clone(),
-            levels: opts.choices.1.clone(),
+            scenes: opts.choices.scenes.iter().map(|s| s.name.clone()).collect(),
+            levels: opts.choices.levels.iter().map(|l| l.name.clone()).collect(),
             study: opts.study.clone(),
         })
         .insert_resource(session::LaunchArgs(opts.launch_args.clone()))
@@ -211,12 +214,11 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         app.add_plugins(bench::bare_scene);
     } else {
         app.insert_resource(environment::Interactivity(opts.level.interactive))
-            .add_plugins(environment::plugin)
+            .add_plugins((environment::plugin, place::plugin))
             .add_systems(Last, bench::log_budget);
-        if app.world().resource::<ActiveScene>().def.walk.is_some() {
-            app.insert_resource(opts.walk.clone())
-                .add_plugins(walking::plugin);
-        }
+        // Every place may walk: a session can change to a walking scene.
+        app.insert_resource(opts.walk.clone())
+            .add_plugins(walking::plugin);
     }
     if let Some(plan) = opts.sound {
         app.insert_resource(plan);

@@ -65,6 +65,10 @@ struct ControlState {
     /// Chimes asked for since the sound thread last looked.
     chimes: u32,
     volume_db: f32,
+    /// A change between plain and spatial sound (a new immersion level), and the seat
+    /// plain sound is centred on.
+    plain: Option<bool>,
+    seat: Pose,
 }
 
 /// Ring one soft chime over the soundscape (a walk's minute mark, a goal reached).
@@ -111,6 +115,10 @@ impl Iterator for MixerSource {
                     Some(FadeCommand::Out) => self.mixer.fade_out(FADE_S),
                     Some(FadeCommand::Emergency) => self.mixer.emergency_fade_out(),
                     None => {}
+                }
+                if let Some(plain) = state.plain.take() {
+                    let seat = state.seat;
+                    self.mixer.set_plain(plain, &seat);
                 }
                 for _ in 0..std::mem::take(&mut state.chimes) {
                     self.mixer.chime();
@@ -202,6 +210,8 @@ fn start_soundscape(
             command: None,
             chimes: 0,
             volume_db: 0.0,
+            plain: None,
+            seat,
         }),
         frames: AtomicU64::new(0),
     });
@@ -211,10 +221,60 @@ fn start_soundscape(
     });
     commands.spawn((
         Name::new("Soundscape"),
+        Soundscape,
         AudioPlayer(handle),
         PlaybackSettings::ONCE,
     ));
     commands.insert_resource(LiveSound { control });
+}
+
+/// The playing soundscape's entity.
+#[derive(Component)]
+struct Soundscape;
+
+/// A change of place: its sound fades out with the picture.
+pub(crate) fn fade_out_for_switch(world: &mut World) {
+    if let Some(live) = world.get_resource::<LiveSound>() {
+        send(live, |s| s.command = Some(FadeCommand::Out));
+    }
+}
+
+/// The new place's soundscape, at `plan`'s level, silent until [`fade_in_for_switch`];
+/// none when the place has none. The therapist's volume carries over.
+pub(crate) fn restart_soundscape(world: &mut World, plan: Option<SoundPlan>) {
+    let mut old = world.query_filtered::<Entity, With<Soundscape>>();
+    let old: Vec<Entity> = old.iter(world).collect();
+    for e in old {
+        world.despawn(e);
+    }
+    world.remove_resource::<LiveSound>();
+    match plan {
+        Some(plan) => world.insert_resource(plan),
+        None => {
+            world.remove_resource::<SoundPlan>();
+        }
+    }
+    if let Err(e) = world.run_system_cached(start_soundscape) {
+        error!("sound: the new place's soundscape could not start: {e}");
+    }
+    world.resource_mut::<Volume>().set_changed();
+}
+
+/// The new place's sound arrives with its picture.
+pub(crate) fn fade_in_for_switch(world: &mut World) {
+    if let Some(live) = world.get_resource::<LiveSound>() {
+        send(live, |s| s.command = Some(FadeCommand::In));
+    }
+}
+
+/// Plain (centred) or spatial sound, as a new level asks, from the next block on.
+pub(crate) fn set_plain(world: &mut World, plain: bool) {
+    if let Some(plan) = world.get_resource_mut::<SoundPlan>().as_mut() {
+        plan.plain = plain;
+    }
+    if let Some(live) = world.get_resource::<LiveSound>() {
+        send(live, |s| s.plain = Some(plain));
+    }
 }
 
 fn send(live: &LiveSound, f: impl FnOnce(&mut ControlState)) {

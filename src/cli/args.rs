@@ -239,13 +239,26 @@ pub(crate) fn resolve_level(
     sound: &respite_core::scene::Soundscape,
     room: &RoomArgs,
 ) -> Result<ResolvedLevel, Fail> {
-    let room_args_mode = room.sound_level;
-    let room = room.room().map_err(|e| match e {
+    resolve_level_in(scene, sound, room.sound_level, room_of(room)?)
+}
+
+/// The room as its flags say (measured, when asked, once per call).
+pub(crate) fn room_of(room: &RoomArgs) -> Result<Option<Room>, Fail> {
+    room.room().map_err(|e| match e {
         RoomError::Input(m) => Fail::input(m.to_string()),
         RoomError::Device(m) => Fail::missing(m.to_string()),
-    })?;
+    })
+}
+
+/// A soundscape's level in a room already known.
+pub(crate) fn resolve_level_in(
+    scene: &str,
+    sound: &respite_core::scene::Soundscape,
+    mode: Option<respite_core::scene::LevelMode>,
+    room: Option<Room>,
+) -> Result<ResolvedLevel, Fail> {
     let mut sound = sound.clone();
-    if let Some(mode) = room_args_mode {
+    if let Some(mode) = mode {
         sound.level_mode = mode;
     }
     ResolvedLevel::resolve(&sound, room).map_err(|e| Fail::input(format!("scene '{scene}': {e}")))

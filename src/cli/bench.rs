@@ -194,7 +194,7 @@ pub(crate) fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> Ex
         session: RunSettings::show_only(),
         level,
         participant: None,
-        choices: (Vec::new(), Vec::new()),
+        choices: respite::place::Choices::default(),
         launch_args: Vec::new(),
         autopilot: None,
         time_scale: 1.0,

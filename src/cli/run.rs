@@ -166,6 +166,10 @@ pub(crate) fn run(
             },
             washout: study.as_ref().and_then(|s| s.2.washout),
             followup: study.as_ref().and_then(|s| s.0.followup),
+            changes: study
+                .as_ref()
+                .map(|s| s.2.condition.changes.clone())
+                .unwrap_or_default(),
             done: study
                 .as_ref()
                 .and_then(|s| s.2.resume.clone())
@@ -310,8 +314,13 @@ pub(crate) fn run(
         return Fail::missing(e.to_string()).report();
     }
     // Pictures need no sound; a run plays the scene's soundscape at the level for this room.
+    let room = match (&screenshot, room_of(&args.room)) {
+        (Some(_), _) => None,
+        (None, Ok(room)) => room,
+        (None, Err(fail)) => return fail.report(),
+    };
     let sound = match (&scene.soundscape, &screenshot) {
-        (Some(sound), None) => match resolve_level(&args.scene, sound, &args.room) {
+        (Some(sound), None) => match resolve_level_in(&args.scene, sound, args.room.sound_level, room) {
             Ok(resolved) => Some(SoundPlan {
                 level: resolved,
                 seed: scene.seed,
@@ -328,7 +337,7 @@ pub(crate) fn run(
         session,
         level,
         participant: args.participant,
-        choices: names(dir, levels),
+        choices: choices(dir, levels, &args.walk, args.room.sound_level, room),
         launch_args: std::env::args().skip(1).collect(),
         autopilot,
         time_scale: args.time_scale,

@@ -69,6 +69,57 @@ pub(crate) fn names(dir: &Path, levels: &Path) -> (Vec<String>, Vec<String>) {
     )
 }
 
+/// Every scene (fitted to this run's body) and level a session may change to, with each
+/// scene's soundscape level for this room. A scene that cannot be had is left out, saying
+/// why.
+pub(crate) fn choices(
+    dir: &Path,
+    levels: &Path,
+    walk: &WalkArgs,
+    mode: Option<respite_core::scene::LevelMode>,
+    room: Option<Room>,
+) -> respite::place::Choices {
+    let mut scenes = Vec::new();
+    if let Ok(catalog) = open_catalog(dir) {
+        for entry in &catalog.entries {
+            let Ok(mut def) = catalog.get(&entry.name).cloned() else {
+                continue;
+            };
+            // Fitted as this run fits its own scene (the walking flags only where one walks).
+            let fit = WalkArgs {
+                body: walk.body.clone().filter(|_| def.walk.is_some()),
+                view: walk.view.filter(|_| def.walk.is_some()),
+                pitch: walk.pitch,
+                ..WalkArgs::default()
+            };
+            if resolve_walk(&entry.name, &mut def, &fit, 0.0).is_err() {
+                continue;
+            }
+            let sound = match &def.soundscape {
+                None => None,
+                Some(s) => match resolve_level_in(&entry.name, s, mode, room) {
+                    Ok(level) => Some(level),
+                    Err(fail) => {
+                        eprintln!("warning: {}; it cannot be changed to", fail.message);
+                        continue;
+                    }
+                },
+            };
+            scenes.push(respite::place::SceneChoice {
+                name: entry.name.clone(),
+                def,
+                sound,
+            });
+        }
+    }
+    respite::place::Choices {
+        scenes,
+        levels: ImmersionLevels::load(levels)
+            .map(|l| l.levels)
+            .unwrap_or_default(),
+    }
+}
+
 pub(crate) fn open_catalog(dir: &Path) -> Result<Catalog, Fail> {
     Catalog::open(dir).map_err(|e| Fail::input(e.to_string()))
 }

@@ -50,6 +50,9 @@ struct Edits {
     scene: Option<String>,
     level: Option<String>,
     minutes: Option<f32>,
+    /// Picks in the place.
+    place_scene: Option<String>,
+    place_level: Option<String>,
 }
 
 /// Keyboard shortcuts, as listed in the console and the README.
@@ -176,6 +179,8 @@ fn draw_console(
     mut markers: ResMut<Markers>,
     volume: Res<Volume>,
     walk: Option<Res<Walk>>,
+    level_now: Option<Res<crate::place::CurrentLevel>>,
+    switching: Option<Res<crate::place::Switching>>,
     mut commands: MessageWriter<SessionCommand>,
     mut answers: MessageWriter<TherapistAnswer>,
 ) -> Result {
@@ -212,7 +217,10 @@ fn draw_console(
     let body = |ui: &mut egui::Ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.heading("Respite: therapist console");
-            let level = info.as_ref().map(|i| i.level.clone());
+            let level = level_now
+                .as_ref()
+                .map(|l| l.0.clone())
+                .or_else(|| info.as_ref().map(|i| i.level.clone()));
             ui.label(format!(
                 "Participant {}  ·  scene {}  ·  level {}",
                 info.as_ref()
@@ -361,6 +369,72 @@ fn draw_console(
                         level: level_pick,
                     });
                 }
+            }
+            // In the place: another scene (through the neutral) or level (in the place).
+            if let (Some(info), Phase::Immersion) = (&info, phase.get())
+                && info.study.is_none()
+            {
+                ui.separator();
+                ui.label(RichText::new("Change the place").strong());
+                let level_name = level.as_ref().map_or(String::new(), |l| l.name.clone());
+                let mut scene_pick = edits
+                    .place_scene
+                    .get_or_insert_with(|| scene.name.clone())
+                    .clone();
+                let mut level_pick = edits
+                    .place_level
+                    .get_or_insert_with(|| level_name.clone())
+                    .clone();
+                match &switching {
+                    Some(s) => {
+                        ui.label(format!("Changing to {} behind the calm neutral…", s.to));
+                    }
+                    None => {
+                        ui.horizontal(|ui| {
+                            egui::ComboBox::from_id_salt("place scene")
+                                .selected_text(&scene_pick)
+                                .show_ui(ui, |ui| {
+                                    for s in &info.scenes {
+                                        ui.selectable_value(&mut scene_pick, s.clone(), s);
+                                    }
+                                });
+                            if ui
+                                .add_enabled(
+                                    scene_pick != scene.name,
+                                    egui::Button::new("Go to this scene"),
+                                )
+                                .on_hover_text("Fades to the calm neutral, builds it, fades in")
+                                .clicked()
+                            {
+                                commands.write(SessionCommand::SetScene {
+                                    name: scene_pick.clone(),
+                                    via: CommandVia::Console,
+                                });
+                            }
+                        });
+                    }
+                }
+                ui.horizontal(|ui| {
+                    egui::ComboBox::from_id_salt("place level")
+                        .selected_text(&level_pick)
+                        .show_ui(ui, |ui| {
+                            for l in &info.levels {
+                                ui.selectable_value(&mut level_pick, l.clone(), l);
+                            }
+                        });
+                    if ui
+                        .add_enabled(level_pick != level_name, egui::Button::new("Use this level"))
+                        .on_hover_text("Applies in the place: field of view, motion, sound, body")
+                        .clicked()
+                    {
+                        commands.write(SessionCommand::SetLevel {
+                            name: level_pick.clone(),
+                            via: CommandVia::Console,
+                        });
+                    }
+                });
+                edits.place_scene = Some(scene_pick);
+                edits.place_level = Some(level_pick);
             }
             ui.separator();
 

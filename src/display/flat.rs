@@ -57,12 +57,16 @@ fn spawn_screen_head(
 /// The horizontal field of view is what the spec promises; a resized window keeps it.
 fn keep_fov_on_resize(
     viewpoint: Res<ViewpointSpec>,
-    windows: Query<&Window, (With<PrimaryWindow>, Changed<Window>)>,
+    windows: Query<Ref<Window>, With<PrimaryWindow>>,
     mut heads: Query<&mut Projection, With<Head>>,
 ) {
     let Ok(window) = windows.single() else {
         return;
     };
+    // A resized window, or a field of view easing to a new level's.
+    if !window.is_changed() && !viewpoint.is_changed() {
+        return;
+    }
     let aspect = window.width() / window.height().max(1.0);
     for mut projection in &mut heads {
         if let Projection::Perspective(p) = projection.as_mut() {

@@ -116,8 +116,9 @@ pub enum PointerKind {
     Mouse,
 }
 
-/// How the level wants the eyes served: stereo or mono, and the visible field of view.
-#[derive(Resource, Clone, Debug)]
+/// How the level wants the eyes served: stereo or mono, and the visible field of view
+/// (copied to the render world every frame, where the eyes are centred for mono).
+#[derive(Resource, Clone, Debug, bevy::render::extract_resource::ExtractResource)]
 pub struct ViewSettings {
     pub stereo: respite_core::session::Stereo,
     pub fov_deg: f32,
@@ -294,7 +295,60 @@ fn shared(app: &mut App) {
         .add_message::<ControllerSelect>()
         .add_message::<ContinueOnScreen>()
         .add_message::<RuntimeLost>()
-        .add_systems(Update, recenter);
+        .add_systems(Update, (recenter, ease_field_of_view));
+}
+
+/// Seconds a new level's field of view takes to open or close: eased, never a jump.
+pub const FOV_EASE_S: f32 = 2.0;
+
+/// The field of view shown now (degrees across), easing towards the level's: the screen
+/// camera and the headset's dark ring follow it.
+fn ease_field_of_view(
+    settings: Option<Res<ViewSettings>>,
+    time: Res<Time<Real>>,
+    mut viewpoint: ResMut<ViewpointSpec>,
+    mut ease: Local<Option<(f32, f32, f32)>>,
+) {
+    let Some(settings) = settings else { return };
+    let target = settings.fov_deg;
+    let now = time.elapsed_secs();
+    let shown = viewpoint.0.fov_deg;
+    match *ease {
+        Some((_, to, _)) if to == target => {}
+        _ if shown == target => return,
+        _ => *ease = Some((shown, target, now)),
+    }
+    let Some((from, to, began)) = *ease else { return };
+    let k = respite_core::smoothstep((now - began) / FOV_EASE_S);
+    viewpoint.0.fov_deg = from + (to - from) * k;
+    if k >= 1.0 {
+        *ease = None;
+    }
+}
+
+/// A new place's seat: the rig goes to its viewpoint (the patient's recentring kept), the
+/// screen camera to its eye height and tilt. The field of view stays the level's.
+pub(crate) fn seat_at(world: &mut World, v: &Viewpoint) {
+    let mut v = v.clone();
+    v.fov_deg = world.resource::<ViewpointSpec>().0.fov_deg;
+    world.resource_mut::<ViewpointSpec>().0 = v.clone();
+    let mut rigs = world.query::<(&mut Rig, &mut Transform)>();
+    for (mut rig, mut t) in rigs.iter_mut(world) {
+        t.rotation = rig.turn(v.yaw_deg.to_radians());
+        if rig.lift == Vec3::ZERO {
+            // A screen's rig stands at the origin with the camera at the eyes inside it.
+            t.translation = Vec3::ZERO;
+        } else {
+            // A headset's tracking space starts at the seated eyes.
+            rig.lift = Vec3::new(0.0, v.eye_height_m, v.behind_m);
+            t.translation = t.rotation * rig.lift;
+        }
+    }
+    let mut cameras =
+        world.query_filtered::<&mut Transform, (With<Head>, With<Camera3d>, Without<Rig>)>();
+    for mut t in cameras.iter_mut(world) {
+        *t = head_in_rig(&v);
+    }
 }
 
 /// Turns the rig so the head's current facing becomes the viewpoint's yaw.

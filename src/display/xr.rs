@@ -130,7 +130,8 @@ fn active_runtime_manifests() -> Vec<PathBuf> {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, (spawn_headset_rig, narrow_the_field).chain())
+    app.add_systems(Startup, spawn_headset_rig)
+        .add_systems(Update, narrow_the_field)
         .add_systems(
             PostUpdate,
             centre_the_eyes.after(locate_views).before(update_views),
@@ -163,12 +164,14 @@ pub(super) fn plugin(app: &mut App) {
             )
                 .run_if(openxr_session_running.and_then(resource_exists::<SelectAction>)),
         );
-    let settings = app.world().get_resource::<ViewSettings>().cloned();
-    if let Some(render_app) = app.get_sub_app_mut(RenderApp)
-        && let Some(settings) = settings
-    {
+    if app.world().contains_resource::<ViewSettings>() {
+        app.add_plugins(bevy::render::extract_resource::ExtractResourcePlugin::<
+            ViewSettings,
+        >::default());
+    }
+    if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
         // The runtime's eye poses are read again just before drawing: centre them there too.
-        render_app.insert_resource(settings).add_systems(
+        render_app.add_systems(
             Render,
             centre_the_eyes
                 .after(locate_views)
@@ -353,28 +356,51 @@ fn point_with_the_head(
     }
 }
 
+/// The dark ring that narrows the headset's field to the level's.
+#[derive(Component)]
+struct FieldRing(Handle<Mesh>);
+
 /// A narrower level's field of view: a soft dark ring that leaves the level's field clear
-/// and closes the headset's own beyond it (none at 105° and wider).
+/// and closes the headset's own beyond it (none at 105° and wider). It follows the field
+/// shown, which eases to a new level's.
 fn narrow_the_field(
     mut commands: Commands,
-    settings: Option<Res<ViewSettings>>,
+    viewpoint: Res<ViewpointSpec>,
     heads: Query<Entity, With<Head>>,
+    mut rings: Query<(&FieldRing, &mut Visibility)>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
+    mut made: Local<bool>,
 ) {
-    let (Some(settings), Ok(head)) = (settings, heads.single()) else {
+    let Ok(head) = heads.single() else {
         return;
     };
-    if settings.fov_deg >= 105.0 {
+    if !viewpoint.is_changed() && *made {
         return;
     }
-    let half = settings.fov_deg / 2.0;
+    let fov = viewpoint.0.fov_deg;
+    let half = fov.min(105.0) / 2.0;
+    let mesh = field_ring(0.25, half - 6.0, half + 2.0);
+    let show = if fov >= 105.0 {
+        Visibility::Hidden
+    } else {
+        Visibility::Inherited
+    };
+    if let Some((ring, mut visibility)) = rings.iter_mut().next() {
+        let _ = meshes.insert(&ring.0, mesh);
+        visibility.set_if_neq(show);
+        return;
+    }
+    *made = true;
+    let handle = meshes.add(mesh);
     commands.entity(head).with_child((
         Name::new("Field of view"),
-        Mesh3d(meshes.add(field_ring(0.25, half - 6.0, half + 2.0))),
+        FieldRing(handle.clone()),
+        Mesh3d(handle),
         MeshMaterial3d(materials.add(veil(Color::srgba(0.02, 0.02, 0.02, 1.0)))),
         NotShadowCaster,
         NotShadowReceiver,
+        show,
     ));
 }
 

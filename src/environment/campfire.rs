@@ -15,7 +15,7 @@ use respite_core::particles::{Home, Motion};
 use respite_core::scatter::{rule_rng, unit};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_campfire)
+    app.add_systems(super::BuildPlace(2), spawn_campfire)
         .add_systems(Update, breathe);
 }
 

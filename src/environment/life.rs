@@ -15,8 +15,13 @@ use respite_core::scene::{Clouds, FaunaKind};
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Interactivity>()
         .init_resource::<GazeSpot>()
-        .add_systems(Startup, (spawn_clouds, spawn_fauna, spawn_visitor))
+        .add_systems(super::BuildPlace(3), (spawn_clouds, spawn_visitor))
+        .add_systems(super::BuildPlace(super::MOTION_BLOCK), spawn_fauna)
         .add_systems(Update, (drift_clouds, fly))
+        .add_systems(
+            Update,
+            rest_the_visitor.run_if(|i: Res<Interactivity>| i.is_changed() && !i.0),
+        )
         .add_systems(
             Update,
             (watch_the_gaze, fly_the_visitor)
@@ -58,9 +63,9 @@ fn spawn_visitor(
     shared: Res<SharedMaterials>,
     mut meshes: ResMut<Assets<Mesh>>,
 ) {
-    if !interactive.0 {
-        return;
-    }
+    // Always there, hidden until the gaze calls it: a level may turn the gaze on in the
+    // place.
+    let _ = interactive;
     // The place's own butterflies' colours, or a soft orange.
     let colors = scene
         .def
@@ -93,6 +98,15 @@ fn spawn_visitor(
                 ));
             }
         });
+}
+
+/// The gaze no longer calls it (a calmer level): the visitor leaves the picture at once
+/// (it is small and far: never a jump in view) and waits.
+fn rest_the_visitor(mut visitors: Query<(&mut Visitor, &mut Visibility)>) {
+    for (mut v, mut vis) in &mut visitors {
+        v.visit = None;
+        *vis = Visibility::Hidden;
+    }
 }
 
 /// Where a ray first meets the ground, marching in 0.2 m steps up to 15 m.
@@ -209,7 +223,7 @@ fn fly_the_visitor(
 struct Puff(Cloud);
 
 #[derive(Resource)]
-struct CloudField(Clouds);
+pub(super) struct CloudField(Clouds);
 
 #[derive(Component)]
 struct Animal(Flight);

@@ -18,7 +18,87 @@ use living::{Living, Mode};
 use bevy::prelude::*;
 use respite_core::terrain::HeightField;
 
+/// The place is built by these schedules, in order, one block each: sky, light and ground;
+/// plants; water and fire; clouds, the gaze's visitor, a walk's path and body; and the
+/// drifting particles and animals (the level's motion share). At the start they run in one
+/// go; when the place changes mid-session, one a frame behind the neutral.
+#[derive(bevy::ecs::schedule::ScheduleLabel, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BuildPlace(pub u8);
+
+/// How many [`BuildPlace`] blocks there are.
+pub const BUILD_BLOCKS: u8 = 5;
+
+/// The block of the particles and animals: a new level rebuilds it alone.
+pub const MOTION_BLOCK: u8 = 4;
+
+/// A root of the motion block.
+#[derive(Component)]
+pub struct MotionEntity;
+
+/// A root of the place (its children go with it): everything the blocks built, taken down
+/// whole when the place changes.
+#[derive(Component)]
+pub struct PlaceEntity;
+
+/// Builds the whole place now (the run's start).
+fn build_whole_place(world: &mut World) {
+    for block in 0..BUILD_BLOCKS {
+        build_block(world, block);
+    }
+}
+
+/// Runs one block and marks the roots it made as the place's.
+pub(crate) fn build_block(world: &mut World, block: u8) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    let mut before = world.query::<Entity>();
+    let before: std::collections::HashSet<Entity> = before.iter(world).collect();
+    let _ = world.try_run_schedule(BuildPlace(block));
+    // Resources are entities too: never the place's.
+    let mut roots = world
+        .query_filtered::<Entity, (Without<ChildOf>, Without<bevy::ecs::resource::IsResource>)>();
+    let new: Vec<Entity> = roots
+        .iter(world)
+        .filter(|e| !before.contains(e))
+        .collect();
+    for e in new {
+        world.entity_mut(e).insert(PlaceEntity);
+        if block == MOTION_BLOCK {
+            world.entity_mut(e).insert(MotionEntity);
+        }
+    }
+    started.elapsed()
+}
+
+/// The particles and animals again, for the scene's counts now (a new level's share).
+pub(crate) fn rebuild_motion(world: &mut World) {
+    let mut roots = world.query_filtered::<Entity, With<MotionEntity>>();
+    let roots: Vec<Entity> = roots.iter(world).collect();
+    for e in roots {
+        world.despawn(e);
+    }
+    build_block(world, MOTION_BLOCK);
+}
+
+/// Takes the place down (every root it built, with its children) and readies the ground
+/// and shared materials of the scene now active, for its blocks to build on.
+pub(crate) fn clear_place(world: &mut World) {
+    let mut roots = world.query_filtered::<Entity, With<PlaceEntity>>();
+    let roots: Vec<Entity> = roots.iter(world).collect();
+    for e in roots {
+        world.despawn(e);
+    }
+    let ground = Ground::from_world(world);
+    world.insert_resource(ground);
+    let shared = SharedMaterials::from_world(world);
+    world.insert_resource(shared);
+    world.remove_resource::<life::CloudField>();
+}
+
 pub(crate) fn plugin(app: &mut App) {
+    app.add_systems(Startup, build_whole_place);
+    for block in 0..BUILD_BLOCKS {
+        app.init_schedule(BuildPlace(block));
+    }
     app.init_resource::<Ground>()
         .add_plugins(living::plugin)
         .init_resource::<SharedMaterials>()

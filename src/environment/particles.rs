@@ -14,7 +14,7 @@ use respite_core::particles::{Home, Motion, homes};
 use respite_core::scene::ParticleKind;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_particles);
+    app.add_systems(super::BuildPlace(super::MOTION_BLOCK), spawn_particles);
 }
 
 fn spawn_particles(

@@ -20,7 +20,7 @@ pub(super) const SKY_GAIN: f32 = 1.5;
 const DOME_RADIUS: f32 = 900.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, (spawn_sky, spawn_sun))
+    app.add_systems(super::BuildPlace(0), (spawn_sky, spawn_sun, refog_cameras))
         .add_observer(add_fog_to_cameras);
 }
 
@@ -145,13 +145,27 @@ fn spawn_sun(mut commands: Commands, scene: Res<ActiveScene>) {
 /// Every 3D camera, whichever display made it (screen camera, headset eyes, mirror), sees
 /// the scene through the same air.
 fn add_fog_to_cameras(add: On<Add, Camera3d>, scene: Res<ActiveScene>, mut commands: Commands) {
-    let sky = &scene.def.sky;
-    commands.entity(add.entity).insert(DistanceFog {
+    commands.entity(add.entity).insert(fog(&scene.def.sky));
+}
+
+/// The cameras there are take the place's air (a new place brings its own).
+fn refog_cameras(
+    scene: Res<ActiveScene>,
+    cameras: Query<Entity, With<Camera3d>>,
+    mut commands: Commands,
+) {
+    for camera in &cameras {
+        commands.entity(camera).insert(fog(&scene.def.sky));
+    }
+}
+
+fn fog(sky: &Sky) -> DistanceFog {
+    DistanceFog {
         color: color(sky.fog.color, 1.0),
         directional_light_color: color(sky.sun_color, 1.0).with_alpha(0.35),
         directional_light_exponent: 24.0,
         falloff: FogFalloff::from_visibility_squared(sky.fog.visibility_m),
-    });
+    }
 }
 
 /// Stars, the moon where the main light comes from, and the aurora if there is one.

@@ -9,7 +9,7 @@ use bevy::prelude::*;
 use respite_core::water::Patch;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_terrain);
+    app.add_systems(super::BuildPlace(0), spawn_terrain);
 }
 
 /// The ground is cut into this many pieces a side: a few dozen draws, each culled alone.

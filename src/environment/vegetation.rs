@@ -36,7 +36,7 @@ enum Detail {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_vegetation);
+    app.add_systems(super::BuildPlace(1), spawn_vegetation);
 }
 
 fn spawn_vegetation(

@@ -18,7 +18,7 @@ use respite_core::water::{Patch, reflection_may_show};
 const SEA_REACH_M: f32 = 860.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, (spawn_water, spawn_rises));
+    app.add_systems(super::BuildPlace(2), (spawn_water, spawn_rises));
 }
 
 fn spawn_water(

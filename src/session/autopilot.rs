@@ -112,6 +112,7 @@ fn follow_script(
     real: Res<Time<Real>>,
     mut gaze: ResMut<GazeOverride>,
     mut say: MessageWriter<TherapistAnswer>,
+    mut therapist: MessageWriter<super::SessionCommand>,
     console: Query<Entity, With<ConsoleWindow>>,
     primary: Query<Entity, With<PrimaryWindow>>,
 ) {
@@ -150,6 +151,18 @@ fn follow_script(
             }
             Act::Say(v) => {
                 say.write(TherapistAnswer(v));
+            }
+            Act::Scene(name) => {
+                therapist.write(super::SessionCommand::SetScene {
+                    name,
+                    via: super::CommandVia::Autopilot,
+                });
+            }
+            Act::Level(name) => {
+                therapist.write(super::SessionCommand::SetLevel {
+                    name,
+                    via: super::CommandVia::Autopilot,
+                });
             }
             Act::Shot(which, file) => {
                 let window = match which {

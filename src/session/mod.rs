@@ -93,6 +93,8 @@ pub struct RunSettings {
     pub followup: Option<respite_core::research::protocol::Followup>,
     /// What a resumed session already has on record.
     pub done: questions::Done,
+    /// The protocol's changes of place or level, at their minutes in the place.
+    pub changes: Vec<respite_core::research::protocol::Change>,
 }
 
 impl RunSettings {
@@ -117,6 +119,7 @@ impl RunSettings {
             washout: None,
             followup: None,
             done: questions::Done::default(),
+            changes: Vec::new(),
         }
     }
 }
@@ -216,6 +219,17 @@ pub enum SessionCommand {
     Restart {
         scene: String,
         level: String,
+    },
+    /// In the place: change to this scene (the picture and sound cross through the
+    /// neutral while it is built).
+    SetScene {
+        name: String,
+        via: CommandVia,
+    },
+    /// In the place: change to this immersion level (it applies without leaving the place).
+    SetLevel {
+        name: String,
+        via: CommandVia,
     },
 }
 
@@ -936,6 +950,8 @@ pub struct PlaceView {
     preload_frames: u32,
     preloaded: bool,
     preload: bool,
+    /// A new place is being built behind the neutral: nothing of it is drawn yet.
+    pub building: bool,
 }
 
 /// Frames the place is drawn at least before it counts as preloaded: its pipelines are
@@ -950,6 +966,7 @@ impl PlaceView {
             preload_frames: 0,
             preloaded: true,
             preload: false,
+            building: false,
         }
     }
 
@@ -969,12 +986,20 @@ impl PlaceView {
     }
 }
 
-/// The session wants the place drawn only in the phases that show it.
+/// The session wants the place drawn only in the phases that show it (and not while a new
+/// place is being built behind the neutral).
 fn place_view_for_phase(phase: Res<State<Phase>>, mut view: ResMut<PlaceView>) {
-    view.wanted = !matches!(
-        phase.get(),
-        Phase::Calibrate | Phase::Baseline | Phase::Post | Phase::Done
-    );
+    view.wanted = !view.building
+        && !matches!(
+            phase.get(),
+            Phase::Calibrate | Phase::Baseline | Phase::Post | Phase::Done
+        );
+}
+
+/// The picture fades to `to` (1 the neutral, 0 the place) over [`FADE_S`] from wherever it
+/// is now: a change of place crosses through the neutral this way.
+pub(crate) fn fade_picture(commands: &mut Commands, veil_now: Veil, to: f32, now: f32) {
+    commands.insert_resource(Fade::from_here(veil_now, to, FADE_S, now));
 }
 
 pub(crate) fn apply_place_view(

@@ -9,8 +9,12 @@ use bevy::prelude::*;
 use respite_core::walk::{Legwear, Pose, WalkView};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_body)
-        .add_systems(Update, pose_body.after(WalkSystems));
+    app.add_systems(crate::environment::BuildPlace(3), spawn_body)
+        .add_systems(Update, pose_body.after(WalkSystems))
+        .add_systems(
+            Update,
+            show_body_per_level.run_if(resource_changed::<super::WalkSettings>),
+        );
 }
 
 /// Which piece of the body an entity is.
@@ -26,6 +30,20 @@ pub enum Part {
     Head,
 }
 
+/// The level says whether the body is drawn; a change in the place shows or hides it.
+fn show_body_per_level(
+    settings: Res<super::WalkSettings>,
+    mut bodies: Query<&mut Visibility, With<Body>>,
+) {
+    for mut v in &mut bodies {
+        v.set_if_neq(if settings.body {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        });
+    }
+}
+
 /// The root entity the body parts hang from.
 #[derive(Component)]
 pub struct Body;
@@ -39,8 +57,7 @@ fn spawn_body(
 ) {
     let Some(walk) = walk else { return };
     if !settings.body {
-        info!("walking: the immersion level draws no body");
-        return;
+        info!("walking: the immersion level draws no body (it is there, hidden)");
     }
     let p = &settings.profile;
     let d = walk.gait.dims;
@@ -91,7 +108,11 @@ fn spawn_body(
             Name::new("Body"),
             Body,
             Transform::default(),
-            Visibility::default(),
+            if settings.body {
+                Visibility::Inherited
+            } else {
+                Visibility::Hidden
+            },
         ))
         .id();
     let mut part = |part: Part, mesh: &Handle<Mesh>, material: &Handle<StandardMaterial>| {

@@ -80,6 +80,15 @@ pub(crate) fn plugin(app: &mut App) {
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WalkSystems;
 
+/// A new place: its walk (if it is one) starts afresh, on record; a place that is not a
+/// walk takes the walk away, and the rig goes back to the place's seat.
+pub(crate) fn restart_walk(world: &mut World) {
+    world.remove_resource::<Walk>();
+    if let Err(e) = world.run_system_cached(start_walk) {
+        error!("walking: the new place's walk could not start: {e}");
+    }
+}
+
 fn start_walk(
     mut commands: Commands,
     scene: Res<ActiveScene>,

@@ -29,9 +29,8 @@ fn fit_vignette(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    if walk.is_none() {
-        return;
-    }
+    // On every head: a place changed mid-session may be a walk. Clear when none walks.
+    let _ = walk;
     // A deep, slightly warm grey: dim, never a black frame.
     let material = materials.add(veil(Color::srgba(0.05, 0.05, 0.045, 0.0)));
     commands.entity(add.entity).with_child((
@@ -41,18 +40,26 @@ fn fit_vignette(
         MeshMaterial3d(material),
         NotShadowCaster,
         NotShadowReceiver,
+        Visibility::Hidden,
     ));
 }
 
 fn dim_with_pace(
     walk: Option<Res<Walk>>,
-    rings: Query<&Vignette>,
+    mut rings: Query<(&Vignette, &mut Visibility)>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    let Some(walk) = walk else { return };
-    let pace = (walk.walker.speed / walk.walker.cruise().max(0.1)).clamp(0.0, 1.0);
-    let alpha = walk.vignette * pace;
-    for ring in &rings {
+    let alpha = walk.map_or(0.0, |walk| {
+        let pace = (walk.walker.speed / walk.walker.cruise().max(0.1)).clamp(0.0, 1.0);
+        walk.vignette * pace
+    });
+    for (ring, mut visibility) in &mut rings {
+        // Nothing drawn while nothing dims (at rest, or no walk in this place).
+        visibility.set_if_neq(if alpha > 0.002 {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        });
         let current = materials.get(&ring.0).map(|m| m.base_color.alpha());
         if current.is_some_and(|a| (a - alpha).abs() > 0.002)
             && let Some(mut m) = materials.get_mut(&ring.0)

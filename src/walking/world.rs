@@ -13,7 +13,10 @@ use respite_core::Rgb;
 use respite_core::walk::{LandmarkKind, P2, Walker};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, (spawn_path, spawn_landmarks, spawn_progress_posts))
+    app.add_systems(
+        crate::environment::BuildPlace(3),
+        (spawn_path, spawn_landmarks, spawn_progress_posts),
+    )
         .add_systems(Update, light_passed_posts.after(WalkSystems));
 }
 

@@ -205,6 +205,15 @@ pub fn read_events(text: &str) -> Result<Vec<Event>, String> {
 /// A BIDS label (participant, task, condition): letters and digits only, at most 32
 /// characters. Anything that becomes part of a path must be one, so a path made from data
 /// stays inside its folder.
+/// A scene's or level's name: 1 to 64 lower-case letters, digits and `_`.
+pub fn is_label_like(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 pub fn is_label(s: &str) -> bool {
     !s.is_empty() && s.len() <= 32 && s.chars().all(|c| c.is_ascii_alphanumeric())
 }

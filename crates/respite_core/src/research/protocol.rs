@@ -51,7 +51,27 @@ pub struct Condition {
     /// study's conditions on one scene.
     #[serde(default)]
     pub sound_level: Option<LevelMode>,
+    /// Changes of place or level during the time in the place, each at its minute (scene
+    /// time in the place): `changes: [(at_min: 5.0, scene: "mountain_lake"), (at_min: 8.0,
+    /// immersion: "calm_view")]`. A scene change fades through the neutral; a level change
+    /// applies in the place.
+    #[serde(default)]
+    pub changes: Vec<Change>,
 }
+
+/// One change during the place, from the protocol.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    pub at_min: f32,
+    #[serde(default)]
+    pub scene: Option<String>,
+    #[serde(default)]
+    pub immersion: Option<String>,
+}
+
+/// The most changes a condition may make.
+pub const MAX_CHANGES: usize = 32;
 
 /// What happens between two conditions.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -324,6 +344,37 @@ impl Protocol {
                 0.5..=MAX_MINUTES,
                 " min",
             );
+            c.count(&at.field("changes"), cond.changes.len(), 0..=MAX_CHANGES, "changes");
+            for (j, ch) in cond.changes.iter().enumerate().take(MAX_CHANGES) {
+                let at = at.field("changes").index(j);
+                if !(ch.at_min.is_finite() && ch.at_min > 0.0 && ch.at_min < cond.minutes) {
+                    c.fail_plain(
+                        &at.field("at_min"),
+                        format!(
+                            "at_min {} is not inside the condition's {} minutes in the place",
+                            ch.at_min, cond.minutes
+                        ),
+                    );
+                }
+                match (&ch.scene, &ch.immersion) {
+                    (None, None) => c.fail_plain(
+                        &at,
+                        "a change names a scene, an immersion level or both".into(),
+                    ),
+                    (Some(s), _) if !scenes.contains(s) => c.fail_plain(
+                        &at.field("scene"),
+                        format!("unknown scene '{s}' (there are: {})", scenes.join(", ")),
+                    ),
+                    (_, Some(l)) if !levels.contains(l) => c.fail_plain(
+                        &at.field("immersion"),
+                        format!(
+                            "unknown immersion level '{l}' (there are: {})",
+                            levels.join(", ")
+                        ),
+                    ),
+                    _ => {}
+                }
+            }
             for (j, o) in cond.level_set.iter().enumerate() {
                 if let Err(e) = probe.clone().set(o) {
                     c.fail_plain(&at.field("level_set").index(j), format!("level_set: {e}"));

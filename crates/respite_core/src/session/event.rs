@@ -47,8 +47,10 @@ pub enum Closing {
 pub enum CommandVia {
     Keys,
     Console,
-    /// A scripted run (tests, demonstrations) or a protocol's step.
+    /// A scripted run (tests, demonstrations).
     Autopilot,
+    /// A step of the study's protocol.
+    Protocol,
 }
 
 /// What a display reported about itself, by its code.
@@ -109,6 +111,7 @@ codes!(CommandVia {
     Keys => "keys",
     Console => "console",
     Autopilot => "autopilot",
+    Protocol => "protocol",
 });
 codes!(ActiveDisplay {
     Xr => "Xr",

@@ -41,6 +41,10 @@ pub enum Act {
     Shot(Window, String),
     /// Tell the console the therapist typed this answer (`None` skips the question).
     Say(Option<u8>),
+    /// The therapist changes the place to this scene (it fades through the neutral).
+    Scene(String),
+    /// The therapist changes the immersion level, in the place.
+    Level(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -124,6 +128,12 @@ pub fn parse(file: &Path, src: &str) -> Result<Vec<Step>, SpecErrors> {
             ),
             Act::Keys(keys) => {
                 c.count(&at.field("act").index(0), keys.len(), 1..=100, "keys");
+            }
+            Act::Scene(name) | Act::Level(name) if !crate::research::data::is_label_like(name) => {
+                c.fail(
+                    &at.field("act").index(0),
+                    format!("'{name}' is not a scene's or level's name (letters, digits, _)"),
+                )
             }
             Act::Shot(_, name) if name.trim().is_empty() || name.len() > 255 => c.fail(
                 &at.field("act").index(1),

@@ -419,7 +419,7 @@ fn the_codes_in_the_record_are_pinned() {
     );
     assert_eq!(
         codes(CommandVia::ALL.iter().map(|c| c.code()).collect()),
-        "keys console autopilot"
+        "keys console autopilot protocol"
     );
     assert_eq!(
         codes(Via::ALL.iter().map(|c| c.code()).collect()),

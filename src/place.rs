@@ -1,0 +1,369 @@
+//! Changing the place or the immersion level mid-session, from the console, a script or the
+//! protocol: both go through [`SessionCommand`]s and on record with who and how.
+//!
+//! A new **level** applies in the place: the field of view eases to its width over 2 s (the
+//! screen camera, or the headset's dark ring), the eyes go mono or stereo, the share of
+//! drifting particles and animals is rebuilt, sound turns plain or spatial, the walking body
+//! shows or hides, and life answers the gaze or not.
+//!
+//! A new **scene** crosses through the calm neutral: picture and sound fade out together
+//! ([`FADE_S`]), the old place is taken down and the new one built behind the neutral one
+//! block a frame (so no frame carries the whole build, and a headset keeps getting frames),
+//! then it is drawn behind the opaque neutral until nothing is left compiling, and only then
+//! do picture and sound fade in. The scene's clock stands still from the switch's start to
+//! the fade in (a pause reason of its own), so ratings scheduled by minute keep counting time
+//! in the place. An emergency stop or the place's end during a switch ends it there.
+
+use crate::environment::{BUILD_BLOCKS, build_block, clear_place};
+use crate::pause::{PauseReason, SetPause};
+use crate::session::{
+    CommandVia, Phase, PlaceView, Record, RunSettings, SessionClock, SessionCommand, Veil,
+    fade_picture,
+};
+use crate::{ActiveScene, audio, display, walking};
+use bevy::prelude::*;
+use respite_core::SceneDef;
+use respite_core::session::event::SessionEvent;
+use respite_core::session::{AudioStage, ImmersionLevel, Who};
+use respite_core::sound::ResolvedLevel;
+
+/// Every scene and level a session may change to, read and checked before the App starts.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Choices {
+    pub scenes: Vec<SceneChoice>,
+    pub levels: Vec<ImmersionLevel>,
+}
+
+/// A scene as it would be shown in this run: fitted to the body (eye height, a third-person
+/// view), not yet to a level; and its soundscape's level for this room.
+#[derive(Clone, Debug)]
+pub struct SceneChoice {
+    pub name: String,
+    pub def: SceneDef,
+    pub sound: Option<ResolvedLevel>,
+}
+
+/// The immersion level in force now.
+#[derive(Resource, Clone, Debug)]
+pub struct CurrentLevel(pub ImmersionLevel);
+
+/// A change of place under way, for the console.
+#[derive(Resource, Clone, Debug)]
+pub struct Switching {
+    pub to: String,
+    stage: Stage,
+    /// Real seconds when it began.
+    began: f32,
+    /// Frames the neutral has been held for the build and the compiling.
+    held_frames: u32,
+    scene: SceneDef,
+    sound: Option<ResolvedLevel>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Stage {
+    /// The old place fades out.
+    FadingOut,
+    /// The next block to build (the old place is gone).
+    Building(u8),
+    /// Drawn behind the neutral (frames so far), so that everything it needs is queued
+    /// to compile, and once more after, to be sure nothing is left.
+    Compiling(u32),
+    /// Not drawn while what was queued compiles.
+    Waiting,
+}
+
+/// Frames the new place is drawn behind the neutral at least: its pipelines are queued in
+/// the first, and the readiness count sees what the next left waiting.
+const COMPILE_MIN_FRAMES: u32 = 3;
+
+pub(crate) fn plugin(app: &mut App) {
+    app.add_systems(
+        Update,
+        (protocol_changes, take_commands)
+            .chain()
+            .run_if(in_state(Phase::Immersion)),
+    )
+    .add_systems(
+        Update,
+        (abandon_when_the_place_ends, advance_switch)
+            .chain()
+            .run_if(resource_exists::<Switching>),
+    );
+}
+
+/// The protocol's changes, each at its minute of time in the place.
+fn protocol_changes(
+    settings: Res<RunSettings>,
+    clock: Res<SessionClock>,
+    time: Res<Time<Virtual>>,
+    mut done: Local<usize>,
+    mut commands: MessageWriter<SessionCommand>,
+) {
+    let minutes = clock.in_place_s(&time) / 60.0;
+    while let Some(change) = settings.changes.get(*done) {
+        if change.at_min > minutes {
+            break;
+        }
+        if let Some(name) = &change.immersion {
+            commands.write(SessionCommand::SetLevel {
+                name: name.clone(),
+                via: CommandVia::Protocol,
+            });
+        }
+        if let Some(name) = &change.scene {
+            commands.write(SessionCommand::SetScene {
+                name: name.clone(),
+                via: CommandVia::Protocol,
+            });
+        }
+        *done += 1;
+    }
+}
+
+/// A scene or level asked for: a level applies now; a scene starts the crossing (not while
+/// another is under way, and not to the scene already shown).
+#[allow(clippy::too_many_arguments)]
+fn take_commands(
+    mut asked: MessageReader<SessionCommand>,
+    choices: Option<Res<Choices>>,
+    scene: Res<ActiveScene>,
+    switching: Option<Res<Switching>>,
+    veil_now: Res<Veil>,
+    real: Res<Time<Real>>,
+    mut pauses: MessageWriter<SetPause>,
+    mut records: MessageWriter<Record>,
+    mut commands: Commands,
+) {
+    let Some(choices) = choices else { return };
+    let mut starting = switching.is_some();
+    for c in asked.read() {
+        match c {
+            SessionCommand::SetLevel { name, via } => {
+                match choices.levels.iter().find(|l| &l.name == name) {
+                    Some(level) => {
+                        let (level, via) = (level.clone(), *via);
+                        commands.queue(move |world: &mut World| apply_level(world, level, via));
+                    }
+                    None => warn!("place: no immersion level '{name}'"),
+                }
+            }
+            SessionCommand::SetScene { name, via } => {
+                if starting {
+                    warn!("place: already changing the place; '{name}' waits for no one");
+                    continue;
+                }
+                if *name == scene.name {
+                    continue;
+                }
+                let Some(choice) = choices.scenes.iter().find(|s| &s.name == name) else {
+                    warn!("place: no scene '{name}'");
+                    continue;
+                };
+                info!("place: changing from {} to {name}", scene.name);
+                records.write(Record(SessionEvent::SceneSwitch {
+                    from: scene.name.clone(),
+                    to: name.clone(),
+                    by: Who::Therapist,
+                    via: *via,
+                }));
+                pauses.write(SetPause::on(PauseReason::Switching));
+                fade_picture(&mut commands, *veil_now, 1.0, real.elapsed_secs());
+                commands.queue(audio::fade_out_for_switch);
+                commands.insert_resource(Switching {
+                    to: name.clone(),
+                    stage: Stage::FadingOut,
+                    began: real.elapsed_secs(),
+                    held_frames: 0,
+                    scene: choice.def.clone(),
+                    sound: choice.sound,
+                });
+                starting = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The place ended (its time, the therapist, the emergency stop) while changing: the change
+/// ends there, and the closing takes the picture and sound to the neutral as always.
+fn abandon_when_the_place_ends(
+    phase: Res<State<Phase>>,
+    mut view: ResMut<PlaceView>,
+    mut commands: Commands,
+) {
+    if *phase.get() != Phase::Immersion {
+        view.building = false;
+        commands.remove_resource::<Switching>();
+    }
+}
+
+/// One step of the crossing a frame.
+fn advance_switch(world: &mut World) {
+    let Some(mut switching) = world.get_resource::<Switching>().cloned() else {
+        return;
+    };
+    if *world.resource::<State<Phase>>().get() != Phase::Immersion {
+        return;
+    }
+    let now = world.resource::<Time<Real>>().elapsed_secs();
+    match switching.stage {
+        Stage::FadingOut => {
+            if world.resource::<Veil>().0 >= 1.0 {
+                // Wholly neutral: the old place goes, the new one's ground is laid.
+                world.resource_mut::<PlaceView>().building = true;
+                let mut scene = switching.scene.clone();
+                if let Some(level) = world.get_resource::<CurrentLevel>() {
+                    level.0.shape_scene(&mut scene);
+                }
+                {
+                    let mut active = world.resource_mut::<ActiveScene>();
+                    active.name = switching.to.clone();
+                    active.def = scene;
+                }
+                clear_place(world);
+                switching.stage = Stage::Building(0);
+            }
+        }
+        Stage::Building(block) => {
+            switching.held_frames += 1;
+            if block == 0 {
+                let viewpoint = world.resource::<ActiveScene>().def.viewpoint.clone();
+                display::seat_at(world, &viewpoint);
+                walking::restart_walk(world);
+            }
+            let took = build_block(world, block);
+            info!(
+                "place: built block {block} of {} in {:.1} ms",
+                BUILD_BLOCKS,
+                took.as_secs_f64() * 1e3
+            );
+            switching.stage = if block + 1 < BUILD_BLOCKS {
+                Stage::Building(block + 1)
+            } else {
+                let plan = world.get_resource::<audio::SoundPlan>().cloned();
+                let seed = world.resource::<ActiveScene>().def.seed;
+                let plan = match (switching.sound, plan) {
+                    (Some(level), Some(p)) => Some(audio::SoundPlan {
+                        level,
+                        seed,
+                        plain: p.plain,
+                    }),
+                    (Some(level), None) => Some(audio::SoundPlan {
+                        level,
+                        seed,
+                        plain: world
+                            .get_resource::<CurrentLevel>()
+                            .is_some_and(|l| l.0.audio == AudioStage::Plain),
+                    }),
+                    (None, _) => None,
+                };
+                audio::restart_soundscape(world, plan);
+                // Drawn behind the opaque neutral from now on, so it compiles unseen.
+                world.resource_mut::<PlaceView>().building = false;
+                Stage::Compiling(0)
+            };
+        }
+        Stage::Compiling(drawn) => {
+            switching.held_frames += 1;
+            let settled = world
+                .resource::<display::RenderReadiness>()
+                .is_settled();
+            if drawn >= COMPILE_MIN_FRAMES && settled {
+                show_new_place(world, &switching, now);
+                return;
+            }
+            if drawn >= 2 && !settled {
+                // Everything it needs is queued: it compiles without being drawn, so the
+                // frames meanwhile stay as light as the neutral's.
+                world.resource_mut::<PlaceView>().building = true;
+                switching.stage = Stage::Waiting;
+            } else {
+                switching.stage = Stage::Compiling(drawn + 1);
+            }
+        }
+        Stage::Waiting => {
+            switching.held_frames += 1;
+            if world
+                .resource::<display::RenderReadiness>()
+                .is_settled()
+            {
+                // Drawn again behind the neutral: anything still missing is queued now.
+                world.resource_mut::<PlaceView>().building = false;
+                switching.stage = Stage::Compiling(0);
+            }
+        }
+    }
+    world.insert_resource(switching);
+}
+
+/// Built and compiled: on record, and picture and sound fade in (the scene's clock runs
+/// again from here).
+fn show_new_place(world: &mut World, switching: &Switching, now: f32) {
+    info!(
+        "place: {} built and compiled behind the neutral in {} frames",
+        switching.to, switching.held_frames
+    );
+    world.write_message(Record(SessionEvent::SceneShown {
+        scene: switching.to.clone(),
+        built_frames: switching.held_frames,
+        switch_s: now - switching.began,
+    }));
+    let veil_now = *world.resource::<Veil>();
+    world.write_message(SetPause::off(PauseReason::Switching));
+    let mut commands = world.commands();
+    fade_picture(&mut commands, veil_now, 0.0, now);
+    world.flush();
+    audio::fade_in_for_switch(world);
+    world.remove_resource::<Switching>();
+}
+
+/// A new level, in the place: every field applies without leaving it.
+fn apply_level(world: &mut World, level: ImmersionLevel, via: CommandVia) {
+    let from = world
+        .get_resource::<CurrentLevel>()
+        .map(|l| l.0.name.clone())
+        .unwrap_or_default();
+    if from == level.name {
+        return;
+    }
+    info!("place: immersion level {from} -> {}", level.name);
+    world.write_message(Record(SessionEvent::LevelSwitch {
+        from,
+        to: level.name.clone(),
+        by: Who::Therapist,
+        via,
+    }));
+    world.write_message(Record(SessionEvent::immersion(&level)));
+    if let Some(mut view) = world.get_resource_mut::<display::ViewSettings>() {
+        view.stereo = level.stereo;
+        view.fov_deg = level.fov_deg;
+    }
+    world.insert_resource(crate::environment::Interactivity(level.interactive));
+    if let Some(mut walk) = world.get_resource_mut::<walking::WalkSettings>() {
+        walk.body = level.body;
+    }
+    if let Some(mut walk) = world.get_resource_mut::<walking::Walk>() {
+        walk.vignette = level.walk_vignette;
+    }
+    audio::set_plain(world, level.audio == AudioStage::Plain);
+    // The share of drifting particles and animals: the scene as chosen, fitted to the level.
+    let name = world.resource::<ActiveScene>().name.clone();
+    let base = world
+        .get_resource::<Choices>()
+        .and_then(|c| c.scenes.iter().find(|s| s.name == name))
+        .map(|s| s.def.clone());
+    if let Some(mut def) = base {
+        level.shape_scene(&mut def);
+        let mut active = world.resource_mut::<ActiveScene>();
+        active.def.particles = def.particles;
+        active.def.fauna = def.fauna;
+        if let Some(walk) = def.walk {
+            if let Some(w) = active.def.walk.as_mut() {
+                w.vignette = walk.vignette;
+            }
+        }
+        crate::environment::rebuild_motion(world);
+    }
+    world.insert_resource(CurrentLevel(level));
+}
