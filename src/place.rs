@@ -17,12 +17,13 @@
 use crate::environment::{BUILD_BLOCKS, build_block, clear_place};
 use crate::pause::{PauseReason, SetPause};
 use crate::session::{
-    CommandVia, Phase, PlaceView, Record, RunSettings, SessionClock, SessionCommand, Veil,
+    CommandVia, Phase, Record, RunSettings, SessionClock, SessionCommand, Veil,
     fade_picture,
 };
 use crate::{ActiveScene, audio, display, walking};
 use bevy::prelude::*;
 use respite_core::SceneDef;
+use std::sync::{Arc, Mutex};
 use respite_core::session::event::SessionEvent;
 use respite_core::session::{AudioStage, ImmersionLevel, Who};
 use respite_core::sound::ResolvedLevel;
@@ -57,8 +58,17 @@ pub struct Switching {
     /// Frames the neutral has been held for the build and the compiling.
     held_frames: u32,
     scene: SceneDef,
-    sound: Option<ResolvedLevel>,
+    /// The new place's soundscape, being made on a thread of its own.
+    sound: SoundMaking,
+    /// The new place's roots, hidden as they are built, each with its own visibility.
+    hidden: Vec<(Entity, Visibility)>,
+    /// The same in groups of about [`REVEAL_ENTITIES`], shown one group a frame behind the
+    /// neutral.
+    groups: Vec<Vec<(Entity, Visibility)>>,
 }
+
+/// A thread making a soundscape (shared, so the switch's state can be cloned).
+type SoundMaking = Arc<Mutex<Option<std::thread::JoinHandle<Option<audio::MadeSound>>>>>;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Stage {
@@ -66,12 +76,19 @@ enum Stage {
     FadingOut,
     /// The next block to build (the old place is gone).
     Building(u8),
+    /// Waiting for the new soundscape's thread, then starting it.
+    Sounding,
+    /// The next group of the new place to draw behind the neutral: its first frame drawn
+    /// (and every pipeline it needs queued) costs a frame of its own, not the whole place's.
+    Revealing(usize),
     /// Drawn behind the neutral (frames so far), so that everything it needs is queued
     /// to compile, and once more after, to be sure nothing is left.
     Compiling(u32),
-    /// Not drawn while what was queued compiles.
-    Waiting,
 }
+
+/// About how many entities a frame first draws while the new place is shown behind the
+/// neutral.
+const REVEAL_ENTITIES: usize = 1_500;
 
 /// Frames the new place is drawn behind the neutral at least: its pipelines are queued in
 /// the first, and the readiness count sees what the next left waiting.
@@ -133,6 +150,8 @@ fn take_commands(
     real: Res<Time<Real>>,
     mut pauses: MessageWriter<SetPause>,
     mut records: MessageWriter<Record>,
+    plan: Option<Res<audio::SoundPlan>>,
+    level_now: Option<Res<CurrentLevel>>,
     mut commands: Commands,
 ) {
     let Some(choices) = choices else { return };
@@ -170,13 +189,33 @@ fn take_commands(
                 pauses.write(SetPause::on(PauseReason::Switching));
                 fade_picture(&mut commands, *veil_now, 1.0, real.elapsed_secs());
                 commands.queue(audio::fade_out_for_switch);
+                // Its sound is made while the picture fades (up to a second of work).
+                let plain = level_now
+                    .as_ref()
+                    .is_some_and(|l| l.0.audio == AudioStage::Plain);
+                let sound_plan = match (choice.sound, plan.as_ref()) {
+                    // A run with sound (pictures have none).
+                    (Some(level), Some(_)) => Some(audio::SoundPlan {
+                        level,
+                        seed: choice.def.seed,
+                        plain,
+                    }),
+                    _ => None,
+                };
+                let def = choice.def.clone();
+                let making = std::thread::Builder::new()
+                    .name("soundscape".into())
+                    .spawn(move || audio::make_soundscape(&def, sound_plan))
+                    .ok();
                 commands.insert_resource(Switching {
                     to: name.clone(),
                     stage: Stage::FadingOut,
                     began: real.elapsed_secs(),
                     held_frames: 0,
                     scene: choice.def.clone(),
-                    sound: choice.sound,
+                    sound: Arc::new(Mutex::new(making)),
+                    hidden: Vec::new(),
+                    groups: Vec::new(),
                 });
                 starting = true;
             }
@@ -187,13 +226,8 @@ fn take_commands(
 
 /// The place ended (its time, the therapist, the emergency stop) while changing: the change
 /// ends there, and the closing takes the picture and sound to the neutral as always.
-fn abandon_when_the_place_ends(
-    phase: Res<State<Phase>>,
-    mut view: ResMut<PlaceView>,
-    mut commands: Commands,
-) {
+fn abandon_when_the_place_ends(phase: Res<State<Phase>>, mut commands: Commands) {
     if *phase.get() != Phase::Immersion {
-        view.building = false;
         commands.remove_resource::<Switching>();
     }
 }
@@ -211,7 +245,6 @@ fn advance_switch(world: &mut World) {
         Stage::FadingOut => {
             if world.resource::<Veil>().0 >= 1.0 {
                 // Wholly neutral: the old place goes, the new one's ground is laid.
-                world.resource_mut::<PlaceView>().building = true;
                 let mut scene = switching.scene.clone();
                 if let Some(level) = world.get_resource::<CurrentLevel>() {
                     level.0.shape_scene(&mut scene);
@@ -232,8 +265,15 @@ fn advance_switch(world: &mut World) {
                 display::seat_at(world, &viewpoint);
                 walking::restart_walk(world);
             }
-            let took = build_block(world, block);
-            info!(
+            let (took, roots) = build_block(world, block);
+            // Hidden as soon as it is made: nothing new is drawn until its group's turn,
+            // and the cameras are never touched (a changed camera is set up anew).
+            for e in roots {
+                let shown = world.get::<Visibility>(e).copied().unwrap_or_default();
+                world.entity_mut(e).insert(Visibility::Hidden);
+                switching.hidden.push((e, shown));
+            }
+            debug!(
                 "place: built block {block} of {} in {:.1} ms",
                 BUILD_BLOCKS,
                 took.as_secs_f64() * 1e3
@@ -241,26 +281,42 @@ fn advance_switch(world: &mut World) {
             switching.stage = if block + 1 < BUILD_BLOCKS {
                 Stage::Building(block + 1)
             } else {
-                let plan = world.get_resource::<audio::SoundPlan>().cloned();
-                let seed = world.resource::<ActiveScene>().def.seed;
-                let plan = match (switching.sound, plan) {
-                    (Some(level), Some(p)) => Some(audio::SoundPlan {
-                        level,
-                        seed,
-                        plain: p.plain,
-                    }),
-                    (Some(level), None) => Some(audio::SoundPlan {
-                        level,
-                        seed,
-                        plain: world
-                            .get_resource::<CurrentLevel>()
-                            .is_some_and(|l| l.0.audio == AudioStage::Plain),
-                    }),
-                    (None, _) => None,
-                };
-                audio::restart_soundscape(world, plan);
-                // Drawn behind the opaque neutral from now on, so it compiles unseen.
-                world.resource_mut::<PlaceView>().building = false;
+                Stage::Sounding
+            };
+        }
+        Stage::Sounding => {
+            switching.held_frames += 1;
+            // The soundscape's thread is done (it has had the whole fade out): its sound
+            // replaces the old, silent until the fade in.
+            let mut making = switching.sound.lock().map(|mut m| m.take()).unwrap_or(None);
+            if making.as_ref().is_some_and(|h| !h.is_finished()) {
+                if let Ok(mut m) = switching.sound.lock() {
+                    *m = making.take();
+                }
+            } else {
+                let made = making.and_then(|h| h.join().ok()).flatten();
+                audio::restart_soundscape(world, made);
+                switching.groups = in_groups(world, std::mem::take(&mut switching.hidden));
+                switching.stage = Stage::Revealing(0);
+            }
+        }
+        Stage::Revealing(group) => {
+            switching.held_frames += 1;
+            debug!(
+                "place: showing group {group}: {:?}",
+                switching.groups.get(group).map(|g| g
+                    .iter()
+                    .map(|(e, _)| world.get::<Name>(*e).map_or("?", |n| n.as_str()))
+                    .collect::<Vec<_>>())
+            );
+            for (e, visibility) in switching.groups.get(group).cloned().unwrap_or_default() {
+                if let Ok(mut entity) = world.get_entity_mut(e) {
+                    entity.insert(visibility);
+                }
+            }
+            switching.stage = if group + 1 < switching.groups.len() {
+                Stage::Revealing(group + 1)
+            } else {
                 Stage::Compiling(0)
             };
         }
@@ -273,28 +329,35 @@ fn advance_switch(world: &mut World) {
                 show_new_place(world, &switching, now);
                 return;
             }
-            if drawn >= 2 && !settled {
-                // Everything it needs is queued: it compiles without being drawn, so the
-                // frames meanwhile stay as light as the neutral's.
-                world.resource_mut::<PlaceView>().building = true;
-                switching.stage = Stage::Waiting;
-            } else {
-                switching.stage = Stage::Compiling(drawn + 1);
-            }
-        }
-        Stage::Waiting => {
-            switching.held_frames += 1;
-            if world
-                .resource::<display::RenderReadiness>()
-                .is_settled()
-            {
-                // Drawn again behind the neutral: anything still missing is queued now.
-                world.resource_mut::<PlaceView>().building = false;
-                switching.stage = Stage::Compiling(0);
-            }
+            switching.stage = Stage::Compiling(drawn + 1);
         }
     }
     world.insert_resource(switching);
+}
+
+/// The new place's roots in groups of about [`REVEAL_ENTITIES`] (counting their children),
+/// in the order they were built.
+fn in_groups(world: &World, roots: Vec<(Entity, Visibility)>) -> Vec<Vec<(Entity, Visibility)>> {
+    let mut groups: Vec<Vec<(Entity, Visibility)>> = Vec::new();
+    let mut size = usize::MAX;
+    for root in roots {
+        let n = descendants(world, root.0) + 1;
+        if size.saturating_add(n) > REVEAL_ENTITIES {
+            groups.push(Vec::new());
+            size = 0;
+        }
+        size += n;
+        if let Some(g) = groups.last_mut() {
+            g.push(root);
+        }
+    }
+    groups
+}
+
+fn descendants(world: &World, e: Entity) -> usize {
+    world.get::<Children>(e).map_or(0, |children| {
+        children.iter().map(|c| 1 + descendants(world, c)).sum()
+    })
 }
 
 /// Built and compiled: on record, and picture and sound fade in (the scene's clock runs

@@ -5,6 +5,7 @@
 pub mod room;
 
 use crate::ActiveScene;
+use respite_core::SceneDef;
 use crate::display::{Head, RenderReadiness};
 use crate::session::Record;
 use respite_core::session::event::SessionEvent;
@@ -187,21 +188,47 @@ fn start_soundscape(
     mut report: ResMut<SoundReport>,
     mut sources: ResMut<Assets<SoundscapeSource>>,
 ) {
-    let (sound, plan) = match (&scene.def.soundscape, plan) {
+    if let Some(made) = make_soundscape(&scene.def, plan.as_deref().cloned()) {
+        install(&mut commands, &mut report, &mut sources, made);
+    }
+}
+
+/// A soundscape made ready: its mixer and the seat it plays from.
+pub(crate) struct MadeSound {
+    mixer: Mixer,
+    seat: Pose,
+    plan: SoundPlan,
+}
+
+/// Makes a scene's soundscape at `plan`'s level (none for a scene without one, or a run
+/// without sound). It takes up to a second for a scene with surf: a change of place makes
+/// it on a thread of its own while the picture fades.
+pub(crate) fn make_soundscape(def: &SceneDef, plan: Option<SoundPlan>) -> Option<MadeSound> {
+    let (sound, plan) = match (&def.soundscape, plan) {
         (Some(sound), Some(plan)) => (sound, plan),
         (None, _) => {
             info!("sound: this scene has no soundscape");
-            return;
+            return None;
         }
         (Some(_), None) => {
             info!("sound: off for this run (pictures only)");
-            return;
+            return None;
         }
     };
-    let v = &scene.def.viewpoint;
+    let v = &def.viewpoint;
     let seat = Pose::seated(v.eye_height_m, v.yaw_deg);
     let mut mixer = Mixer::new(sound, plan.level.dbfs, plan.seed, seat);
     mixer.set_plain(plan.plain, &seat);
+    Some(MadeSound { mixer, seat, plan })
+}
+
+fn install(
+    commands: &mut Commands,
+    report: &mut SoundReport,
+    sources: &mut Assets<SoundscapeSource>,
+    made: MadeSound,
+) {
+    let MadeSound { mixer, seat, plan } = made;
     info!("sound: {}", plan.level.describe());
     report.level = Some(plan.level);
     let control = Arc::new(Control {
@@ -239,23 +266,25 @@ pub(crate) fn fade_out_for_switch(world: &mut World) {
     }
 }
 
-/// The new place's soundscape, at `plan`'s level, silent until [`fade_in_for_switch`];
-/// none when the place has none. The therapist's volume carries over.
-pub(crate) fn restart_soundscape(world: &mut World, plan: Option<SoundPlan>) {
+/// The new place's soundscape (made beforehand by [`make_soundscape`]), silent until
+/// [`fade_in_for_switch`]; none when the place has none. The therapist's volume carries
+/// over.
+pub(crate) fn restart_soundscape(world: &mut World, made: Option<MadeSound>) {
     let mut old = world.query_filtered::<Entity, With<Soundscape>>();
     let old: Vec<Entity> = old.iter(world).collect();
     for e in old {
         world.despawn(e);
     }
     world.remove_resource::<LiveSound>();
-    match plan {
-        Some(plan) => world.insert_resource(plan),
-        None => {
-            world.remove_resource::<SoundPlan>();
-        }
-    }
-    if let Err(e) = world.run_system_cached(start_soundscape) {
-        error!("sound: the new place's soundscape could not start: {e}");
+    if let Some(made) = made {
+        world.insert_resource(made.plan.clone());
+        world.resource_scope(|world, mut sources: Mut<Assets<SoundscapeSource>>| {
+            world.resource_scope(|world, mut report: Mut<SoundReport>| {
+                let mut commands = world.commands();
+                install(&mut commands, &mut report, &mut sources, made);
+            });
+        });
+        world.flush();
     }
     world.resource_mut::<Volume>().set_changed();
 }

@@ -53,6 +53,8 @@ struct Edits {
     /// Picks in the place.
     place_scene: Option<String>,
     place_level: Option<String>,
+    /// The scene and level the picks were made against.
+    place_seen: Option<(String, String)>,
 }
 
 /// Keyboard shortcuts, as listed in the console and the README.
@@ -375,8 +377,16 @@ fn draw_console(
                 && info.study.is_none()
             {
                 ui.separator();
-                ui.label(RichText::new("Change the place").strong());
+                ui.label(RichText::new("Change the place").strong())
+                    .on_hover_text("A scene fades through the calm neutral; a level applies at once");
                 let level_name = level.as_ref().map_or(String::new(), |l| l.name.clone());
+                // Picks start from what shows now, again after every change.
+                let now_showing = (scene.name.clone(), level_name.clone());
+                if edits.place_seen.as_ref() != Some(&now_showing) {
+                    edits.place_scene = None;
+                    edits.place_level = None;
+                    edits.place_seen = Some(now_showing);
+                }
                 let mut scene_pick = edits
                     .place_scene
                     .get_or_insert_with(|| scene.name.clone())

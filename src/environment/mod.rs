@@ -47,26 +47,31 @@ fn build_whole_place(world: &mut World) {
     }
 }
 
-/// Runs one block and marks the roots it made as the place's.
-pub(crate) fn build_block(world: &mut World, block: u8) -> std::time::Duration {
+/// Runs one block and marks the roots it made as the place's; returns them, and how long
+/// it took.
+pub(crate) fn build_block(world: &mut World, block: u8) -> (std::time::Duration, Vec<Entity>) {
     let started = std::time::Instant::now();
     let mut before = world.query::<Entity>();
     let before: std::collections::HashSet<Entity> = before.iter(world).collect();
     let _ = world.try_run_schedule(BuildPlace(block));
-    // Resources are entities too: never the place's.
-    let mut roots = world
-        .query_filtered::<Entity, (Without<ChildOf>, Without<bevy::ecs::resource::IsResource>)>();
+    // Resources are entities too: never the place's. Nor is the sunlight, which the next
+    // place takes over.
+    let mut roots = world.query_filtered::<Entity, (
+        Without<ChildOf>,
+        Without<bevy::ecs::resource::IsResource>,
+        Without<DirectionalLight>,
+    )>();
     let new: Vec<Entity> = roots
         .iter(world)
         .filter(|e| !before.contains(e))
         .collect();
-    for e in new {
-        world.entity_mut(e).insert(PlaceEntity);
+    for e in &new {
+        world.entity_mut(*e).insert(PlaceEntity);
         if block == MOTION_BLOCK {
-            world.entity_mut(e).insert(MotionEntity);
+            world.entity_mut(*e).insert(MotionEntity);
         }
     }
-    started.elapsed()
+    (started.elapsed(), new)
 }
 
 /// The particles and animals again, for the scene's counts now (a new level's share).

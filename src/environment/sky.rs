@@ -119,10 +119,23 @@ fn spawn_sky(
     }
 }
 
-fn spawn_sun(mut commands: Commands, scene: Res<ActiveScene>) {
+/// The one sunlight. It outlives a change of place (the new place's sun takes it over): a
+/// new light would make new shadow maps, a long frame on a slow renderer.
+#[derive(Component)]
+struct Sunlight;
+
+fn spawn_sun(
+    mut commands: Commands,
+    scene: Res<ActiveScene>,
+    existing: Query<Entity, With<Sunlight>>,
+) {
     let sky = &scene.def.sky;
     let sun = sun_direction(sky);
-    commands.spawn((
+    let entity = match existing.iter().next() {
+        Some(e) => e,
+        None => commands.spawn(Sunlight).id(),
+    };
+    commands.entity(entity).insert((
         Name::new("Sunlight"),
         DirectionalLight {
             color: color(sky.sun_color, 1.0),

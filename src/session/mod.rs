@@ -950,8 +950,6 @@ pub struct PlaceView {
     preload_frames: u32,
     preloaded: bool,
     preload: bool,
-    /// A new place is being built behind the neutral: nothing of it is drawn yet.
-    pub building: bool,
 }
 
 /// Frames the place is drawn at least before it counts as preloaded: its pipelines are
@@ -966,7 +964,6 @@ impl PlaceView {
             preload_frames: 0,
             preloaded: true,
             preload: false,
-            building: false,
         }
     }
 
@@ -986,14 +983,12 @@ impl PlaceView {
     }
 }
 
-/// The session wants the place drawn only in the phases that show it (and not while a new
-/// place is being built behind the neutral).
+/// The session wants the place drawn only in the phases that show it.
 fn place_view_for_phase(phase: Res<State<Phase>>, mut view: ResMut<PlaceView>) {
-    view.wanted = !view.building
-        && !matches!(
-            phase.get(),
-            Phase::Calibrate | Phase::Baseline | Phase::Post | Phase::Done
-        );
+    view.wanted = !matches!(
+        phase.get(),
+        Phase::Calibrate | Phase::Baseline | Phase::Post | Phase::Done
+    );
 }
 
 /// The picture fades to `to` (1 the neutral, 0 the place) over [`FADE_S`] from wherever it

@@ -31,7 +31,11 @@ fn session(record: &Path, scene: &str, script: &str, extra: &[&str]) -> std::pro
     respite()
         .args(["run", "--scene", scene, "--display", "flat"])
         .args(["--size", "320x180", "--participant", "P01"])
-        .args(["--time-scale", "60"])
+        .args(if extra.contains(&"--time-scale") {
+            &[][..]
+        } else {
+            &["--time-scale", "60"][..]
+        })
         .args(extra)
         .arg("--autopilot")
         .arg(&pilot)
@@ -230,4 +234,147 @@ fn bad_session_flags_are_refused_with_the_flag_named() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
     }
+}
+
+/// The median of a list of frame times.
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+#[test]
+fn the_therapist_changes_scene_twice_and_level_once_in_the_place() {
+    require_display();
+    let dir = tempfile::tempdir().unwrap();
+    // Scene time at 5×: 1.5 minutes in the place, pain asked every half minute.
+    let shot = dir.path().join("snowy.png");
+    let script = r#"[
+        (on: Question("baseline"), wait_s: 0.3, act: Keys(["Digit5", "Enter"])),
+        (on: InPlaceS(20.0), act: Scene("beach_sunset")),
+        (on: Question("minute_0.5"), wait_s: 0.3, act: Keys(["Digit4", "Enter"])),
+        (on: InPlaceS(40.0), act: Level("calm_view")),
+        (on: InPlaceS(50.0), act: Scene("snowy_valley")),
+        (on: Question("minute_1"), wait_s: 0.3, act: Keys(["Digit3", "Enter"])),
+        (on: InPlaceS(80.0), act: Shot(Patient, "SHOT")),
+        (on: Question("post"), wait_s: 0.3, act: Keys(["Digit3", "Enter"])),
+    ]"#
+    .replace("SHOT", &shot.display().to_string());
+    let out = session(
+        dir.path(),
+        "forest_glade",
+        &script,
+        &["--minutes", "1.5", "--rate-every", "0.5", "--time-scale", "5"],
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{:?}\n{err}", out.status);
+    let rec = dir.path().join("rec");
+    let rows = events(&rec);
+    let text = format!("{rows:#?}");
+    let details = |e: &str| -> Vec<String> { of(&rows, e).iter().map(|r| r[5].clone()).collect() };
+    assert_eq!(
+        details("scene_switch"),
+        [
+            "from=forest_glade to=beach_sunset by=therapist via=autopilot",
+            "from=beach_sunset to=snowy_valley by=therapist via=autopilot"
+        ],
+        "{text}"
+    );
+    let shown = details("scene_shown");
+    assert_eq!(shown.len(), 2, "{text}");
+    assert!(shown[0].starts_with("scene=beach_sunset built_frames="), "{text}");
+    assert!(shown[1].starts_with("scene=snowy_valley built_frames="), "{text}");
+    assert_eq!(
+        details("level_switch"),
+        ["from=immersive to=calm_view by=therapist via=autopilot"],
+        "{text}"
+    );
+    // The level's values follow it on record.
+    let levels = details("immersion");
+    assert_eq!(levels.len(), 2, "{text}");
+    assert!(
+        levels[1].starts_with("level=calm_view fov_deg=60 stereo=mono motion=0.25 audio=plain"),
+        "{text}"
+    );
+    // Each crossing holds its own reason to pause, from the switch to the fade in.
+    let pauses: Vec<String> = rows
+        .iter()
+        .filter(|r| (r[2] == "pause" || r[2] == "resume") && r[5].starts_with("by=switching"))
+        .map(|r| r[2].clone())
+        .collect();
+    assert_eq!(pauses, ["pause", "resume", "pause", "resume"], "{text}");
+    // Ratings scheduled by minute count time in the place only: the scene's clock stood
+    // still while the neutral showed, so minute 1 came 60 s of the place's time in, though
+    // more real time than that had passed.
+    // (real onset, scene clock, answer latency in real seconds) of a rating.
+    let at = |tp: &str| -> (f64, f64, f64) {
+        let r = of(&rows, "rating")
+            .into_iter()
+            .find(|r| r[5].contains(&format!("timepoint={tp} ")))
+            .unwrap_or_else(|| panic!("no {tp} rating\n{text}"));
+        let latency = r[5].split("latency_s=").nth(1).unwrap();
+        let latency: f64 = latency.split(' ').next().unwrap().parse().unwrap();
+        (r[0].parse().unwrap(), r[4].parse().unwrap(), latency)
+    };
+    let entered = of(&rows, "phase")
+        .into_iter()
+        .find(|r| r[5] == "phase=Immersion")
+        .map(|r| (r[0].parse::<f64>().unwrap(), r[4].parse::<f64>().unwrap()))
+        .unwrap();
+    let (minute1_real, minute1_scene, latency) = at("minute_1");
+    // Asked once the scene's clock reached a minute in the place, answered `latency` real
+    // seconds later (the scene's clock runs at most 5× real time).
+    let answered = minute1_scene - entered.1;
+    assert!(
+        answered >= 60.0 && answered <= 60.0 + latency * 5.0 + 1.0,
+        "minute 1 answered {answered:.1} s into the place, {latency} s after it was asked"
+    );
+    // The clock stood still across each crossing: the switch and the fade in carry one
+    // scene time.
+    for (a, b) in of(&rows, "scene_switch").iter().zip(of(&rows, "scene_shown")) {
+        assert_eq!(a[4], b[4], "the scene's clock ran while changing place\n{text}");
+    }
+    let switching_real: f64 = shown
+        .iter()
+        .map(|s| s.rsplit("switch_s=").next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!(
+        minute1_real - entered.0 >= 60.0 / 5.0 + switching_real * 0.9,
+        "{} s real, {switching_real} s of it changing place",
+        minute1_real - entered.0
+    );
+    let end = &details("session_end")[0];
+    assert!(end.starts_with("how=Planned completed=true"), "{end}");
+    // What the switches cost in frames, for the README (a measurement, not a test: lavapipe
+    // on a shared machine varies): the longest frame from each switch to the end of its
+    // fade in, against the session's median frame.
+    let frames = std::fs::read_to_string(rec.join("frames.tsv")).unwrap();
+    let frames: Vec<(f64, f64)> = frames
+        .lines()
+        .skip(2)
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c[1].parse().unwrap(), c[2].parse().unwrap())
+        })
+        .collect();
+    let med = median(frames.iter().map(|f| f.1).collect());
+    let starts: Vec<f64> = of(&rows, "scene_switch").iter().map(|r| r[0].parse().unwrap()).collect();
+    let ends: Vec<f64> = of(&rows, "scene_shown").iter().map(|r| r[0].parse().unwrap()).collect();
+    for (a, b) in starts.iter().zip(&ends) {
+        let longest = frames
+            .iter()
+            .filter(|f| f.0 >= *a && f.0 <= b + respite_core::FADE_S as f64 + 0.5)
+            .map(|f| f.1)
+            .fold(0.0, f64::max);
+        eprintln!(
+            "switch at {a:.1} s: longest frame {longest:.0} ms, {:.2}× the session's median {med:.0} ms",
+            longest / med
+        );
+    }
+    // The last place is on the screen: snow, bright under a pale sky.
+    std::fs::copy(&shot, crate::support::picture_dir().join("switch_snowy_valley.png")).ok();
+    let shot = image::open(&shot).expect("snowy.png").to_rgb8();
+    let mean: f64 = shot.pixels().map(|p| crate::support::luminance(p.0)).sum::<f64>()
+        / shot.pixels().len() as f64;
+    assert!(mean > 115.0, "the snowy valley is not what shows (mean luminance {mean:.2})");
+    assert!(!err.contains("panicked"), "{err}");
 }
