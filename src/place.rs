@@ -17,7 +17,7 @@
 use crate::environment::{BUILD_BLOCKS, build_block, clear_place};
 use crate::pause::{PauseReason, SetPause};
 use crate::session::{
-    CommandVia, Phase, Record, RunSettings, SessionClock, SessionCommand, Veil,
+    CommandVia, Phase, Record, WarmUpView, RunSettings, SessionClock, SessionCommand, Veil,
     fade_picture,
 };
 use crate::{ActiveScene, audio, display, walking};
@@ -95,7 +95,12 @@ const REVEAL_ENTITIES: usize = 1_500;
 const COMPILE_MIN_FRAMES: u32 = 3;
 
 pub(crate) fn plugin(app: &mut App) {
-    app.add_systems(
+    app.init_resource::<FirstPlace>().add_systems(
+        Update,
+        prepare_the_first_place.run_if(in_state(Phase::Calibrate).or_else(in_state(Phase::Baseline))),
+    )
+    .add_systems(OnEnter(Phase::Immersion), end_the_warm_up)
+    .add_systems(
         Update,
         (protocol_changes, take_commands)
             .chain()
@@ -107,6 +112,143 @@ pub(crate) fn plugin(app: &mut App) {
             .chain()
             .run_if(resource_exists::<Switching>),
     );
+}
+
+/// How the first place's preparation stands.
+#[derive(Resource, Default, Debug)]
+enum FirstPlace {
+    #[default]
+    NotYet,
+    /// The warm-up view draws it, a group of the place's roots more each frame (the rest
+    /// hidden meanwhile: the patient sees only the neutral and the panel).
+    Drawing {
+        view: Entity,
+        frames: u32,
+        groups: Vec<Vec<(Entity, Visibility)>>,
+    },
+    Ready,
+}
+
+/// Side of the warm-up view's texture: what compiles does not depend on its size.
+const WARM_UP_PX: u32 = 64;
+
+/// While the patient calibrates and rates their baseline over the neutral, a small view
+/// from the patient's eyes draws the place into a texture nobody sees, a group of its roots
+/// more each frame (as a change of place shows a new one), until nothing is left compiling;
+/// then it goes. The place's fade in then has nothing left to build (the fade still holds
+/// until the readiness says so, whatever the warm-up did).
+fn prepare_the_first_place(world: &mut World) {
+    let state = std::mem::take(&mut *world.resource_mut::<FirstPlace>());
+    let next = match state {
+        FirstPlace::NotYet => start_the_warm_up(world).unwrap_or(FirstPlace::NotYet),
+        FirstPlace::Drawing {
+            view,
+            frames,
+            mut groups,
+        } => {
+            if let Some(group) = (!groups.is_empty()).then(|| groups.remove(0)) {
+                for (e, visibility) in group {
+                    if let Ok(mut entity) = world.get_entity_mut(e) {
+                        entity.insert(visibility);
+                    }
+                }
+                FirstPlace::Drawing {
+                    view,
+                    frames: frames + 1,
+                    groups,
+                }
+            } else if frames > 3 && world.resource::<display::RenderReadiness>().is_settled() {
+                info!("place: the first place compiled behind the neutral in {frames} frames");
+                world.despawn(view);
+                FirstPlace::Ready
+            } else {
+                FirstPlace::Drawing {
+                    view,
+                    frames: frames + 1,
+                    groups,
+                }
+            }
+        }
+        FirstPlace::Ready => FirstPlace::Ready,
+    };
+    *world.resource_mut::<FirstPlace>() = next;
+}
+
+/// The warm-up view at the patient's eyes, with the place's roots hidden in groups; none
+/// until the head and a camera to copy are there.
+fn start_the_warm_up(world: &mut World) -> Option<FirstPlace> {
+    use bevy::core_pipeline::tonemapping::Tonemapping;
+    use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
+    let mut heads = world.query_filtered::<(&GlobalTransform, Option<&Projection>), With<display::Head>>();
+    let (head, projection) = heads
+        .iter(world)
+        .next()
+        .map(|(t, p)| (t.compute_transform(), p.cloned()))?;
+    let mut cameras = world
+        .query_filtered::<(Option<&Msaa>, Option<&Tonemapping>), (With<Camera3d>, Without<WarmUpView>)>();
+    let (msaa, tonemapping) = cameras
+        .iter(world)
+        .next()
+        .map(|(m, t)| (m.copied(), t.copied()))?;
+    let mut image = Image::new_fill(
+        Extent3d {
+            width: WARM_UP_PX,
+            height: WARM_UP_PX,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        &[0, 0, 0, 255],
+        TextureFormat::Rgba8UnormSrgb,
+        bevy::asset::RenderAssetUsages::RENDER_WORLD,
+    );
+    image.texture_descriptor.usage =
+        TextureUsages::TEXTURE_BINDING | TextureUsages::RENDER_ATTACHMENT;
+    let target = world.resource_mut::<Assets<Image>>().add(image);
+    let mut roots = world.query_filtered::<(Entity, Option<&Visibility>), With<crate::environment::PlaceEntity>>();
+    let roots: Vec<(Entity, Visibility)> = roots
+        .iter(world)
+        .map(|(e, v)| (e, v.copied().unwrap_or_default()))
+        .collect();
+    for (e, _) in &roots {
+        world.entity_mut(*e).insert(Visibility::Hidden);
+    }
+    let groups = in_groups(world, roots);
+    let mut view = world.spawn((
+        Name::new("Warm-up view"),
+        WarmUpView,
+        Camera3d::default(),
+        Camera {
+            order: -10,
+            ..default()
+        },
+        bevy::camera::RenderTarget::Image(target.into()),
+        projection.unwrap_or_default(),
+        head,
+        msaa.unwrap_or_default(),
+    ));
+    if let Some(t) = tonemapping {
+        view.insert(t);
+    }
+    Some(FirstPlace::Drawing {
+        view: view.id(),
+        frames: 0,
+        groups,
+    })
+}
+
+/// The place shows: a warm-up not yet done ends, every root shown (the fade holds until
+/// all is compiled).
+fn end_the_warm_up(world: &mut World) {
+    let state = std::mem::replace(&mut *world.resource_mut::<FirstPlace>(), FirstPlace::Ready);
+    if let FirstPlace::Drawing { view, frames, groups } = state {
+        info!("place: the place begins before its warm-up ended ({frames} frames)");
+        for (e, visibility) in groups.into_iter().flatten() {
+            if let Ok(mut entity) = world.get_entity_mut(e) {
+                entity.insert(visibility);
+            }
+        }
+        world.despawn(view);
+    }
 }
 
 /// The protocol's changes, each at its minute of time in the place.
@@ -205,7 +347,10 @@ fn take_commands(
                 let def = choice.def.clone();
                 let making = std::thread::Builder::new()
                     .name("soundscape".into())
-                    .spawn(move || audio::make_soundscape(&def, sound_plan))
+                    .spawn(move || {
+                        yield_to_frames();
+                        audio::make_soundscape(&def, sound_plan)
+                    })
                     .ok();
                 commands.insert_resource(Switching {
                     to: name.clone(),
@@ -358,6 +503,17 @@ fn descendants(world: &World, e: Entity) -> usize {
     world.get::<Children>(e).map_or(0, |children| {
         children.iter().map(|c| 1 + descendants(world, c)).sum()
     })
+}
+
+/// This thread gives way to the frames: on a machine with few cores, work made while the
+/// picture fades must not make a frame late.
+fn yield_to_frames() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority with PRIO_PROCESS and id 0 changes only the calling thread's
+    // niceness on Linux; no memory is touched.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+    }
 }
 
 /// Built and compiled: on record, and picture and sound fade in (the scene's clock runs

@@ -983,6 +983,12 @@ impl PlaceView {
     }
 }
 
+/// A small view that draws the place unseen (into a texture of its own) before the place
+/// is shown, so that everything the place needs compiles during calibration and the
+/// baseline; the session's own cameras leave it alone.
+#[derive(Component)]
+pub struct WarmUpView;
+
 /// The session wants the place drawn only in the phases that show it.
 fn place_view_for_phase(phase: Res<State<Phase>>, mut view: ResMut<PlaceView>) {
     view.wanted = !matches!(
@@ -1001,8 +1007,8 @@ pub(crate) fn apply_place_view(
     mut view: ResMut<PlaceView>,
     readiness: Res<RenderReadiness>,
     mut was_drawn: Local<Option<bool>>,
-    mut cameras: Query<(Entity, &mut Camera), With<Camera3d>>,
-    added: Query<(), Added<Camera3d>>,
+    mut cameras: Query<(Entity, &mut Camera), (With<Camera3d>, Without<WarmUpView>)>,
+    added: Query<(), (Added<Camera3d>, Without<WarmUpView>)>,
     mut commands: Commands,
 ) {
     if !added.is_empty() && view.preload {
