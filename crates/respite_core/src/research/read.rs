@@ -6,6 +6,7 @@ use super::data::{self, Event, SessionFiles, Sidecar};
 use super::protocol::Followup;
 use super::scoring::{self, NrsChange, Questionnaire};
 use super::stats;
+use crate::session::event::SessionEvent;
 use std::path::{Path, PathBuf};
 
 /// How a session ended.
@@ -220,41 +221,38 @@ pub fn refused_answer(e: &Event) -> Option<String> {
 
 /// Every questionnaire answered in full, at each timepoint it was asked, in the order
 /// first asked.
-fn questionnaires(events: &[Event]) -> Vec<(Questionnaire, String, Vec<u8>)> {
+fn questionnaires(ratings: &[RatingRow]) -> Vec<(Questionnaire, String, Vec<u8>)> {
     let mut asked: Vec<(Questionnaire, String)> = Vec::new();
-    for e in events.iter().filter(|e| e.trial_type == "rating") {
-        let (Some(scale), Some(tp)) = (e.get("scale"), e.get("timepoint")) else {
-            continue;
-        };
-        if let Some(q) = Questionnaire::find(scale).filter(|q| *q != Questionnaire::fms())
-            && !asked.iter().any(|(a, t)| *a == q && t == tp)
+    for r in ratings {
+        if let Some(q) = Questionnaire::find(&r.scale).filter(|q| *q != Questionnaire::fms())
+            && !asked.iter().any(|(a, t)| *a == q && *t == r.timepoint)
         {
-            asked.push((q, tp.to_string()));
+            asked.push((q, r.timepoint.clone()));
         }
     }
     asked
         .into_iter()
         .filter_map(|(q, tp)| {
-            let items = items(events, q, &tp)?;
+            let items = items(ratings, q, &tp)?;
             Some((q, tp, items))
         })
         .collect()
 }
 
-fn items(events: &[Event], q: Questionnaire, when: &str) -> Option<Vec<u8>> {
+fn items(ratings: &[RatingRow], q: Questionnaire, when: &str) -> Option<Vec<u8>> {
     let spec = q.items();
     let mut got: Vec<Option<u8>> = vec![None; spec.len()];
-    for e in events.iter().filter(|e| {
-        e.trial_type == "rating"
-            && e.get("scale") == Some(q.code())
-            && e.get("timepoint") == Some(when)
-    }) {
+    for r in ratings
+        .iter()
+        .filter(|r| r.scale == q.code() && r.timepoint == when)
+    {
         if let (Some(i), Some(v)) = (
-            e.get("item")
+            r.item
+                .as_deref()
                 .and_then(|c| spec.iter().position(|s| s.code == c)),
-            e.value.as_deref().and_then(|v| v.parse().ok()),
+            r.value,
         ) {
-            got[i] = Some(v);
+            got[i] = Some(v as u8);
         }
     }
     got.into_iter().collect()
@@ -317,7 +315,14 @@ pub(crate) fn load_events(path: &Path) -> Result<(Vec<Event>, Vec<String>), Stri
     }
     let mut events = Vec::with_capacity(table.events.len());
     for e in table.events {
-        match refused_answer(&e) {
+        // Answers go through the session's one reader: a rating it cannot read is refused
+        // like an answer off its scale.
+        let why = refused_answer(&e).or_else(|| {
+            (e.trial_type == "rating")
+                .then(|| e.typed().err())
+                .flatten()
+        });
+        match why {
             Some(why) => notes.push((e.line, format!("{name}:{}: {why}; refused", e.line))),
             None => events.push(e),
         }
@@ -498,28 +503,48 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
     };
     let (events, event_notes) = load_events(&events_file)?;
     notes.extend(event_notes);
-    let rating = |e: &&Event| e.trial_type == "rating" && e.get("scale") == Some("nrs");
-    let value = |e: &Event| e.value.as_deref().and_then(|v| v.parse::<f64>().ok());
-    let at = |tp: &str| {
-        events
-            .iter()
-            .filter(rating)
-            .filter(|e| e.get("timepoint") == Some(tp))
-            .rev()
-            .find_map(value)
-    };
+    // Every answer, through the session's one reader (load_events refused what it cannot
+    // read).
+    let ratings: Vec<RatingRow> = events
+        .iter()
+        .filter_map(|e| match e.typed() {
+            Ok(SessionEvent::Rating {
+                timepoint,
+                scale,
+                value,
+                by,
+                via,
+                latency_s,
+                item,
+                ..
+            }) => Some(RatingRow {
+                timepoint: timepoint.to_string(),
+                scale,
+                item,
+                value: value.map(f64::from),
+                by: by.code().to_string(),
+                via: via.code().to_string(),
+                latency_s: Some(f64::from(latency_s)),
+                onset: e.onset,
+            }),
+            _ => None,
+        })
+        .collect();
+    let nrs = || ratings.iter().filter(|r| r.scale == "nrs");
+    let at = |tp: &str| nrs().filter(|r| r.timepoint == tp).rev().find_map(|r| r.value);
     // (minute, NRS) of the timepoints `<prefix><minute>`, by minute. A resumed session may
     // have asked a minute twice: the later answer stands.
     let series = |prefix: &str| {
         let mut out: Vec<(f64, f64)> = Vec::new();
-        for e in events.iter().filter(rating) {
-            let Some(m) = e
-                .get("timepoint")
-                .and_then(|t| t.strip_prefix(prefix)?.parse::<f64>().ok())
+        for r in nrs() {
+            let Some(m) = r
+                .timepoint
+                .strip_prefix(prefix)
+                .and_then(|m| m.parse::<f64>().ok())
             else {
                 continue;
             };
-            let Some(v) = value(e) else { continue };
+            let Some(v) = r.value else { continue };
             out.retain(|d| d.0 != m);
             out.push((m, v));
         }
@@ -528,23 +553,6 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
     };
     let during = series("minute_");
     let after = series("after_");
-    let ratings = events
-        .iter()
-        .filter(|e| e.trial_type == "rating")
-        .map(|e| RatingRow {
-            timepoint: e.get("timepoint").unwrap_or("n/a").to_string(),
-            scale: e.get("scale").unwrap_or("n/a").to_string(),
-            item: e.get("item").map(str::to_string),
-            value: value(e),
-            by: e.get("by").unwrap_or("n/a").to_string(),
-            via: e.get("via").unwrap_or("n/a").to_string(),
-            latency_s: e
-                .get("latency_s")
-                .and_then(|v| v.parse::<f64>().ok())
-                .filter(|v| v.is_finite()),
-            onset: e.onset,
-        })
-        .collect();
     let place_min = events
         .iter()
         .rev()
@@ -552,10 +560,10 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
         .and_then(|e| e.get("in_place_s")?.parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s > 0.0)
         .map(|s| (s / 60.0).min(f64::from(super::protocol::MAX_MINUTES) + 10.0));
-    let fms = events
+    let fms = ratings
         .iter()
-        .filter(|e| e.trial_type == "rating" && e.get("scale") == Some("fms"))
-        .filter_map(|e| e.value.as_deref()?.parse().ok())
+        .filter(|r| r.scale == "fms")
+        .filter_map(|r| r.value.map(|v| v as u8))
         .collect();
     let manifest = data::check_manifest(dir);
     let (status, reason) = ending(&events, manifest.as_ref());
@@ -609,11 +617,11 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
             .unwrap_or_else(|| "n/a".into()),
         conditions: sidecar.conditions.clone(),
         contrasts: sidecar.contrasts.clone(),
+        ssq_pre: items(&ratings, Questionnaire::ssq(), "pre"),
+        ssq_post: items(&ratings, Questionnaire::ssq(), "post"),
+        ipq: items(&ratings, Questionnaire::ipq(), "post"),
+        questionnaires: questionnaires(&ratings),
         ratings,
-        ssq_pre: items(&events, Questionnaire::ssq(), "pre"),
-        ssq_post: items(&events, Questionnaire::ssq(), "post"),
-        ipq: items(&events, Questionnaire::ipq(), "post"),
-        questionnaires: questionnaires(&events),
         fms,
         status,
         reason,

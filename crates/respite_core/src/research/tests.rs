@@ -325,7 +325,7 @@ pub(crate) fn synthetic_crossover(data_dir: &Path) {
             add(
                 "rating",
                 format!(
-                    "timepoint=pre scale=ssq item={} value={}",
+                    "timepoint=pre scale=ssq item={} value={} by=patient via=gaze latency_s=1.00",
                     item.code,
                     (i + k) % 2
                 ),
@@ -333,14 +333,14 @@ pub(crate) fn synthetic_crossover(data_dir: &Path) {
         }
         add(
             "rating",
-            format!("timepoint=baseline scale=nrs value={base}"),
+            format!("timepoint=baseline scale=nrs value={base} by=patient via=gaze latency_s=1.00"),
         );
         let killed = row.participant == "P05" && row.period == 2;
         for m in 1..=5 {
             let v = base + (post - base) * m as f64 / 5.0;
             add(
                 "rating",
-                format!("timepoint=minute_{m} scale=nrs value={}", v.round()),
+                format!("timepoint=minute_{m} scale=nrs value={} by=patient via=gaze latency_s=1.00", v.round()),
             );
             if killed && m == 3 {
                 break;
@@ -351,13 +351,13 @@ pub(crate) fn synthetic_crossover(data_dir: &Path) {
             if !stopped {
                 add(
                     "rating",
-                    format!("timepoint=post scale=nrs value={}", post.round()),
+                    format!("timepoint=post scale=nrs value={} by=patient via=gaze latency_s=1.00", post.round()),
                 );
                 for (i, item) in Questionnaire::ssq().items().iter().enumerate() {
                     add(
                         "rating",
                         format!(
-                            "timepoint=post scale=ssq item={} value={}",
+                            "timepoint=post scale=ssq item={} value={} by=patient via=gaze latency_s=1.00",
                             item.code,
                             (i + k + 1) % 3
                         ),
@@ -371,7 +371,7 @@ pub(crate) fn synthetic_crossover(data_dir: &Path) {
                     };
                     add(
                         "rating",
-                        format!("timepoint=post scale=ipq item={} value={v}", item.code),
+                        format!("timepoint=post scale=ipq item={} value={v} by=patient via=gaze latency_s=1.00", item.code),
                     );
                 }
             }
@@ -564,7 +564,7 @@ fn shipped_protocols_parse() {
 
 #[test]
 fn events_tables_keep_what_they_can_and_name_each_line_they_drop() {
-    let ok = data::event_line(1.0, 1.0, "rating", "timepoint=baseline scale=nrs value=6");
+    let ok = data::event_line(1.0, 1.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00");
     let end = data::event_line(2.0, 2.0, "session_end", "how=Planned completed=true");
     // Line 3 is a torn line from a run that died, then resumed (CRLF as an editor saves).
     let text = format!(
@@ -710,11 +710,11 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
         1,
         Some(&sidecar_json("P01", "hmd", "headset")),
         table(&[
-            (10.0, "rating", "timepoint=baseline scale=nrs value=6"),
-            (70.0, "rating", "timepoint=minute_1 scale=nrs value=5"),
-            (100.0, "rating", "timepoint=minute_1 scale=fms value=2"),
-            (130.0, "rating", "timepoint=minute_2 scale=nrs value=4"),
-            (190.0, "rating", "timepoint=post scale=nrs value=3"),
+            (10.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00"),
+            (70.0, "rating", "timepoint=minute_1 scale=nrs value=5 by=patient via=gaze latency_s=1.00"),
+            (100.0, "rating", "timepoint=minute_1 scale=fms value=2 by=patient via=gaze latency_s=1.00"),
+            (130.0, "rating", "timepoint=minute_2 scale=nrs value=4 by=patient via=gaze latency_s=1.00"),
+            (190.0, "rating", "timepoint=post scale=nrs value=3 by=patient via=gaze latency_s=1.00"),
             (200.0, "session_end", "how=Planned completed=true"),
         ])
         .as_bytes(),
@@ -734,7 +734,7 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
         false,
     );
     // P03: session.json is a folder.
-    let fine = table(&[(10.0, "rating", "timepoint=baseline scale=nrs value=6")]);
+    let fine = table(&[(10.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00")]);
     put_session(d, "P03", 1, None, fine.as_bytes(), false);
     std::fs::create_dir_all(file("P03", 1, "session.json")).unwrap();
     // P04: session.json is not JSON.
@@ -757,21 +757,21 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
     );
     // P06: answers outside their scales, a broken row and a torn last line.
     let mut bad = table(&[
-        (10.0, "rating", "timepoint=baseline scale=nrs value=NaN"),
-        (70.0, "rating", "timepoint=minute_1 scale=nrs value=inf"),
-        (130.0, "rating", "timepoint=minute_2 scale=nrs value=4"),
+        (10.0, "rating", "timepoint=baseline scale=nrs value=NaN by=patient via=gaze latency_s=1.00"),
+        (70.0, "rating", "timepoint=minute_1 scale=nrs value=inf by=patient via=gaze latency_s=1.00"),
+        (130.0, "rating", "timepoint=minute_2 scale=nrs value=4 by=patient via=gaze latency_s=1.00"),
     ]);
     bad.push_str("oops\tonly\n");
     bad.push_str(
         &table(&[
-            (190.0, "rating", "timepoint=post scale=nrs value=99"),
-            (195.0, "rating", "timepoint=minute_3 scale=fms value=-5"),
+            (190.0, "rating", "timepoint=post scale=nrs value=99 by=patient via=gaze latency_s=1.00"),
+            (195.0, "rating", "timepoint=minute_3 scale=fms value=-5 by=patient via=gaze latency_s=1.00"),
             (
                 196.0,
                 "rating",
-                "timepoint=pre scale=ssq item=ssq03 value=4",
+                "timepoint=pre scale=ssq item=ssq03 value=4 by=patient via=gaze latency_s=1.00",
             ),
-            (197.0, "rating", "timepoint=minute_3 scale=nrs value=-5"),
+            (197.0, "rating", "timepoint=minute_3 scale=nrs value=-5 by=patient via=gaze latency_s=1.00"),
             (200.0, "session_end", "how=Planned completed=true"),
         ])[data::EVENTS_HEADER.len() + 1..],
     );
@@ -791,7 +791,7 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
         1,
         Some(&sidecar_json("P07", "hmd", "headset")),
         table(&[
-            (10.0, "rating", "timepoint=baseline scale=nrs value=5"),
+            (10.0, "rating", "timepoint=baseline scale=nrs value=5 by=patient via=gaze latency_s=1.00"),
             (
                 30.0,
                 "record_fault",
@@ -998,7 +998,7 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
     assert_eq!(
         events,
         table(&[
-            (130.0, "rating", "timepoint=minute_2 scale=nrs value=4"),
+            (130.0, "rating", "timepoint=minute_2 scale=nrs value=4 by=patient via=gaze latency_s=1.00"),
             (200.0, "session_end", "how=Planned completed=true"),
         ])
     );
@@ -1007,7 +1007,7 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
             .unwrap();
     assert_eq!(
         beh,
-        "measure\ttimepoint\titem\tvalue\tderived\tby\tvia\tlatency_s\nnrs\tminute_2\tnrs\t4\tfalse\tn/a\tn/a\tn/a\n"
+        "measure\ttimepoint\titem\tvalue\tderived\tby\tvia\tlatency_s\nnrs\tminute_2\tnrs\t4\tfalse\tpatient\tgaze\t1.00\n"
     );
 }
 
@@ -1698,20 +1698,20 @@ fn write_walking_study(data_dir: &Path) {
             row(
                 1.0,
                 "rating",
-                format!("timepoint=baseline scale=nrs value={base}"),
+                format!("timepoint=baseline scale=nrs value={base} by=patient via=gaze latency_s=1.00"),
             );
             for m in 1..=10 {
                 let t = 5.0 + 60.0 * m as f64;
                 row(
                     t,
                     "rating",
-                    format!("timepoint=minute_{m} scale=nrs value={}", at(m as f64)),
+                    format!("timepoint=minute_{m} scale=nrs value={} by=patient via=gaze latency_s=1.00", at(m as f64)),
                 );
             }
             row(
                 610.0,
                 "rating",
-                format!("timepoint=post scale=nrs value={}", at(10.0)),
+                format!("timepoint=post scale=nrs value={} by=patient via=gaze latency_s=1.00", at(10.0)),
             );
             let mut after = 0.0;
             while after < 40.0 {
@@ -1721,7 +1721,7 @@ fn write_walking_study(data_dir: &Path) {
                 row(
                     t,
                     "rating",
-                    format!("timepoint=after_{after} scale=nrs value={v}"),
+                    format!("timepoint=after_{after} scale=nrs value={v} by=patient via=gaze latency_s=1.00"),
                 );
                 if (v - base).abs() <= 1.0 {
                     break;
@@ -1818,8 +1818,8 @@ fn reports_outside_a_study_and_on_hostile_folders_are_whole_or_refused() {
         .to_json()
     };
     let rows = table(&[
-        (1.0, "rating", "timepoint=baseline scale=nrs value=6"),
-        (70.0, "rating", "timepoint=post scale=nrs value=3"),
+        (1.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00"),
+        (70.0, "rating", "timepoint=post scale=nrs value=3 by=patient via=gaze latency_s=1.00"),
         (80.0, "session_end", "how=Planned completed=true"),
     ]);
     put_session(
@@ -1916,12 +1916,12 @@ fn follow_up_minutes_that_are_not_minutes_are_refused_and_named() {
     let root = tempfile::tempdir().unwrap();
     let d = root.path().join("data");
     let rows = table(&[
-        (1.0, "rating", "timepoint=baseline scale=nrs value=6"),
-        (70.0, "rating", "timepoint=post scale=nrs value=3"),
-        (80.0, "rating", "timepoint=after_NaN scale=nrs value=5"),
-        (81.0, "rating", "timepoint=after_-5 scale=nrs value=7"),
-        (82.0, "rating", "timepoint=after_1e3 scale=nrs value=7"),
-        (83.0, "rating", "timepoint=after_5 scale=nrs value=4"),
+        (1.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00"),
+        (70.0, "rating", "timepoint=post scale=nrs value=3 by=patient via=gaze latency_s=1.00"),
+        (80.0, "rating", "timepoint=after_NaN scale=nrs value=5 by=patient via=gaze latency_s=1.00"),
+        (81.0, "rating", "timepoint=after_-5 scale=nrs value=7 by=patient via=gaze latency_s=1.00"),
+        (82.0, "rating", "timepoint=after_1e3 scale=nrs value=7 by=patient via=gaze latency_s=1.00"),
+        (83.0, "rating", "timepoint=after_5 scale=nrs value=4 by=patient via=gaze latency_s=1.00"),
         (
             90.0,
             "session_end",
@@ -1993,5 +1993,33 @@ fn blinded_contrasts_are_every_pair_and_an_interim_williams_study_is_no_crossove
         interim.contrasts.iter().all(|c| c.method == "paired"),
         "{:?}",
         interim.contrasts
+    );
+}
+
+#[test]
+fn a_rating_the_session_reader_cannot_read_is_refused_by_the_report() {
+    let root = tempfile::tempdir().unwrap();
+    let files = data::SessionFiles::plain(root.path());
+    std::fs::create_dir_all(&files.dir).unwrap();
+    let mut ev = format!("{}\n", data::EVENTS_HEADER);
+    for (t, e, d) in [
+        (1.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00"),
+        // No one said who answered, nor how: not a rating this program wrote.
+        (2.0, "rating", "timepoint=minute_1 scale=nrs value=5"),
+        (3.0, "rating", "timepoint=post scale=nrs value=3 by=someone via=gaze latency_s=1.00"),
+    ] {
+        ev.push_str(&data::event_line(t, t, e, d));
+    }
+    std::fs::write(files.file("events.tsv"), ev).unwrap();
+    let r = super::read::read_session(root.path()).unwrap();
+    assert_eq!(r.baseline, Some(6.0));
+    assert_eq!((r.during.len(), r.post), (0, None));
+    assert_eq!(
+        r.notes[r.notes.len() - 2..],
+        [
+            "events.tsv:3: rating: by: missing; refused".to_string(),
+            "events.tsv:4: rating: by: 'someone' is not one of patient, therapist; refused"
+                .to_string(),
+        ]
     );
 }
