@@ -356,8 +356,10 @@ fn draw_console(
                         .text("minutes in the place")
                         .step_by(0.5),
                 );
-                // Only a person's change counts: the slider never rewrites the plan itself.
-                if slider.changed() && minutes != settings.plan.minutes {
+                // Only a person's change counts: the slider never rewrites the plan itself
+                // (it snaps a planned 0.6 min to its 0.5 steps when first drawn).
+                let by_hand = slider.dragged() || slider.has_focus() || slider.clicked();
+                if slider.changed() && by_hand && minutes != settings.plan.minutes {
                     commands.write(SessionCommand::SetMinutes(minutes));
                 }
                 edits.minutes = Some(minutes);
