@@ -21,8 +21,8 @@ pub mod walking;
 use bevy::prelude::*;
 use display::{DisplayChoice, DisplayError, DisplayReport, WindowSpec};
 use respite_core::SceneDef;
-use respite_core::session::event::SessionEvent;
 use respite_core::session::ImmersionLevel;
+use respite_core::session::event::SessionEvent;
 use respite_core::session::script::Step;
 
 /// The scene this run shows.
@@ -180,7 +180,7 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         };
         let level = SessionEvent::immersion(&opts.level);
         let done = &opts.session.done;
-        let resumed = done.resumed.then(|| SessionEvent::SessionResumed {
+        let resumed = done.resumed.then_some(SessionEvent::SessionResumed {
             answered_before: done.answered.len(),
             place_done: done.place,
         });

@@ -17,16 +17,16 @@
 use crate::environment::{BUILD_BLOCKS, build_block, clear_place};
 use crate::pause::{PauseReason, SetPause};
 use crate::session::{
-    CommandVia, Phase, Record, WarmUpView, RunSettings, SessionClock, SessionCommand, Veil,
+    CommandVia, Phase, Record, RunSettings, SessionClock, SessionCommand, Veil, WarmUpView,
     fade_picture,
 };
 use crate::{ActiveScene, audio, display, walking};
 use bevy::prelude::*;
 use respite_core::SceneDef;
-use std::sync::{Arc, Mutex};
 use respite_core::session::event::SessionEvent;
 use respite_core::session::{AudioStage, ImmersionLevel, Who};
 use respite_core::sound::ResolvedLevel;
+use std::sync::{Arc, Mutex};
 
 /// Every scene and level a session may change to, read and checked before the App starts.
 #[derive(Resource, Clone, Debug, Default)]
@@ -95,23 +95,25 @@ const REVEAL_ENTITIES: usize = 1_500;
 const COMPILE_MIN_FRAMES: u32 = 3;
 
 pub(crate) fn plugin(app: &mut App) {
-    app.init_resource::<FirstPlace>().add_systems(
-        Update,
-        prepare_the_first_place.run_if(in_state(Phase::Calibrate).or_else(in_state(Phase::Baseline))),
-    )
-    .add_systems(OnEnter(Phase::Immersion), end_the_warm_up)
-    .add_systems(
-        Update,
-        (protocol_changes, take_commands)
-            .chain()
-            .run_if(in_state(Phase::Immersion)),
-    )
-    .add_systems(
-        Update,
-        (abandon_when_the_place_ends, advance_switch)
-            .chain()
-            .run_if(resource_exists::<Switching>),
-    );
+    app.init_resource::<FirstPlace>()
+        .add_systems(
+            Update,
+            prepare_the_first_place
+                .run_if(in_state(Phase::Calibrate).or_else(in_state(Phase::Baseline))),
+        )
+        .add_systems(OnEnter(Phase::Immersion), end_the_warm_up)
+        .add_systems(
+            Update,
+            (protocol_changes, take_commands)
+                .chain()
+                .run_if(in_state(Phase::Immersion)),
+        )
+        .add_systems(
+            Update,
+            (abandon_when_the_place_ends, advance_switch)
+                .chain()
+                .run_if(resource_exists::<Switching>),
+        );
 }
 
 /// How the first place's preparation stands.
@@ -179,7 +181,8 @@ fn prepare_the_first_place(world: &mut World) {
 fn start_the_warm_up(world: &mut World) -> Option<FirstPlace> {
     use bevy::core_pipeline::tonemapping::Tonemapping;
     use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
-    let mut heads = world.query_filtered::<(&GlobalTransform, Option<&Projection>), With<display::Head>>();
+    let mut heads =
+        world.query_filtered::<(&GlobalTransform, Option<&Projection>), With<display::Head>>();
     let (head, projection) = heads
         .iter(world)
         .next()
@@ -204,7 +207,8 @@ fn start_the_warm_up(world: &mut World) -> Option<FirstPlace> {
     image.texture_descriptor.usage =
         TextureUsages::TEXTURE_BINDING | TextureUsages::RENDER_ATTACHMENT;
     let target = world.resource_mut::<Assets<Image>>().add(image);
-    let mut roots = world.query_filtered::<(Entity, Option<&Visibility>), With<crate::environment::PlaceEntity>>();
+    let mut roots = world
+        .query_filtered::<(Entity, Option<&Visibility>), With<crate::environment::PlaceEntity>>();
     let roots: Vec<(Entity, Visibility)> = roots
         .iter(world)
         .map(|(e, v)| (e, v.copied().unwrap_or_default()))
@@ -240,7 +244,12 @@ fn start_the_warm_up(world: &mut World) -> Option<FirstPlace> {
 /// all is compiled).
 fn end_the_warm_up(world: &mut World) {
     let state = std::mem::replace(&mut *world.resource_mut::<FirstPlace>(), FirstPlace::Ready);
-    if let FirstPlace::Drawing { view, frames, groups } = state {
+    if let FirstPlace::Drawing {
+        view,
+        frames,
+        groups,
+    } = state
+    {
         info!("place: the place begins before its warm-up ended ({frames} frames)");
         for (e, visibility) in groups.into_iter().flatten() {
             if let Ok(mut entity) = world.get_entity_mut(e) {
@@ -467,9 +476,7 @@ fn advance_switch(world: &mut World) {
         }
         Stage::Compiling(drawn) => {
             switching.held_frames += 1;
-            let settled = world
-                .resource::<display::RenderReadiness>()
-                .is_settled();
+            let settled = world.resource::<display::RenderReadiness>().is_settled();
             if drawn >= COMPILE_MIN_FRAMES && settled {
                 show_new_place(world, &switching, now);
                 return;
@@ -577,10 +584,10 @@ fn apply_level(world: &mut World, level: ImmersionLevel, via: CommandVia) {
         let mut active = world.resource_mut::<ActiveScene>();
         active.def.particles = def.particles;
         active.def.fauna = def.fauna;
-        if let Some(walk) = def.walk {
-            if let Some(w) = active.def.walk.as_mut() {
-                w.vignette = walk.vignette;
-            }
+        if let Some(walk) = def.walk
+            && let Some(w) = active.def.walk.as_mut()
+        {
+            w.vignette = walk.vignette;
         }
         crate::environment::rebuild_motion(world);
     }

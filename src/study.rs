@@ -2,13 +2,13 @@
 //! interrupted one may resume, and the washout before it. Engine-free; the binary calls
 //! these before it builds the App. (`plan` and `report` live in the core's `research`.)
 
-use crate::session::questions::{Done, WashoutPlan};
 use crate::session::Closing;
-use respite_core::session::event::{self, SessionEvent};
-use respite_core::session::{Scale, Timepoint};
+use crate::session::questions::{Done, WashoutPlan};
 use respite_core::research::data::{self, SessionFiles};
 use respite_core::research::protocol::{Condition, Protocol, Washout};
 use respite_core::research::report;
+use respite_core::session::event::{self, SessionEvent};
+use respite_core::session::{Scale, Timepoint};
 use std::path::Path;
 
 /// One participant's due session under a protocol.

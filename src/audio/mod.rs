@@ -5,14 +5,14 @@
 pub mod room;
 
 use crate::ActiveScene;
-use respite_core::SceneDef;
 use crate::display::{Head, RenderReadiness};
 use crate::session::Record;
-use respite_core::session::event::SessionEvent;
 use crate::session::{Closing, EmergencyStop, Phase};
 use bevy::audio::{AddAudioSource, Decodable};
 use bevy::prelude::*;
 use respite_core::FADE_S;
+use respite_core::SceneDef;
+use respite_core::session::event::SessionEvent;
 use respite_core::sound::{Mixer, Pose, ResolvedLevel, SAMPLE_RATE};
 use std::num::NonZero;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -320,14 +320,16 @@ pub(crate) fn run(
         (None, Err(fail)) => return fail.report(),
     };
     let sound = match (&scene.soundscape, &screenshot) {
-        (Some(sound), None) => match resolve_level_in(&args.scene, sound, args.room.sound_level, room) {
-            Ok(resolved) => Some(SoundPlan {
-                level: resolved,
-                seed: scene.seed,
-                plain: level.audio == AudioStage::Plain,
-            }),
-            Err(fail) => return fail.report(),
-        },
+        (Some(sound), None) => {
+            match resolve_level_in(&args.scene, sound, args.room.sound_level, room) {
+                Ok(resolved) => Some(SoundPlan {
+                    level: resolved,
+                    seed: scene.seed,
+                    plain: level.audio == AudioStage::Plain,
+                }),
+                Err(fail) => return fail.report(),
+            }
+        }
         _ => None,
     };
     let opts = RunOptions {

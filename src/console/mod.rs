@@ -380,7 +380,9 @@ fn draw_console(
             {
                 ui.separator();
                 ui.label(RichText::new("Change the place").strong())
-                    .on_hover_text("A scene fades through the calm neutral; a level applies at once");
+                    .on_hover_text(
+                        "A scene fades through the calm neutral; a level applies at once",
+                    );
                 let level_name = level.as_ref().map_or(String::new(), |l| l.name.clone());
                 // Picks start from what shows now, again after every change.
                 let now_showing = (scene.name.clone(), level_name.clone());
@@ -435,7 +437,10 @@ fn draw_console(
                             }
                         });
                     if ui
-                        .add_enabled(level_pick != level_name, egui::Button::new("Use this level"))
+                        .add_enabled(
+                            level_pick != level_name,
+                            egui::Button::new("Use this level"),
+                        )
                         .on_hover_text("Applies in the place: field of view, motion, sound, body")
                         .clicked()
                     {

@@ -318,7 +318,9 @@ fn ease_field_of_view(
         _ if shown == target => return,
         _ => *ease = Some((shown, target, now)),
     }
-    let Some((from, to, began)) = *ease else { return };
+    let Some((from, to, began)) = *ease else {
+        return;
+    };
     let k = respite_core::smoothstep((now - began) / FOV_EASE_S);
     viewpoint.0.fov_deg = from + (to - from) * k;
     if k >= 1.0 {

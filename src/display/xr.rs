@@ -597,8 +597,7 @@ mod tests {
         use crate::pause::{PauseReason, SetPause};
         let mut app = app();
         send(&mut app, XrState::Running);
-        app.world_mut()
-            .write_message(SetPause::sickness(14, 12));
+        app.world_mut().write_message(SetPause::sickness(14, 12));
         app.update();
         assert!(paused(&app));
         send(&mut app, XrState::Stopping);

@@ -61,10 +61,7 @@ pub(crate) fn build_block(world: &mut World, block: u8) -> (std::time::Duration,
         Without<bevy::ecs::resource::IsResource>,
         Without<DirectionalLight>,
     )>();
-    let new: Vec<Entity> = roots
-        .iter(world)
-        .filter(|e| !before.contains(e))
-        .collect();
+    let new: Vec<Entity> = roots.iter(world).filter(|e| !before.contains(e)).collect();
     for e in &new {
         world.entity_mut(*e).insert(PlaceEntity);
         if block == MOTION_BLOCK {

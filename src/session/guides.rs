@@ -4,13 +4,13 @@
 //! a time; the panel then asks how many). Both ease in and out: nothing flashes.
 
 use super::{Answered, AskRating, Phase, Record, SessionCommand};
-use respite_core::session::event::SessionEvent;
 use crate::ActiveScene;
 use crate::display::{Rig, ViewpointSpec, veil};
 use crate::meshkit::ico;
 use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::prelude::*;
 use respite_core::session::attention::{self, ASK_AFTER_S, GLOW_S, Light, ROUND_S};
+use respite_core::session::event::SessionEvent;
 use respite_core::session::{PACER_BREATHS_PER_MIN, Scale, Timepoint, breath};
 
 /// The pacer's settings and state.

@@ -7,9 +7,9 @@
 //! (`received_s`, on the record's clock) as well as the frame it was written on.
 
 use super::Record;
+use bevy::prelude::*;
 use respite_core::session::Who;
 use respite_core::session::event::SessionEvent;
-use bevy::prelude::*;
 use std::io::BufRead;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};

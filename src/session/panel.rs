@@ -8,7 +8,6 @@
 //! message (how to sit for calibration).
 
 use super::{PANEL_LAYER, Record};
-use respite_core::session::event::SessionEvent;
 use crate::display::{ControllerSelect, Head, Pointer, PointerKind};
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::RenderTarget;
@@ -17,6 +16,7 @@ use bevy::light::{NotShadowCaster, NotShadowReceiver};
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
+use respite_core::session::event::SessionEvent;
 use respite_core::session::{Dwell, KeyEntry, Rating, Scale, Timepoint, Via, Who};
 use std::collections::VecDeque;
 

@@ -7,11 +7,11 @@
 
 use super::panel::{Answered, AskRating, PanelMessage};
 use super::record::Record;
-use respite_core::session::event::{Scores, SessionEvent};
 use super::{Phase, RunSettings};
 use bevy::prelude::*;
 use respite_core::research::protocol::Followup;
 use respite_core::research::scoring::{Questionnaire, SCORING_VERSION};
+use respite_core::session::event::{Scores, SessionEvent};
 use respite_core::session::{Scale, Timepoint};
 use std::collections::{HashMap, VecDeque};
 

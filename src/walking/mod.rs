@@ -12,8 +12,8 @@ use crate::audio::Chime;
 use crate::display::Rig;
 use crate::environment::Ground;
 use crate::session::{Phase, Record};
-use respite_core::session::event::{SessionEvent, walk_view_code};
 use bevy::prelude::*;
+use respite_core::session::event::{SessionEvent, walk_view_code};
 use respite_core::walk::{BodyProfile, Gait, Route, WalkDef, WalkEvent, Walker};
 
 /// How this run walks: from the command line and the immersion level.

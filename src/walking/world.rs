@@ -17,7 +17,7 @@ pub(super) fn plugin(app: &mut App) {
         crate::environment::BuildPlace(3),
         (spawn_path, spawn_landmarks, spawn_progress_posts),
     )
-        .add_systems(Update, light_passed_posts.after(WalkSystems));
+    .add_systems(Update, light_passed_posts.after(WalkSystems));
 }
 
 /// Spacing of the ribbon's cross-sections, metres.

@@ -263,7 +263,14 @@ fn the_therapist_changes_scene_twice_and_level_once_in_the_place() {
         dir.path(),
         "forest_glade",
         &script,
-        &["--minutes", "1.5", "--rate-every", "0.5", "--time-scale", "5"],
+        &[
+            "--minutes",
+            "1.5",
+            "--rate-every",
+            "0.5",
+            "--time-scale",
+            "5",
+        ],
     );
     let err = stderr(&out);
     assert!(out.status.success(), "{:?}\n{err}", out.status);
@@ -281,8 +288,14 @@ fn the_therapist_changes_scene_twice_and_level_once_in_the_place() {
     );
     let shown = details("scene_shown");
     assert_eq!(shown.len(), 2, "{text}");
-    assert!(shown[0].starts_with("scene=beach_sunset built_frames="), "{text}");
-    assert!(shown[1].starts_with("scene=snowy_valley built_frames="), "{text}");
+    assert!(
+        shown[0].starts_with("scene=beach_sunset built_frames="),
+        "{text}"
+    );
+    assert!(
+        shown[1].starts_with("scene=snowy_valley built_frames="),
+        "{text}"
+    );
     assert_eq!(
         details("level_switch"),
         ["from=immersive to=calm_view by=therapist via=autopilot"],
@@ -330,12 +343,24 @@ fn the_therapist_changes_scene_twice_and_level_once_in_the_place() {
     );
     // The clock stood still across each crossing: the switch and the fade in carry one
     // scene time.
-    for (a, b) in of(&rows, "scene_switch").iter().zip(of(&rows, "scene_shown")) {
-        assert_eq!(a[4], b[4], "the scene's clock ran while changing place\n{text}");
+    for (a, b) in of(&rows, "scene_switch")
+        .iter()
+        .zip(of(&rows, "scene_shown"))
+    {
+        assert_eq!(
+            a[4], b[4],
+            "the scene's clock ran while changing place\n{text}"
+        );
     }
     let switching_real: f64 = shown
         .iter()
-        .map(|s| s.rsplit("switch_s=").next().unwrap().parse::<f64>().unwrap())
+        .map(|s| {
+            s.rsplit("switch_s=")
+                .next()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+        })
         .sum();
     assert!(
         minute1_real - entered.0 >= 60.0 / 5.0 + switching_real * 0.9,
@@ -357,8 +382,14 @@ fn the_therapist_changes_scene_twice_and_level_once_in_the_place() {
         })
         .collect();
     let med = median(frames.iter().map(|f| f.1).collect());
-    let starts: Vec<f64> = of(&rows, "scene_switch").iter().map(|r| r[0].parse().unwrap()).collect();
-    let ends: Vec<f64> = of(&rows, "scene_shown").iter().map(|r| r[0].parse().unwrap()).collect();
+    let starts: Vec<f64> = of(&rows, "scene_switch")
+        .iter()
+        .map(|r| r[0].parse().unwrap())
+        .collect();
+    let ends: Vec<f64> = of(&rows, "scene_shown")
+        .iter()
+        .map(|r| r[0].parse().unwrap())
+        .collect();
     for (a, b) in starts.iter().zip(&ends) {
         let longest = frames
             .iter()
@@ -371,10 +402,20 @@ fn the_therapist_changes_scene_twice_and_level_once_in_the_place() {
         );
     }
     // The last place is on the screen: snow, bright under a pale sky.
-    std::fs::copy(&shot, crate::support::picture_dir().join("switch_snowy_valley.png")).ok();
+    std::fs::copy(
+        &shot,
+        crate::support::picture_dir().join("switch_snowy_valley.png"),
+    )
+    .ok();
     let shot = image::open(&shot).expect("snowy.png").to_rgb8();
-    let mean: f64 = shot.pixels().map(|p| crate::support::luminance(p.0)).sum::<f64>()
+    let mean: f64 = shot
+        .pixels()
+        .map(|p| crate::support::luminance(p.0))
+        .sum::<f64>()
         / shot.pixels().len() as f64;
-    assert!(mean > 115.0, "the snowy valley is not what shows (mean luminance {mean:.2})");
+    assert!(
+        mean > 115.0,
+        "the snowy valley is not what shows (mean luminance {mean:.2})"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }

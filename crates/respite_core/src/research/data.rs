@@ -209,8 +209,7 @@ pub fn read_events(text: &str) -> Result<Vec<Event>, String> {
 pub fn is_label_like(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 

@@ -344,7 +344,12 @@ impl Protocol {
                 0.5..=MAX_MINUTES,
                 " min",
             );
-            c.count(&at.field("changes"), cond.changes.len(), 0..=MAX_CHANGES, "changes");
+            c.count(
+                &at.field("changes"),
+                cond.changes.len(),
+                0..=MAX_CHANGES,
+                "changes",
+            );
             for (j, ch) in cond.changes.iter().enumerate().take(MAX_CHANGES) {
                 let at = at.field("changes").index(j);
                 if !(ch.at_min.is_finite() && ch.at_min > 0.0 && ch.at_min < cond.minutes) {

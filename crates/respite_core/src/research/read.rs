@@ -531,7 +531,12 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
         })
         .collect();
     let nrs = || ratings.iter().filter(|r| r.scale == "nrs");
-    let at = |tp: &str| nrs().filter(|r| r.timepoint == tp).rev().find_map(|r| r.value);
+    let at = |tp: &str| {
+        nrs()
+            .filter(|r| r.timepoint == tp)
+            .rev()
+            .find_map(|r| r.value)
+    };
     // (minute, NRS) of the timepoints `<prefix><minute>`, by minute. A resumed session may
     // have asked a minute twice: the later answer stands.
     let series = |prefix: &str| {

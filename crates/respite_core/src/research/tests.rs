@@ -340,7 +340,10 @@ pub(crate) fn synthetic_crossover(data_dir: &Path) {
             let v = base + (post - base) * m as f64 / 5.0;
             add(
                 "rating",
-                format!("timepoint=minute_{m} scale=nrs value={} by=patient via=gaze latency_s=1.00", v.round()),
+                format!(
+                    "timepoint=minute_{m} scale=nrs value={} by=patient via=gaze latency_s=1.00",
+                    v.round()
+                ),
             );
             if killed && m == 3 {
                 break;
@@ -351,7 +354,10 @@ pub(crate) fn synthetic_crossover(data_dir: &Path) {
             if !stopped {
                 add(
                     "rating",
-                    format!("timepoint=post scale=nrs value={} by=patient via=gaze latency_s=1.00", post.round()),
+                    format!(
+                        "timepoint=post scale=nrs value={} by=patient via=gaze latency_s=1.00",
+                        post.round()
+                    ),
                 );
                 for (i, item) in Questionnaire::ssq().items().iter().enumerate() {
                     add(
@@ -371,7 +377,10 @@ pub(crate) fn synthetic_crossover(data_dir: &Path) {
                     };
                     add(
                         "rating",
-                        format!("timepoint=post scale=ipq item={} value={v} by=patient via=gaze latency_s=1.00", item.code),
+                        format!(
+                            "timepoint=post scale=ipq item={} value={v} by=patient via=gaze latency_s=1.00",
+                            item.code
+                        ),
                     );
                 }
             }
@@ -564,7 +573,12 @@ fn shipped_protocols_parse() {
 
 #[test]
 fn events_tables_keep_what_they_can_and_name_each_line_they_drop() {
-    let ok = data::event_line(1.0, 1.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00");
+    let ok = data::event_line(
+        1.0,
+        1.0,
+        "rating",
+        "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00",
+    );
     let end = data::event_line(2.0, 2.0, "session_end", "how=Planned completed=true");
     // Line 3 is a torn line from a run that died, then resumed (CRLF as an editor saves).
     let text = format!(
@@ -710,11 +724,31 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
         1,
         Some(&sidecar_json("P01", "hmd", "headset")),
         table(&[
-            (10.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00"),
-            (70.0, "rating", "timepoint=minute_1 scale=nrs value=5 by=patient via=gaze latency_s=1.00"),
-            (100.0, "rating", "timepoint=minute_1 scale=fms value=2 by=patient via=gaze latency_s=1.00"),
-            (130.0, "rating", "timepoint=minute_2 scale=nrs value=4 by=patient via=gaze latency_s=1.00"),
-            (190.0, "rating", "timepoint=post scale=nrs value=3 by=patient via=gaze latency_s=1.00"),
+            (
+                10.0,
+                "rating",
+                "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00",
+            ),
+            (
+                70.0,
+                "rating",
+                "timepoint=minute_1 scale=nrs value=5 by=patient via=gaze latency_s=1.00",
+            ),
+            (
+                100.0,
+                "rating",
+                "timepoint=minute_1 scale=fms value=2 by=patient via=gaze latency_s=1.00",
+            ),
+            (
+                130.0,
+                "rating",
+                "timepoint=minute_2 scale=nrs value=4 by=patient via=gaze latency_s=1.00",
+            ),
+            (
+                190.0,
+                "rating",
+                "timepoint=post scale=nrs value=3 by=patient via=gaze latency_s=1.00",
+            ),
             (200.0, "session_end", "how=Planned completed=true"),
         ])
         .as_bytes(),
@@ -734,7 +768,11 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
         false,
     );
     // P03: session.json is a folder.
-    let fine = table(&[(10.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00")]);
+    let fine = table(&[(
+        10.0,
+        "rating",
+        "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00",
+    )]);
     put_session(d, "P03", 1, None, fine.as_bytes(), false);
     std::fs::create_dir_all(file("P03", 1, "session.json")).unwrap();
     // P04: session.json is not JSON.
@@ -757,21 +795,45 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
     );
     // P06: answers outside their scales, a broken row and a torn last line.
     let mut bad = table(&[
-        (10.0, "rating", "timepoint=baseline scale=nrs value=NaN by=patient via=gaze latency_s=1.00"),
-        (70.0, "rating", "timepoint=minute_1 scale=nrs value=inf by=patient via=gaze latency_s=1.00"),
-        (130.0, "rating", "timepoint=minute_2 scale=nrs value=4 by=patient via=gaze latency_s=1.00"),
+        (
+            10.0,
+            "rating",
+            "timepoint=baseline scale=nrs value=NaN by=patient via=gaze latency_s=1.00",
+        ),
+        (
+            70.0,
+            "rating",
+            "timepoint=minute_1 scale=nrs value=inf by=patient via=gaze latency_s=1.00",
+        ),
+        (
+            130.0,
+            "rating",
+            "timepoint=minute_2 scale=nrs value=4 by=patient via=gaze latency_s=1.00",
+        ),
     ]);
     bad.push_str("oops\tonly\n");
     bad.push_str(
         &table(&[
-            (190.0, "rating", "timepoint=post scale=nrs value=99 by=patient via=gaze latency_s=1.00"),
-            (195.0, "rating", "timepoint=minute_3 scale=fms value=-5 by=patient via=gaze latency_s=1.00"),
+            (
+                190.0,
+                "rating",
+                "timepoint=post scale=nrs value=99 by=patient via=gaze latency_s=1.00",
+            ),
+            (
+                195.0,
+                "rating",
+                "timepoint=minute_3 scale=fms value=-5 by=patient via=gaze latency_s=1.00",
+            ),
             (
                 196.0,
                 "rating",
                 "timepoint=pre scale=ssq item=ssq03 value=4 by=patient via=gaze latency_s=1.00",
             ),
-            (197.0, "rating", "timepoint=minute_3 scale=nrs value=-5 by=patient via=gaze latency_s=1.00"),
+            (
+                197.0,
+                "rating",
+                "timepoint=minute_3 scale=nrs value=-5 by=patient via=gaze latency_s=1.00",
+            ),
             (200.0, "session_end", "how=Planned completed=true"),
         ])[data::EVENTS_HEADER.len() + 1..],
     );
@@ -998,7 +1060,11 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
     assert_eq!(
         events,
         table(&[
-            (130.0, "rating", "timepoint=minute_2 scale=nrs value=4 by=patient via=gaze latency_s=1.00"),
+            (
+                130.0,
+                "rating",
+                "timepoint=minute_2 scale=nrs value=4 by=patient via=gaze latency_s=1.00"
+            ),
             (200.0, "session_end", "how=Planned completed=true"),
         ])
     );
@@ -1698,20 +1764,28 @@ fn write_walking_study(data_dir: &Path) {
             row(
                 1.0,
                 "rating",
-                format!("timepoint=baseline scale=nrs value={base} by=patient via=gaze latency_s=1.00"),
+                format!(
+                    "timepoint=baseline scale=nrs value={base} by=patient via=gaze latency_s=1.00"
+                ),
             );
             for m in 1..=10 {
                 let t = 5.0 + 60.0 * m as f64;
                 row(
                     t,
                     "rating",
-                    format!("timepoint=minute_{m} scale=nrs value={} by=patient via=gaze latency_s=1.00", at(m as f64)),
+                    format!(
+                        "timepoint=minute_{m} scale=nrs value={} by=patient via=gaze latency_s=1.00",
+                        at(m as f64)
+                    ),
                 );
             }
             row(
                 610.0,
                 "rating",
-                format!("timepoint=post scale=nrs value={} by=patient via=gaze latency_s=1.00", at(10.0)),
+                format!(
+                    "timepoint=post scale=nrs value={} by=patient via=gaze latency_s=1.00",
+                    at(10.0)
+                ),
             );
             let mut after = 0.0;
             while after < 40.0 {
@@ -1721,7 +1795,9 @@ fn write_walking_study(data_dir: &Path) {
                 row(
                     t,
                     "rating",
-                    format!("timepoint=after_{after} scale=nrs value={v} by=patient via=gaze latency_s=1.00"),
+                    format!(
+                        "timepoint=after_{after} scale=nrs value={v} by=patient via=gaze latency_s=1.00"
+                    ),
                 );
                 if (v - base).abs() <= 1.0 {
                     break;
@@ -1818,8 +1894,16 @@ fn reports_outside_a_study_and_on_hostile_folders_are_whole_or_refused() {
         .to_json()
     };
     let rows = table(&[
-        (1.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00"),
-        (70.0, "rating", "timepoint=post scale=nrs value=3 by=patient via=gaze latency_s=1.00"),
+        (
+            1.0,
+            "rating",
+            "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00",
+        ),
+        (
+            70.0,
+            "rating",
+            "timepoint=post scale=nrs value=3 by=patient via=gaze latency_s=1.00",
+        ),
         (80.0, "session_end", "how=Planned completed=true"),
     ]);
     put_session(
@@ -1916,12 +2000,36 @@ fn follow_up_minutes_that_are_not_minutes_are_refused_and_named() {
     let root = tempfile::tempdir().unwrap();
     let d = root.path().join("data");
     let rows = table(&[
-        (1.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00"),
-        (70.0, "rating", "timepoint=post scale=nrs value=3 by=patient via=gaze latency_s=1.00"),
-        (80.0, "rating", "timepoint=after_NaN scale=nrs value=5 by=patient via=gaze latency_s=1.00"),
-        (81.0, "rating", "timepoint=after_-5 scale=nrs value=7 by=patient via=gaze latency_s=1.00"),
-        (82.0, "rating", "timepoint=after_1e3 scale=nrs value=7 by=patient via=gaze latency_s=1.00"),
-        (83.0, "rating", "timepoint=after_5 scale=nrs value=4 by=patient via=gaze latency_s=1.00"),
+        (
+            1.0,
+            "rating",
+            "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00",
+        ),
+        (
+            70.0,
+            "rating",
+            "timepoint=post scale=nrs value=3 by=patient via=gaze latency_s=1.00",
+        ),
+        (
+            80.0,
+            "rating",
+            "timepoint=after_NaN scale=nrs value=5 by=patient via=gaze latency_s=1.00",
+        ),
+        (
+            81.0,
+            "rating",
+            "timepoint=after_-5 scale=nrs value=7 by=patient via=gaze latency_s=1.00",
+        ),
+        (
+            82.0,
+            "rating",
+            "timepoint=after_1e3 scale=nrs value=7 by=patient via=gaze latency_s=1.00",
+        ),
+        (
+            83.0,
+            "rating",
+            "timepoint=after_5 scale=nrs value=4 by=patient via=gaze latency_s=1.00",
+        ),
         (
             90.0,
             "session_end",
@@ -2003,10 +2111,18 @@ fn a_rating_the_session_reader_cannot_read_is_refused_by_the_report() {
     std::fs::create_dir_all(&files.dir).unwrap();
     let mut ev = format!("{}\n", data::EVENTS_HEADER);
     for (t, e, d) in [
-        (1.0, "rating", "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00"),
+        (
+            1.0,
+            "rating",
+            "timepoint=baseline scale=nrs value=6 by=patient via=gaze latency_s=1.00",
+        ),
         // No one said who answered, nor how: not a rating this program wrote.
         (2.0, "rating", "timepoint=minute_1 scale=nrs value=5"),
-        (3.0, "rating", "timepoint=post scale=nrs value=3 by=someone via=gaze latency_s=1.00"),
+        (
+            3.0,
+            "rating",
+            "timepoint=post scale=nrs value=3 by=someone via=gaze latency_s=1.00",
+        ),
     ] {
         ev.push_str(&data::event_line(t, t, e, d));
     }

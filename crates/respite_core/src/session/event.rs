@@ -846,7 +846,9 @@ impl SessionEvent {
 pub fn walk_view_code(view: WalkView) -> String {
     match view {
         WalkView::FirstPerson => "first_person".into(),
-        WalkView::ThirdPerson(behind, above) => format!("third_person_{behind}m_behind_{above}m_above"),
+        WalkView::ThirdPerson(behind, above) => {
+            format!("third_person_{behind}m_behind_{above}m_above")
+        }
     }
 }
 

@@ -166,7 +166,10 @@ impl Timepoint {
     /// The timepoint a record names (`minute_0.5`, `after_5`, `task_2`, …), if it names one.
     pub fn parse(s: &str) -> Option<Timepoint> {
         let minutes = |m: &str| -> Option<u32> {
-            let v: f64 = m.parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
+            let v: f64 = m
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
             let h = (v * 100.0).round();
             (h <= f64::from(u32::MAX)).then_some(h as u32)
         };
@@ -226,7 +229,6 @@ pub enum Via {
     Controller,
     Console,
 }
-
 
 /// One answered (or skipped) rating, as the session record keeps it.
 #[derive(Debug, Clone, PartialEq)]

@@ -133,7 +133,7 @@ pub fn parse(file: &Path, src: &str) -> Result<Vec<Step>, SpecErrors> {
                 c.fail(
                     &at.field("act").index(0),
                     format!("'{name}' is not a scene's or level's name (letters, digits, _)"),
-                )
+                );
             }
             Act::Shot(_, name) if name.trim().is_empty() || name.len() > 255 => c.fail(
                 &at.field("act").index(1),

@@ -234,10 +234,7 @@ fn a_rating_record_says_what_when_who_and_how() {
         latency_s: 9.0,
     };
     let skipped = super::event::SessionEvent::rating(&skipped).detail();
-    assert!(
-        skipped
-            .contains("timepoint=asked_2 scale=yes_no value=n/a by=therapist")
-    );
+    assert!(skipped.contains("timepoint=asked_2 scale=yes_no value=n/a by=therapist"));
     assert!(skipped.ends_with("question=\"Warm enough?\""));
     let rows = Scale::Fms.rows();
     assert_eq!(rows.len(), 3);

@@ -438,11 +438,27 @@ fn the_codes_in_the_record_are_pinned() {
 fn a_damaged_detail_is_refused_naming_the_field() {
     let bad = [
         ("phase", "phase=Imersion", "phase: 'Imersion' is not one of"),
-        ("session_end", "how=Planned completed=yes in_place_s=1", "completed"),
-        ("session_end", "how=Planned completed=true in_place_s=NaN", "not a finite"),
-        ("rating", "timepoint=minute_x scale=nrs value=4 by=patient via=gaze latency_s=1", "timepoint"),
+        (
+            "session_end",
+            "how=Planned completed=yes in_place_s=1",
+            "completed",
+        ),
+        (
+            "session_end",
+            "how=Planned completed=true in_place_s=NaN",
+            "not a finite",
+        ),
+        (
+            "rating",
+            "timepoint=minute_x scale=nrs value=4 by=patient via=gaze latency_s=1",
+            "timepoint",
+        ),
         ("volume", "by=therapist via=console", "db: missing"),
-        ("questionnaire_score", "q=ssq timepoint=post total=inf version=1", "total"),
+        (
+            "questionnaire_score",
+            "q=ssq timepoint=post total=inf version=1",
+            "total",
+        ),
         ("no_such_event", "", "not an event"),
     ];
     for (name, detail, says) in bad {
