@@ -22,27 +22,8 @@ pub fn cell(s: &str) -> String {
     s.replace(['\t', '\n', '\r'], " ")
 }
 
-/// The value of `key` in a `key=value key2="quoted value"` detail.
-pub fn field<'a>(detail: &'a str, key: &str) -> Option<&'a str> {
-    let mut rest = detail;
-    while let Some(at) = rest.find('=') {
-        let key_start = rest[..at].rfind(' ').map_or(0, |i| i + 1);
-        let k = &rest[key_start..at];
-        let after = &rest[at + 1..];
-        let (v, next) = if let Some(q) = after.strip_prefix('"') {
-            let end = q.find('"').unwrap_or(q.len());
-            (&q[..end], &q[(end + 1).min(q.len())..])
-        } else {
-            let end = after.find(' ').unwrap_or(after.len());
-            (&after[..end], &after[end..])
-        };
-        if k == key {
-            return Some(v);
-        }
-        rest = next;
-    }
-    None
-}
+/// The value of `key` in a detail (the session events' own reader of a pair).
+pub use crate::session::event::field;
 
 /// One line of the events table (with its newline).
 pub fn event_line(onset: f64, scene_s: f64, event: &str, detail: &str) -> String {

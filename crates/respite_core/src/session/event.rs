@@ -179,7 +179,7 @@ pub trait Value: Sized {
     }
     /// From the whole detail: the value of `key`, unless the value stands as pairs of its own.
     fn take_from(detail: &str, key: &str, f: Fmt) -> Result<Self, String> {
-        Self::take(crate::research::data::field(detail, key), f)
+        Self::take(field(detail, key), f)
     }
 }
 
@@ -360,6 +360,28 @@ impl Out {
             }
         }
     }
+}
+
+/// The value of `key` in a `key=value key2="quoted value"` detail.
+pub fn field<'a>(detail: &'a str, key: &str) -> Option<&'a str> {
+    let mut rest = detail;
+    while let Some(at) = rest.find('=') {
+        let key_start = rest[..at].rfind(' ').map_or(0, |i| i + 1);
+        let k = &rest[key_start..at];
+        let after = &rest[at + 1..];
+        let (v, next) = if let Some(q) = after.strip_prefix('"') {
+            let end = q.find('"').unwrap_or(q.len());
+            (&q[..end], &q[(end + 1).min(q.len())..])
+        } else {
+            let end = after.find(' ').unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        if k == key {
+            return Some(v);
+        }
+        rest = next;
+    }
+    None
 }
 
 /// Reads one field of a detail, naming the key in the error.
