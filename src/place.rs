@@ -17,8 +17,8 @@
 use crate::environment::{BUILD_BLOCKS, build_block, clear_place};
 use crate::pause::{PauseReason, SetPause};
 use crate::session::{
-    CommandVia, Phase, Record, RunSettings, SessionClock, SessionCommand, Veil, WarmUpView,
-    fade_picture,
+    Closing, CommandVia, Phase, Record, RunSettings, SessionClock, SessionCommand, Veil,
+    WarmUpView, fade_picture,
 };
 use crate::{ActiveScene, audio, display, walking};
 use bevy::prelude::*;
@@ -303,9 +303,14 @@ fn take_commands(
     mut records: MessageWriter<Record>,
     plan: Option<Res<audio::SoundPlan>>,
     level_now: Option<Res<CurrentLevel>>,
+    closing: Res<Closing>,
     mut commands: Commands,
 ) {
     let Some(choices) = choices else { return };
+    // The emergency stop's fade is never replaced by a change's.
+    if *closing == Closing::Emergency {
+        return;
+    }
     let mut starting = switching.is_some();
     for c in asked.read() {
         match c {
@@ -526,6 +531,11 @@ fn yield_to_frames() {
 /// Built and compiled: on record, and picture and sound fade in (the scene's clock runs
 /// again from here).
 fn show_new_place(world: &mut World, switching: &Switching, now: f32) {
+    // Stopped in this very frame: the neutral stays (the closing ends every pause).
+    if *world.resource::<Closing>() == Closing::Emergency {
+        world.remove_resource::<Switching>();
+        return;
+    }
     info!(
         "place: {} built and compiled behind the neutral in {} frames",
         switching.to, switching.held_frames

@@ -419,3 +419,39 @@ fn the_therapist_changes_scene_twice_and_level_once_in_the_place() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn the_emergency_stop_ends_a_change_of_place_on_the_neutral() {
+    require_display();
+    let dir = tempfile::tempdir().unwrap();
+    // Esc while the next place is being built and compiled behind the neutral (the fade
+    // out takes 3 s; compiling a new place takes lavapipe several more).
+    let script = r#"[
+        (on: Question("baseline"), wait_s: 0.3, act: Keys(["Digit5", "Enter"])),
+        (on: InPlaceS(10.0), act: Scene("mountain_lake")),
+        (on: InPlaceS(10.0), wait_s: 3.5, act: Keys(["Escape"])),
+    ]"#;
+    let out = session(
+        dir.path(),
+        "forest_glade",
+        script,
+        &["--minutes", "2", "--time-scale", "5"],
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{:?}\n{err}", out.status);
+    let rows = events(&dir.path().join("rec"));
+    let text = format!("{rows:#?}");
+    let names: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
+    let at = |e: &str| names.iter().position(|n| *n == e);
+    let (switch, stop) = (at("scene_switch"), at("emergency_stop"));
+    assert!(switch.is_some() && stop > switch, "{text}");
+    // The new place never faded in: no scene_shown, and the session ended as stopped.
+    assert_eq!(at("scene_shown"), None, "{text}");
+    let end = &of(&rows, "session_end")[0][5];
+    assert!(end.starts_with("how=Emergency completed=false"), "{end}");
+    // The neutral was reached within the emergency's second.
+    let faded = &of(&rows, "faded")[0][5];
+    let fade_s: f32 = faded.rsplit('=').next().unwrap().parse().unwrap();
+    assert!(fade_s <= 1.0, "{faded}");
+    assert!(!err.contains("panicked"), "{err}");
+}
