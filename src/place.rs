@@ -14,11 +14,12 @@
 //! the fade in (a pause reason of its own), so ratings scheduled by minute keep counting time
 //! in the place. An emergency stop or the place's end during a switch ends it there.
 
+use crate::display::WarmUpView;
 use crate::environment::{BUILD_BLOCKS, build_block, clear_place};
 use crate::pause::{PauseReason, SetPause};
 use crate::session::{
-    Closing, CommandVia, Phase, Record, RunSettings, SessionClock, SessionCommand, Veil,
-    WarmUpView, fade_picture,
+    Closing, CommandVia, ObeyCommands, Phase, Record, RunSettings, SessionClock, SessionCommand,
+    Veil, fade_picture,
 };
 use crate::{ActiveScene, audio, display, walking};
 use bevy::prelude::*;
@@ -33,6 +34,8 @@ use std::sync::{Arc, Mutex};
 pub struct Choices {
     pub scenes: Vec<SceneChoice>,
     pub levels: Vec<ImmersionLevel>,
+    /// Whether this run plays sound (a new place's soundscape is made only then).
+    pub sound: bool,
 }
 
 /// A scene as it would be shown in this run: fitted to the body (eye height, a third-person
@@ -65,6 +68,8 @@ pub struct Switching {
     /// The same in groups of about [`REVEAL_ENTITIES`], shown one group a frame behind the
     /// neutral.
     groups: Vec<Vec<(Entity, Visibility)>>,
+    /// A level asked for during the crossing, applied just before the new place fades in.
+    then_level: Option<(ImmersionLevel, CommandVia)>,
 }
 
 /// A thread making a soundscape (shared, so the switch's state can be cloned).
@@ -90,6 +95,9 @@ enum Stage {
 /// neutral.
 const REVEAL_ENTITIES: usize = 1_500;
 
+/// The longest a change keeps the neutral, real seconds.
+const MAX_SWITCH_S: f32 = 60.0;
+
 /// Frames the new place is drawn behind the neutral at least: its pipelines are queued in
 /// the first, and the readiness count sees what the next left waiting.
 const COMPILE_MIN_FRAMES: u32 = 3;
@@ -101,11 +109,16 @@ pub(crate) fn plugin(app: &mut App) {
             prepare_the_first_place
                 .run_if(in_state(Phase::Calibrate).or_else(in_state(Phase::Baseline))),
         )
+        // However the place is left out (a resumed session whose place is done goes from the
+        // baseline to the post rating), the warm-up ends.
         .add_systems(OnEnter(Phase::Immersion), end_the_warm_up)
+        .add_systems(OnEnter(Phase::Post), end_the_warm_up)
+        .add_systems(OnEnter(Phase::Done), end_the_warm_up)
         .add_systems(
             Update,
             (protocol_changes, take_commands)
                 .chain()
+                .after(ObeyCommands)
                 .run_if(in_state(Phase::Immersion)),
         )
         .add_systems(
@@ -265,9 +278,15 @@ fn protocol_changes(
     settings: Res<RunSettings>,
     clock: Res<SessionClock>,
     time: Res<Time<Virtual>>,
+    switching: Option<Res<Switching>>,
     mut done: Local<usize>,
     mut commands: MessageWriter<SessionCommand>,
 ) {
+    // One change at a time: the next waits for the crossing under way (the scene's clock
+    // stands still meanwhile, so it still comes at its minute of the place).
+    if switching.is_some() {
+        return;
+    }
     let minutes = clock.in_place_s(&time) / 60.0;
     while let Some(change) = settings.changes.get(*done) {
         if change.at_min > minutes {
@@ -301,9 +320,10 @@ fn take_commands(
     real: Res<Time<Real>>,
     mut pauses: MessageWriter<SetPause>,
     mut records: MessageWriter<Record>,
-    plan: Option<Res<audio::SoundPlan>>,
+
     level_now: Option<Res<CurrentLevel>>,
     closing: Res<Closing>,
+    settings: Res<RunSettings>,
     mut commands: Commands,
 ) {
     let Some(choices) = choices else { return };
@@ -312,18 +332,36 @@ fn take_commands(
         return;
     }
     let mut starting = switching.is_some();
+    // The level in force once this frame's commands are applied (a level asked before a
+    // scene in the same frame is the one the new place's sound is made for).
+    let mut plain = level_now
+        .as_ref()
+        .is_some_and(|l| l.0.audio == AudioStage::Plain);
     for c in asked.read() {
         match c {
             SessionCommand::SetLevel { name, via } => {
                 match choices.levels.iter().find(|l| &l.name == name) {
                     Some(level) => {
+                        plain = level.audio == AudioStage::Plain;
                         let (level, via) = (level.clone(), *via);
-                        commands.queue(move |world: &mut World| apply_level(world, level, via));
+                        // During a crossing the level waits for the new place to be built
+                        // (it is applied the moment before it fades in), so the place is
+                        // built once, for one level.
+                        commands.queue(move |world: &mut World| {
+                            match world.get_resource_mut::<Switching>() {
+                                Some(mut s) => s.then_level = Some((level, via)),
+                                None => apply_level(world, level, via),
+                            }
+                        });
                     }
                     None => warn!("place: no immersion level '{name}'"),
                 }
             }
             SessionCommand::SetScene { name, via } => {
+                // A picture or a measurement has no fades to cross through.
+                if settings.show_only {
+                    continue;
+                }
                 if starting {
                     warn!("place: already changing the place; '{name}' waits for no one");
                     continue;
@@ -346,12 +384,9 @@ fn take_commands(
                 fade_picture(&mut commands, *veil_now, 1.0, real.elapsed_secs());
                 commands.queue(audio::fade_out_for_switch);
                 // Its sound is made while the picture fades (up to a second of work).
-                let plain = level_now
-                    .as_ref()
-                    .is_some_and(|l| l.0.audio == AudioStage::Plain);
-                let sound_plan = match (choice.sound, plan.as_ref()) {
+                let sound_plan = match (choice.sound, choices.sound) {
                     // A run with sound (pictures have none).
-                    (Some(level), Some(_)) => Some(audio::SoundPlan {
+                    (Some(level), true) => Some(audio::SoundPlan {
                         level,
                         seed: choice.def.seed,
                         plain,
@@ -375,6 +410,7 @@ fn take_commands(
                     sound: Arc::new(Mutex::new(making)),
                     hidden: Vec::new(),
                     groups: Vec::new(),
+                    then_level: None,
                 });
                 starting = true;
             }
@@ -486,6 +522,16 @@ fn advance_switch(world: &mut World) {
                 show_new_place(world, &switching, now);
                 return;
             }
+            // Never kept on the neutral for good: a pipeline that never settles is drawn
+            // as it comes, after a minute (said in the log).
+            if now - switching.began > MAX_SWITCH_S {
+                warn!(
+                    "place: {} still compiling after {MAX_SWITCH_S} s; shown as it is",
+                    switching.to
+                );
+                show_new_place(world, &switching, now);
+                return;
+            }
             switching.stage = Stage::Compiling(drawn + 1);
         }
     }
@@ -545,6 +591,9 @@ fn show_new_place(world: &mut World, switching: &Switching, now: f32) {
         built_frames: switching.held_frames,
         switch_s: now - switching.began,
     }));
+    if let Some((level, via)) = switching.then_level.clone() {
+        apply_level(world, level, via);
+    }
     let veil_now = *world.resource::<Veil>();
     world.write_message(SetPause::off(PauseReason::Switching));
     let mut commands = world.commands();

@@ -339,7 +339,10 @@ pub(crate) fn run(
         session,
         level,
         participant: args.participant,
-        choices: choices(dir, levels, &args.walk, args.room.sound_level, room),
+        choices: respite::place::Choices {
+            sound: screenshot.is_none(),
+            ..choices(dir, levels, &args.walk, args.room.sound_level, room)
+        },
         launch_args: std::env::args().skip(1).collect(),
         autopilot,
         time_scale: args.time_scale,

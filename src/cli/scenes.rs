@@ -113,6 +113,7 @@ pub(crate) fn choices(
         }
     }
     respite::place::Choices {
+        sound: true,
         scenes,
         levels: ImmersionLevels::load(levels)
             .map(|l| l.levels)

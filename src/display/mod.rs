@@ -298,6 +298,12 @@ fn shared(app: &mut App) {
         .add_systems(Update, (recenter, ease_field_of_view));
 }
 
+/// A small view that draws the place unseen (into a texture of its own) before the place
+/// is shown, so that everything the place needs compiles during calibration and the
+/// baseline; the session's and the displays' own camera code leave it alone.
+#[derive(Component)]
+pub struct WarmUpView;
+
 /// Seconds a new level's field of view takes to open or close: eased, never a jump.
 pub const FOV_EASE_S: f32 = 2.0;
 

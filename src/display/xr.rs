@@ -339,7 +339,14 @@ fn point_with_the_head(
     heads: Query<&GlobalTransform, With<Head>>,
     on_screen: Res<OnScreen>,
     windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
-    mirrors: Query<(&Camera, &GlobalTransform), (With<Camera3d>, Without<XrCamera>)>,
+    mirrors: Query<
+        (&Camera, &GlobalTransform),
+        (
+            With<Camera3d>,
+            Without<XrCamera>,
+            Without<super::WarmUpView>,
+        ),
+    >,
     mut pointer: ResMut<Pointer>,
 ) {
     if on_screen.0 {

@@ -7,7 +7,7 @@
 //!
 //! Screenshots and the bench skip the flow: they start in the place with nothing veiled.
 
-use crate::display::{Head, Recenter, RenderReadiness, veil};
+use crate::display::{Head, Recenter, RenderReadiness, WarmUpView, veil};
 use crate::meshkit::ico;
 use crate::pause::{PauseChanged, PauseReason, PauseReasons, SetPause};
 use bevy::camera::visibility::RenderLayers;
@@ -261,6 +261,11 @@ pub fn with_flag(args: &[String], flag: &str, value: &str) -> Vec<String> {
     out
 }
 
+/// The emergency stop and the therapist's commands: whatever else takes commands runs after
+/// them, so nothing can replace the stop's fade in the frame it is pressed.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObeyCommands;
+
 /// The emergency stop was pressed (the sound fades within a second on it).
 #[derive(Message, Clone, Copy, Debug)]
 pub struct EmergencyStop;
@@ -358,6 +363,7 @@ pub(crate) fn plugin(app: &mut App) {
             Update,
             (emergency_stop, obey_commands)
                 .chain()
+                .in_set(ObeyCommands)
                 .run_if(not(in_state(Phase::Done))),
         )
         .add_systems(OnEnter(Phase::Done), end_session)
@@ -982,12 +988,6 @@ impl PlaceView {
         self.preloaded
     }
 }
-
-/// A small view that draws the place unseen (into a texture of its own) before the place
-/// is shown, so that everything the place needs compiles during calibration and the
-/// baseline; the session's own cameras leave it alone.
-#[derive(Component)]
-pub struct WarmUpView;
 
 /// The session wants the place drawn only in the phases that show it.
 fn place_view_for_phase(phase: Res<State<Phase>>, mut view: ResMut<PlaceView>) {

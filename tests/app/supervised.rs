@@ -455,3 +455,39 @@ fn the_emergency_stop_ends_a_change_of_place_on_the_neutral() {
     assert!(fade_s <= 1.0, "{faded}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn a_level_asked_while_the_place_changes_applies_as_the_new_place_fades_in() {
+    require_display();
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"[
+        (on: InPlaceS(5.0), act: Scene("beach_sunset")),
+        (on: InPlaceS(5.0), wait_s: 1.0, act: Level("calm_view")),
+    ]"#;
+    let out = session(
+        dir.path(),
+        "forest_glade",
+        script,
+        &["--minutes", "0.5", "--no-ratings", "--time-scale", "5"],
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{:?}\n{err}", out.status);
+    let rows = events(&dir.path().join("rec"));
+    let text = format!("{rows:#?}");
+    let names: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
+    let at = |e: &str| names.iter().position(|n| *n == e).unwrap_or(usize::MAX);
+    // Built once, for the new level, just before it fades in (while the neutral holds).
+    assert!(at("scene_switch") < at("scene_shown"), "{text}");
+    assert!(at("scene_shown") < at("level_switch"), "{text}");
+    let resumed = rows
+        .iter()
+        .position(|r| r[2] == "resume" && r[5].starts_with("by=switching"))
+        .unwrap();
+    assert!(at("level_switch") < resumed, "{text}");
+    assert_eq!(of(&rows, "level_switch").len(), 1, "{text}");
+    assert!(
+        of(&rows, "immersion")[1][5].starts_with("level=calm_view fov_deg=60"),
+        "{text}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
