@@ -112,9 +112,9 @@ pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
     println!(
         "switch: neutral -> place, as when a session's place fades in ({}); switch_x_frame = the longest frame from the switch until nothing compiles / frame p50",
         if how.preload {
-            "--preload: the place drawn behind the neutral first, which sessions do not do"
+            "--preload: the place drawn behind the neutral first (sessions warm up with a view of their own)"
         } else {
-            "not preloaded, as in a session"
+            "not preloaded (a session warms up with a view of its own before the place)"
         }
     );
     if let Some(out) = &args.out {

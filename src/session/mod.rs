@@ -944,10 +944,12 @@ fn run_fade(
 /// panel over the neutral; in the place everything, the shell doing the fading. With
 /// preloading (the bench's `--preload`; not in sessions), whenever cameras come the place is
 /// first drawn behind the opaque neutral shell until everything it needs has compiled, so
-/// the frame that first shows it has nothing left to build. Sessions do not preload yet:
-/// under lavapipe it took the switch from 1.5–2.5 frames to 1.0–1.2 but left
-/// `mountain_lake`'s later frames 2.3× slower in a window, with far more vertex work
-/// submitted per frame, for a cause not yet found (docs/performance.md).
+/// the frame that first shows it has nothing left to build. Sessions do not preload this
+/// way: they compile the place during calibration and the baseline with a warm-up view of
+/// its own (`place.rs`), which never touches these cameras. The bench's preload took the
+/// switch under lavapipe from 1.5–2.5 frames to 1.0–1.2 but left `mountain_lake`'s later
+/// frames 2.3× slower in a window, with far more vertex work submitted per frame, for a
+/// cause not yet found (docs/performance.md).
 #[derive(Resource, Debug)]
 pub struct PlaceView {
     /// Whether the place is to be drawn now.
@@ -963,7 +965,8 @@ pub struct PlaceView {
 const PRELOAD_MIN_FRAMES: u32 = 2;
 
 impl PlaceView {
-    /// No preloading: the place's first frame builds whatever it needs (as in sessions).
+    /// No preloading here: the place's first frame builds whatever the warm-up (in a
+    /// session) has not.
     pub fn new(wanted: bool) -> Self {
         Self {
             wanted,
