@@ -2139,3 +2139,46 @@ fn a_rating_the_session_reader_cannot_read_is_refused_by_the_report() {
         ]
     );
 }
+
+#[test]
+fn a_conditions_changes_of_place_are_checked_where_they_are_written() {
+    let with = |changes: &str| {
+        PROTOCOL.replace(
+            "display: Headset, minutes: 5),",
+            &format!("display: Headset, minutes: 5,\n            changes: [{changes}]),"),
+        )
+    };
+    let p = protocol(&with(
+        "(at_min: 2.0, scene: Some(\"beach_sunset\")), (at_min: 3.5, immersion: Some(\"calm_view\"))",
+    ))
+    .unwrap();
+    let changes = &p.conditions[0].changes;
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[0].scene.as_deref(), Some("beach_sunset"));
+    assert_eq!(changes[1].immersion.as_deref(), Some("calm_view"));
+    for (bad, says) in [
+        (
+            "(at_min: 5.0, scene: Some(\"beach_sunset\"))",
+            "at_min 5 is not inside the condition's 5 minutes",
+        ),
+        (
+            "(at_min: 0.0, scene: Some(\"beach_sunset\"))",
+            "at_min 0 is not inside",
+        ),
+        (
+            "(at_min: 2.0, scene: Some(\"moon_base\"))",
+            "unknown scene 'moon_base'",
+        ),
+        (
+            "(at_min: 2.0, immersion: Some(\"vivid\"))",
+            "unknown immersion level 'vivid'",
+        ),
+        (
+            "(at_min: 2.0)",
+            "a change names a scene, an immersion level or both",
+        ),
+    ] {
+        let e = protocol(&with(bad)).unwrap_err();
+        assert!(e.starts_with("p.ron:") && e.contains(says), "{bad}: {e}");
+    }
+}
