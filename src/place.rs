@@ -1,5 +1,5 @@
 //! Changing the place or the immersion level mid-session, from the console, a script or the
-//! protocol: both go through [`SessionCommand`]s and on record with who and how.
+//! protocol: all go through [`SessionCommand`]s and on record with who and how.
 //!
 //! A new **level** applies in the place: the field of view eases to its width over 2 s (the
 //! screen camera, or the headset's dark ring), the eyes go mono or stereo, the share of
@@ -7,12 +7,17 @@
 //! shows or hides, and life answers the gaze or not.
 //!
 //! A new **scene** crosses through the calm neutral: picture and sound fade out together
-//! ([`FADE_S`]), the old place is taken down and the new one built behind the neutral one
-//! block a frame (so no frame carries the whole build, and a headset keeps getting frames),
-//! then it is drawn behind the opaque neutral until nothing is left compiling, and only then
-//! do picture and sound fade in. The scene's clock stands still from the switch's start to
-//! the fade in (a pause reason of its own), so ratings scheduled by minute keep counting time
-//! in the place. An emergency stop or the place's end during a switch ends it there.
+//! (3 s, the session's fade) while its soundscape is made on a thread of its own; the old
+//! place is taken down and the new one built behind the neutral one block a frame, each root
+//! hidden as it is made (so no frame carries the whole build, and a headset keeps getting
+//! frames); then it is shown to the cameras behind the opaque neutral a group of roots a
+//! frame until nothing is left compiling, and only then do picture and sound fade in. The
+//! scene's clock stands still from the switch's start to the fade in (a pause reason of its
+//! own), so ratings scheduled by minute keep counting time in the place. An emergency stop or
+//! the place's end during a switch ends it there.
+//!
+//! The **first place** is compiled the same way before it shows: during calibration and the
+//! baseline a small warm-up view draws it into a texture no one sees.
 
 use crate::display::WarmUpView;
 use crate::environment::{BUILD_BLOCKS, build_block, clear_place};
