@@ -404,52 +404,40 @@ fn draw_console(
                         ui.label(format!("Changing to {} behind the calm neutral…", s.to));
                     }
                     None => {
-                        ui.horizontal(|ui| {
-                            egui::ComboBox::from_id_salt("place scene")
-                                .selected_text(&scene_pick)
-                                .show_ui(ui, |ui| {
-                                    for s in &info.scenes {
-                                        ui.selectable_value(&mut scene_pick, s.clone(), s);
-                                    }
-                                });
-                            if ui
-                                .add_enabled(
-                                    scene_pick != scene.name,
-                                    egui::Button::new("Go to this scene"),
-                                )
-                                .on_hover_text("Fades to the calm neutral, builds it, fades in")
-                                .clicked()
-                            {
-                                commands.write(SessionCommand::SetScene {
-                                    name: scene_pick.clone(),
-                                    via: CommandVia::Console,
-                                });
-                            }
-                        });
+                        if pick_and_go(
+                            ui,
+                            "place scene",
+                            &info.scenes,
+                            &mut scene_pick,
+                            &scene.name,
+                            (
+                                "Go to this scene",
+                                "Fades to the calm neutral, builds it, fades in",
+                            ),
+                        ) {
+                            commands.write(SessionCommand::SetScene {
+                                name: scene_pick.clone(),
+                                via: CommandVia::Console,
+                            });
+                        }
                     }
                 }
-                ui.horizontal(|ui| {
-                    egui::ComboBox::from_id_salt("place level")
-                        .selected_text(&level_pick)
-                        .show_ui(ui, |ui| {
-                            for l in &info.levels {
-                                ui.selectable_value(&mut level_pick, l.clone(), l);
-                            }
-                        });
-                    if ui
-                        .add_enabled(
-                            level_pick != level_name,
-                            egui::Button::new("Use this level"),
-                        )
-                        .on_hover_text("Applies in the place: field of view, motion, sound, body")
-                        .clicked()
-                    {
-                        commands.write(SessionCommand::SetLevel {
-                            name: level_pick.clone(),
-                            via: CommandVia::Console,
-                        });
-                    }
-                });
+                if pick_and_go(
+                    ui,
+                    "place level",
+                    &info.levels,
+                    &mut level_pick,
+                    &level_name,
+                    (
+                        "Use this level",
+                        "Applies in the place: field of view, motion, sound, body",
+                    ),
+                ) {
+                    commands.write(SessionCommand::SetLevel {
+                        name: level_pick.clone(),
+                        via: CommandVia::Console,
+                    });
+                }
                 edits.place_scene = Some(scene_pick);
                 edits.place_level = Some(level_pick);
             }
@@ -655,6 +643,31 @@ fn draw_console(
 }
 
 /// A spoken answer as typed: a number on the scale, or yes/no for a yes/no question.
+/// A picker over `names` and a button that is live only when the pick differs from what
+/// shows now; true when the button was pressed.
+fn pick_and_go(
+    ui: &mut egui::Ui,
+    id: &str,
+    names: &[String],
+    pick: &mut String,
+    now: &str,
+    (button, hover): (&str, &str),
+) -> bool {
+    ui.horizontal(|ui| {
+        egui::ComboBox::from_id_salt(id)
+            .selected_text(pick.as_str())
+            .show_ui(ui, |ui| {
+                for n in names {
+                    ui.selectable_value(pick, n.clone(), n);
+                }
+            });
+        ui.add_enabled(pick != now, egui::Button::new(button))
+            .on_hover_text(hover)
+            .clicked()
+    })
+    .inner
+}
+
 fn parse_spoken(text: &str, scale: &Scale) -> Option<u8> {
     let t = text.trim().to_ascii_lowercase();
     match (scale, t.as_str()) {

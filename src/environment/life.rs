@@ -58,14 +58,12 @@ const VISIT_RANGE_M: std::ops::Range<f32> = 2.0..10.0;
 
 fn spawn_visitor(
     mut commands: Commands,
-    interactive: Res<Interactivity>,
     scene: Res<ActiveScene>,
     shared: Res<SharedMaterials>,
     mut meshes: ResMut<Assets<Mesh>>,
 ) {
     // Always there, hidden until the gaze calls it: a level may turn the gaze on in the
     // place.
-    let _ = interactive;
     // The place's own butterflies' colours, or a soft orange.
     let colors = scene
         .def

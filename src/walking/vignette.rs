@@ -24,13 +24,11 @@ const DIM_DEG: f32 = 50.0;
 
 fn fit_vignette(
     add: On<Add, Head>,
-    walk: Option<Res<Walk>>,
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     // On every head: a place changed mid-session may be a walk. Clear when none walks.
-    let _ = walk;
     // A deep, slightly warm grey: dim, never a black frame.
     let material = materials.add(veil(Color::srgba(0.05, 0.05, 0.045, 0.0)));
     commands.entity(add.entity).with_child((
