@@ -107,6 +107,11 @@ pub(crate) struct ReportArgs {
     /// Also write a BIDS dataset (participants.tsv, events, motion, answers) here.
     #[arg(long, value_name = "DIR")]
     pub(crate) bids: Option<PathBuf>,
+    /// Hash every file of every session against its manifest, the per-frame recordings
+    /// (motion, frames) included; without it they are found, not re-read (an unblinded
+    /// --bids export, which copies them, hashes them too).
+    #[arg(long)]
+    pub(crate) verify: bool,
 }
 
 /// Where the bench draws.
@@ -121,11 +126,22 @@ pub(crate) enum BenchDisplay {
 #[derive(Args)]
 pub(crate) struct BenchArgs {
     /// One scene to measure.
-    #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+    #[arg(long, conflicts_with = "all", required_unless_present_any = ["all", "report"])]
     pub(crate) scene: Option<String>,
     /// Every scene in the scenes folder.
     #[arg(long)]
     pub(crate) all: bool,
+    /// Time `respite report` over this data folder instead: --runs reports, each into a
+    /// fresh folder, as the plain command writes them (no scene is drawn).
+    #[arg(long, value_name = "DATA", conflicts_with_all = ["scene", "all"])]
+    pub(crate) report: Option<PathBuf>,
+    /// With --report: how many reports to time.
+    #[arg(long, default_value_t = 5, requires = "report",
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub(crate) runs: u32,
+    /// With --report: hash every recording too, as `report --verify` does.
+    #[arg(long, requires = "report")]
+    pub(crate) verify: bool,
     #[command(flatten)]
     pub(crate) how: BenchHow,
     /// Also write the figures as TSV to this file.

@@ -5,6 +5,9 @@ use super::*;
 /// `respite bench`: each scene (and Bevy's bare scene first) in a child process, then one
 /// table with every scene's figures as ratios to the bare scene's.
 pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
+    if let Some(data) = &args.report {
+        return bench_report(data, &args);
+    }
     let names: Vec<String> = if args.all {
         match open_catalog(dir) {
             Ok(c) => c.entries.into_iter().map(|e| e.name).collect(),
@@ -125,6 +128,97 @@ pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
     }
     let _ = std::fs::remove_dir_all(&work);
     ExitCode::SUCCESS
+}
+
+/// `respite bench --report DATA`: `--runs` reports over the folder, each into a fresh
+/// folder and timed from the first read to the last file written, as `respite report`
+/// does them; the table of the figures (seconds, nearest-rank percentiles).
+fn bench_report(data: &Path, args: &BenchArgs) -> ExitCode {
+    use respite_core::research::{data as rdata, output};
+    let verify = if args.verify {
+        rdata::Verify::All
+    } else {
+        rdata::Verify::Read
+    };
+    let (files, bytes) = folder_size(data);
+    let work = std::env::temp_dir().join(format!("respite-bench-report-{}", std::process::id()));
+    let mut wall = Vec::new();
+    let mut sessions = String::new();
+    for run in 1..=args.runs {
+        let out = work.join(format!("run{run}"));
+        let started = std::time::Instant::now();
+        match output::write_report_with(data, &out, None, None, verify) {
+            Ok(o) => {
+                let s = started.elapsed().as_secs_f64();
+                eprintln!(
+                    "bench: report {run} of {}: {s:.3} s ({})",
+                    args.runs, o.summary
+                );
+                sessions = o.summary;
+                wall.push(s);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&work);
+                return Fail::input(e).report();
+            }
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    let mut sorted = wall.clone();
+    sorted.sort_by(f64::total_cmp);
+    let p = |q| respite_core::bench::percentile(&sorted, q);
+    let table = format!(
+        "data\tfiles\tgb\truns\tverify\twall_min_s\twall_p50_s\twall_max_s\tpeak_mib\n\
+         {}\t{files}\t{:.2}\t{}\t{}\t{:.3}\t{:.3}\t{:.3}\t{:.0}\n",
+        data.display(),
+        bytes as f64 / 1e9,
+        args.runs,
+        if args.verify { "all" } else { "read" },
+        p(0.0),
+        p(50.0),
+        p(100.0),
+        respite::bench::peak_memory_mib(),
+    );
+    print_table(&table);
+    println!(
+        "report: {sessions}; {} (the first run reads from disk what the page cache lacks)",
+        if args.verify {
+            "every file hashed against its manifest"
+        } else {
+            "recordings found, not re-read (give --verify to hash them too)"
+        }
+    );
+    if let Some(out) = &args.out {
+        let tmp = out.with_extension("tsv.partial");
+        if let Err(e) = std::fs::write(&tmp, &table).and_then(|_| std::fs::rename(&tmp, out)) {
+            return Fail::failure(format!("--out {}: {e}", out.display())).report();
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Files and bytes under `dir`, every level down.
+fn folder_size(dir: &Path) -> (u64, u64) {
+    let mut files = 0;
+    let mut bytes = 0;
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => todo.push(e.path()),
+                Ok(m) => {
+                    files += 1;
+                    bytes += m.len();
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    (files, bytes)
 }
 
 /// The TSV as aligned columns.

@@ -75,11 +75,17 @@ pub(crate) fn report(args: ReportArgs) -> ExitCode {
         args.out.with_file_name(name)
     });
     let blind = args.blind.then_some(key.as_path());
-    match respite_core::research::output::write_report(
+    let verify = if args.verify {
+        respite_core::research::data::Verify::All
+    } else {
+        respite_core::research::data::Verify::Read
+    };
+    match respite_core::research::output::write_report_with(
         &args.data,
         &args.out,
         blind,
         args.bids.as_deref(),
+        verify,
     ) {
         Ok(out) => {
             for n in &out.notes {

@@ -526,9 +526,11 @@ const SESSION_COLUMNS: &[Column] = &[
     },
     Column {
         name: "manifest",
-        meaning: "Hash manifest check of the session folder: ok (every file matches), none \
-                  (no manifest was written), or changed:<files> (these files, separated by \
-                  commas, no longer match it)",
+        meaning: "Hash manifest check of the session folder: verified (every file matches; \
+                  report --verify, or a BIDS export with motion), ok (every file matches but \
+                  the per-frame recordings motion.tsv and frames.tsv, which were found and not \
+                  re-read), none (no manifest was written), or changed:<files> (these files, \
+                  separated by commas, no longer match it or are gone)",
         unit: "",
         allowed: Allowed::Text,
     },

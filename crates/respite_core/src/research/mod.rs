@@ -18,6 +18,8 @@ pub mod stats;
 pub mod timecourse;
 
 #[cfg(test)]
+mod scale_tests;
+#[cfg(test)]
 mod tests;
 
 pub use protocol::{Plan, Protocol};

@@ -178,13 +178,35 @@ fn blinding_for(
 
 /// Reads `data`, writes the report to `out` (and a BIDS export to `bids_dir`); blinded
 /// with the study's key at `blind_key` when given (read, or drawn and written there).
+///
+/// Each manifest is checked as closely as the run needs: every file hashed for an unblinded
+/// BIDS export (which copies the motion), else every file but the per-frame recordings,
+/// which are found and not re-read ([`data::Verify`]).
 pub fn write_report(
     data_dir: &Path,
     out: &Path,
     blind_key: Option<&Path>,
     bids_dir: Option<&Path>,
 ) -> Result<ReportOut, String> {
-    let read = report::read_all(data_dir)?;
+    write_report_with(data_dir, out, blind_key, bids_dir, data::Verify::Read)
+}
+
+/// [`write_report`], hashing every file of every session when `verify` is
+/// [`data::Verify::All`] (`respite report --verify`).
+pub fn write_report_with(
+    data_dir: &Path,
+    out: &Path,
+    blind_key: Option<&Path>,
+    bids_dir: Option<&Path>,
+    verify: data::Verify,
+) -> Result<ReportOut, String> {
+    let copies_motion = bids_dir.is_some() && blind_key.is_none();
+    let verify = if copies_motion {
+        data::Verify::All
+    } else {
+        verify
+    };
+    let read = report::read_all_with(data_dir, verify)?;
     if read.is_empty() {
         return Err(format!(
             "{}: no sub-*/ses-* session folders",

@@ -74,6 +74,8 @@ pub struct SessionResult {
     pub notes: Vec<String>,
     /// `Some(names)` of files that no longer match the manifest; `None` with no manifest.
     pub manifest: Option<Vec<String>>,
+    /// How closely `manifest` was checked: the per-frame recordings hashed or only found.
+    pub verify: data::Verify,
     pub events: usize,
     /// The BIDS task label ("respite" outside a study).
     pub task: String,
@@ -433,8 +435,13 @@ fn ending(events: &[Event], manifest: Option<&Vec<String>>) -> (Status, Option<S
 /// Reads one session folder. Refused, with a reason naming the file, when the folder holds
 /// nothing of a session, when its events table or `session.json` cannot be read, or when
 /// `session.json` names a participant, session or task that is not a label or not its
-/// folder's.
+/// folder's. The per-frame recordings are found, not re-read ([`data::Verify::Read`]).
 pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
+    read_session_with(dir, data::Verify::Read)
+}
+
+/// [`read_session`], checking the manifest as closely as `verify` asks.
+pub fn read_session_with(dir: &Path, verify: data::Verify) -> Result<SessionResult, String> {
     if data::is_empty_session(dir) {
         return Err(format!(
             "{}: empty session folder (no session.json, no events recorded): not a session",
@@ -570,7 +577,7 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
         .filter(|r| r.scale == "fms")
         .filter_map(|r| r.value.map(|v| v as u8))
         .collect();
-    let manifest = data::check_manifest(dir);
+    let manifest = data::check_manifest_with(dir, verify);
     let (status, reason) = ending(&events, manifest.as_ref());
     Ok(SessionResult {
         dir: dir.to_path_buf(),
@@ -632,6 +639,7 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
         reason,
         notes,
         manifest,
+        verify,
         events: events.len(),
         task,
     })
@@ -639,8 +647,14 @@ pub fn read_session(dir: &Path) -> Result<SessionResult, String> {
 
 /// Every `sub-*/ses-*` folder under `data`, sorted by participant then session; a folder
 /// that cannot be read is listed in `skipped` with its reason, and the rest are read. Only
-/// an unreadable `data` itself is an error.
+/// an unreadable `data` itself is an error. The recordings are found, not re-read.
 pub fn read_all(data: &Path) -> Result<DataFolder, String> {
+    read_all_with(data, data::Verify::Read)
+}
+
+/// [`read_all`], checking each manifest as closely as `verify` asks. The folders are read
+/// side by side, one a core.
+pub fn read_all_with(data: &Path, verify: data::Verify) -> Result<DataFolder, String> {
     let mut out = DataFolder::default();
     let subs = std::fs::read_dir(data).map_err(|e| format!("{}: {e}", data.display()))?;
     let mut subs: Vec<PathBuf> = subs
@@ -650,6 +664,7 @@ pub fn read_all(data: &Path) -> Result<DataFolder, String> {
         .filter(|p| p.is_dir())
         .collect();
     subs.sort();
+    let mut dirs: Vec<PathBuf> = Vec::new();
     for sub in subs {
         let sessions = match std::fs::read_dir(&sub) {
             Ok(s) => s,
@@ -661,18 +676,22 @@ pub fn read_all(data: &Path) -> Result<DataFolder, String> {
                 continue;
             }
         };
-        let mut dirs: Vec<PathBuf> = sessions
+        let mut these: Vec<PathBuf> = sessions
             .flatten()
             .filter(|e| e.file_name().to_string_lossy().starts_with("ses-"))
             .map(|e| e.path())
             .filter(|p| p.is_dir())
             .collect();
-        dirs.sort();
-        for dir in dirs {
-            match read_session(&dir) {
-                Ok(r) => out.sessions.push(r),
-                Err(reason) => out.skipped.push(Skipped { dir, reason }),
-            }
+        these.sort();
+        dirs.extend(these);
+    }
+    for (dir, read) in dirs.iter().zip(read_side_by_side(&dirs, verify)) {
+        match read {
+            Ok(r) => out.sessions.push(r),
+            Err(reason) => out.skipped.push(Skipped {
+                dir: dir.clone(),
+                reason,
+            }),
         }
     }
     out.sessions
@@ -700,4 +719,39 @@ pub fn read_all(data: &Path) -> Result<DataFolder, String> {
     out.sessions = kept;
     out.skipped.sort_by(|a, b| a.dir.cmp(&b.dir));
     Ok(out)
+}
+
+/// Reads every folder of `dirs`, on as many threads as there are cores (at most 8), each
+/// taking the next folder as it finishes one; the results in `dirs`' order.
+fn read_side_by_side(dirs: &[PathBuf], verify: data::Verify) -> Vec<Result<SessionResult, String>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(dirs.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<SessionResult, String>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(dir) = dirs.get(i) else { break };
+                        mine.push((i, read_session_with(dir, verify)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_by_key(|d| d.0);
+    done.into_iter().map(|d| d.1).collect()
 }

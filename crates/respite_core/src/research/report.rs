@@ -346,6 +346,9 @@ impl Report {
             let (pre, post, ipq) = (ssq(&r.ssq_pre), ssq(&r.ssq_post), ipq(&r.ipq));
             let manifest = match &r.manifest {
                 None => "none".to_string(),
+                Some(bad) if bad.is_empty() && r.verify == data::Verify::All => {
+                    "verified".to_string()
+                }
                 Some(bad) if bad.is_empty() => "ok".to_string(),
                 Some(bad) => format!("changed:{}", bad.join(",")),
             };

@@ -256,6 +256,7 @@ mod tests {
             reason: None,
             notes: vec![],
             manifest: Some(vec![]),
+            verify: crate::research::data::Verify::Read,
             events: 0,
             task: "walking".into(),
         }
