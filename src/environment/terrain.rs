@@ -15,6 +15,25 @@ pub(super) fn plugin(app: &mut App) {
 /// The ground is cut into this many pieces a side: a few dozen draws, each culled alone.
 const CHUNKS: usize = 8;
 
+/// How many pieces the ground is cut into; the far plants are merged by the same pieces.
+pub(super) const PIECES: usize = CHUNKS * CHUNKS;
+
+/// The piece of ground a point (x, z) stands on, as [`spawn_terrain`] cuts it: the piece
+/// whose cells hold it (a point off the ground, or not a number, the nearest piece).
+pub(super) fn piece_at(spec: &respite_core::scene::Terrain, x: f32, z: f32) -> usize {
+    let n = spec.resolution.max(1) as usize;
+    let size = spec.size_m;
+    let cell = |v: f32| {
+        let c = ((v + size / 2.0) / size * n as f32).floor();
+        if c.is_finite() {
+            (c.max(0.0) as usize).min(n - 1)
+        } else {
+            0
+        }
+    };
+    (cell(x) * CHUNKS / n) * CHUNKS + cell(z) * CHUNKS / n
+}
+
 fn spawn_terrain(
     mut commands: Commands,
     scene: Res<ActiveScene>,
@@ -33,7 +52,7 @@ fn spawn_terrain(
     };
     // In square pieces, so each view and each shadow cascade draws only the pieces it
     // sees: the near cascade, 18 m across, no longer redraws a kilometre of ground.
-    let pieces = CHUNKS * CHUNKS;
+    let pieces = PIECES;
     let piece = |i: usize, j: usize| (i * CHUNKS / n) * CHUNKS + j * CHUNKS / n;
     let mut ground: Vec<LowPoly> = (0..pieces).map(|_| LowPoly::default()).collect();
     let mut image: Vec<LowPoly> = (0..pieces).map(|_| LowPoly::default()).collect();

@@ -178,14 +178,6 @@ impl<'a> MirrorView<'a> {
     }
 }
 
-/// A transform upside down about the water's surface.
-pub(super) fn mirror(place: Transform, level: f32) -> Transform {
-    let mut t = place;
-    t.translation.y = 2.0 * level - place.translation.y;
-    t.scale.y = -place.scale.y;
-    t
-}
-
 fn spawn_rises(
     mut commands: Commands,
     scene: Res<ActiveScene>,

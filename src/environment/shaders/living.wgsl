@@ -143,18 +143,14 @@ fn vertex(vertex: Vertex) -> VertexOutput {
     switch living.mode {
         case SWAY: {
             // Sway: the higher up the plant, the further it leans; slow, with slow gusts.
-            let root = world_from_local[3].xyz;
-            let tall = length(world_from_local[1].xyz);
-            let phase = dot(root.xz, vec2(0.13, 0.17));
+            // The plants are merged into one mesh per piece of ground (`vegetation.rs`):
+            // each corner's UV carries its plant's gust phase (from where its root stands)
+            // and its lean (its height above the root squared, times the plant's height).
+            let phase = uv.x;
+            let lean = uv.y;
             let gust = 0.6 + 0.4 * sin(t * 0.23 + phase * 0.3);
             let s = living.a.x * gust * (0.7 * sin(t * 1.1 + phase) + 0.3 * sin(t * 2.3 + phase * 1.7));
-            let h = clamp(vertex.position.y, 0.0, 1.2);
-            world += vec3(living.a.y, 0.0, living.a.z) * s * h * h * tall;
-            // The upside-down copy beneath still water is lit as the plant it mirrors.
-            let m = mat3x3(world_from_local[0].xyz, world_from_local[1].xyz, world_from_local[2].xyz);
-            if determinant(m) < 0.0 {
-                normal.y = -normal.y;
-            }
+            world += vec3(living.a.y, 0.0, living.a.z) * s * lean;
         }
         case PARTICLES: {
             // Particles: the vertex holds its particle's home, the UV its corner.
