@@ -192,54 +192,39 @@ fn frame_end(
 }
 
 /// A fingerprint of where everything stands: every mesh entity's place, turn and size, and
-/// its mesh's corner count and mean corner (the plants are merged into a few meshes in
-/// world space: where each stands is in its corners), to the millimetre, sorted, hashed.
-/// Two loads of one scene give the same fingerprint only if they build the same layout. 48
-/// bits, so it survives the report's numbers.
+/// every corner of its mesh (the plants are merged into a few meshes in world space: where
+/// each stands is in its corners), to the millimetre, sorted, hashed. Two loads of one
+/// scene give the same fingerprint only if they build the same layout. 48 bits, so it
+/// survives the report's numbers.
 fn layout_hash(placed: &Query<(&GlobalTransform, &Mesh3d)>, meshes: &Assets<Mesh>) -> u64 {
     use bevy::mesh::VertexAttributeValues;
     use std::hash::{Hash, Hasher};
-    let q = |v: f64| (v * 1000.0).round() as i64;
-    let mut items: Vec<[i64; 14]> = placed
+    let q = |v: f32| (f64::from(v) * 1000.0).round() as i64;
+    let mut items: Vec<[i64; 11]> = placed
         .iter()
         .map(|(t, mesh)| {
             let (s, r, p) = t.to_scale_rotation_translation();
-            let f = |v: f32| q(f64::from(v));
-            let (count, mean) = match meshes
+            let mut corners = std::hash::DefaultHasher::new();
+            if let Some(VertexAttributeValues::Float32x3(ps)) = meshes
                 .get(&mesh.0)
                 .and_then(|m| m.attribute(Mesh::ATTRIBUTE_POSITION))
             {
-                Some(VertexAttributeValues::Float32x3(ps)) if !ps.is_empty() => {
-                    let sum = ps.iter().fold([0.0f64; 3], |a, p| {
-                        [
-                            a[0] + f64::from(p[0]),
-                            a[1] + f64::from(p[1]),
-                            a[2] + f64::from(p[2]),
-                        ]
-                    });
-                    let n = ps.len() as f64;
-                    (
-                        ps.len() as i64,
-                        [q(sum[0] / n), q(sum[1] / n), q(sum[2] / n)],
-                    )
+                for c in ps {
+                    c.map(q).hash(&mut corners);
                 }
-                _ => (0, [0; 3]),
-            };
+            }
             [
-                f(p.x),
-                f(p.y),
-                f(p.z),
-                f(r.x),
-                f(r.y),
-                f(r.z),
-                f(r.w),
-                f(s.x),
-                f(s.y),
-                f(s.z),
-                count,
-                mean[0],
-                mean[1],
-                mean[2],
+                q(p.x),
+                q(p.y),
+                q(p.z),
+                q(r.x),
+                q(r.y),
+                q(r.z),
+                q(r.w),
+                q(s.x),
+                q(s.y),
+                q(s.z),
+                corners.finish() as i64,
             ]
         })
         .collect();

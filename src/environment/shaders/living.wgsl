@@ -146,6 +146,7 @@ fn vertex(vertex: Vertex) -> VertexOutput {
             // The plants are merged into one mesh per piece of ground (`vegetation.rs`):
             // each corner's UV carries its plant's gust phase (from where its root stands)
             // and its lean (its height above the root squared, times the plant's height).
+            // A mesh in this mode without UVs stands still.
             let phase = uv.x;
             let lean = uv.y;
             let gust = 0.6 + 0.4 * sin(t * 0.23 + phase * 0.3);

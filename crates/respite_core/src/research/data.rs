@@ -435,7 +435,7 @@ pub fn write_manifest(dir: &Path) -> std::io::Result<()> {
 pub enum Verify {
     /// Every listed file hashed, except the per-frame recordings ([`is_recording`]), which
     /// are only checked to be there: every file a report's numbers come from, without
-    /// re-reading every pose sample (a ten-minute session's motion is ~8 MB).
+    /// re-reading every pose sample (ten minutes of motion and frame times are ~6 MB).
     #[default]
     Read,
     /// Every listed file hashed (`report --verify`, and a BIDS export that copies motion).
@@ -445,22 +445,16 @@ pub enum Verify {
 /// The per-frame recordings (head motion, frame times): the bulk of a session folder, which
 /// a report's tables never read.
 pub fn is_recording(name: &str) -> bool {
-    name.ends_with("motion.tsv") || name.ends_with("frames.tsv")
+    ["motion.tsv", "frames.tsv"]
+        .iter()
+        .any(|r| name == *r || name.strip_suffix(r).is_some_and(|p| p.ends_with('_')))
 }
 
 /// Hex SHA-256 of a file, read a block at a time.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
+    let mut f = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
     let mut hasher = Sha256::new();
-    let mut block = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut block)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&block[..n]);
-    }
+    std::io::copy(&mut f, &mut hasher)?;
     Ok(hasher
         .finalize()
         .iter()

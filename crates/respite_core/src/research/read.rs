@@ -653,7 +653,7 @@ pub fn read_all(data: &Path) -> Result<DataFolder, String> {
 }
 
 /// [`read_all`], checking each manifest as closely as `verify` asks. The folders are read
-/// side by side, one a core.
+/// side by side, one a core (at most 8).
 pub fn read_all_with(data: &Path, verify: data::Verify) -> Result<DataFolder, String> {
     let mut out = DataFolder::default();
     let subs = std::fs::read_dir(data).map_err(|e| format!("{}: {e}", data.display()))?;
