@@ -5,6 +5,17 @@ use super::*;
 /// `respite bench`: each scene (and Bevy's bare scene first) in a child process, then one
 /// table with every scene's figures as ratios to the bare scene's.
 pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
+    if let Some(out) = &args.out
+        && let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        return Fail::input(format!(
+            "--out {}: folder {} does not exist",
+            out.display(),
+            parent.display()
+        ))
+        .report();
+    }
     if let Some(data) = &args.report {
         return bench_report(data, &args);
     }
@@ -24,17 +35,6 @@ pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
         && let Err(e) = window_system_present()
     {
         return Fail::missing(format!("--display flat: {e}")).report();
-    }
-    if let Some(out) = &args.out
-        && let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty())
-        && !parent.is_dir()
-    {
-        return Fail::input(format!(
-            "--out {}: folder {} does not exist",
-            out.display(),
-            parent.display()
-        ))
-        .report();
     }
     let exe = match std::env::current_exe() {
         Ok(e) => e,
@@ -120,11 +120,8 @@ pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
             "not preloaded (a session warms up with a view of its own before the place)"
         }
     );
-    if let Some(out) = &args.out {
-        let tmp = out.with_extension("tsv.partial");
-        if let Err(e) = std::fs::write(&tmp, &table).and_then(|_| std::fs::rename(&tmp, out)) {
-            return Fail::failure(format!("--out {}: {e}", out.display())).report();
-        }
+    if let Err(fail) = write_table(args.out.as_deref(), &table) {
+        return fail.report();
     }
     let _ = std::fs::remove_dir_all(&work);
     ExitCode::SUCCESS
@@ -189,13 +186,19 @@ fn bench_report(data: &Path, args: &BenchArgs) -> ExitCode {
             "recordings found, not re-read (give --verify to hash them too)"
         }
     );
-    if let Some(out) = &args.out {
-        let tmp = out.with_extension("tsv.partial");
-        if let Err(e) = std::fs::write(&tmp, &table).and_then(|_| std::fs::rename(&tmp, out)) {
-            return Fail::failure(format!("--out {}: {e}", out.display())).report();
-        }
+    if let Err(fail) = write_table(args.out.as_deref(), &table) {
+        return fail.report();
     }
     ExitCode::SUCCESS
+}
+
+/// The table to `--out`, whole or not at all (a temporary name, then renamed).
+fn write_table(out: Option<&Path>, table: &str) -> Result<(), Fail> {
+    let Some(out) = out else { return Ok(()) };
+    let tmp = out.with_extension("tsv.partial");
+    std::fs::write(&tmp, table)
+        .and_then(|_| std::fs::rename(&tmp, out))
+        .map_err(|e| Fail::failure(format!("--out {}: {e}", out.display())))
 }
 
 /// Files and bytes under `dir`, every level down.
