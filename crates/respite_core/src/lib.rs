@@ -3,6 +3,7 @@
 //! placement. No `bevy` here, so these tests compile and run in seconds.
 
 pub mod bench;
+pub mod breathing;
 pub mod catalog;
 pub(crate) mod check;
 pub mod color;
