@@ -13,6 +13,8 @@
 use crate::display::RenderReadiness;
 use crate::environment::LivingMaterial;
 use crate::session::PlaceView;
+use bevy::app::MainScheduleOrder;
+use bevy::ecs::schedule::ScheduleLabel;
 use bevy::prelude::*;
 use bevy::render::render_resource::PollType;
 use bevy::render::renderer::RenderDevice;
@@ -85,6 +87,60 @@ struct Clock {
     layout: u64,
 }
 
+/// A mark run between two of the main schedules: `Lap(i)` runs when the `i`-th has ended.
+#[derive(ScheduleLabel, Clone, Debug, PartialEq, Eq, Hash)]
+struct Lap(usize);
+
+/// The main world's time split by schedule (First, PreUpdate, StateTransition, Update,
+/// PostUpdate, Last …): when each ended this frame, and each one's time over the recorded
+/// frames. A schedule's time runs from the end of the one before (First's from the bench's
+/// own frame start) to its end (Last's to the bench's frame end), so they add up to CPU.
+#[derive(Resource, Default)]
+struct Laps {
+    names: Vec<String>,
+    ended: Vec<Option<Instant>>,
+    ms: Vec<Vec<f64>>,
+}
+
+/// Puts a `Lap` after each of the main schedules but the last, as they stand once every
+/// plugin has added its own.
+fn add_laps(app: &mut App) {
+    let labels = app.world().resource::<MainScheduleOrder>().labels.clone();
+    let n = labels.len();
+    let mut with_laps = Vec::with_capacity(2 * n);
+    for (i, label) in labels.iter().enumerate() {
+        with_laps.push(*label);
+        if i + 1 < n {
+            with_laps.push(Lap(i).intern());
+            app.add_systems(Lap(i), move |mut laps: ResMut<Laps>| {
+                laps.ended[i] = Some(Instant::now());
+            });
+        }
+    }
+    app.world_mut().resource_mut::<MainScheduleOrder>().labels = with_laps;
+    app.insert_resource(Laps {
+        names: labels.iter().map(|l| format!("{l:?}")).collect(),
+        ended: vec![None; n],
+        ms: vec![Vec::new(); n],
+    });
+}
+
+impl Laps {
+    /// Adds this frame's split, from the frame's start to its end, and clears the marks.
+    fn record(&mut self, start: Instant, end: Instant) {
+        let n = self.names.len();
+        let mut from = start;
+        for i in 0..n {
+            let to = if i + 1 == n { Some(end) } else { self.ended[i] };
+            if let Some(to) = to {
+                self.ms[i].push(to.saturating_duration_since(from).as_secs_f64() * 1000.0);
+                from = to;
+            }
+            self.ended[i] = None;
+        }
+    }
+}
+
 pub(crate) fn plugin(app: &mut App) {
     let preload = app.world().resource::<BenchJob>().preload;
     app.init_resource::<Clock>()
@@ -96,6 +152,7 @@ pub(crate) fn plugin(app: &mut App) {
         .add_systems(First, frame_start)
         .add_systems(Update, want_place_after_neutral)
         .add_systems(Last, (frame_end, finish).chain());
+    add_laps(app);
     let offscreen = app.world().resource::<BenchJob>().offscreen_eye.is_some();
     if offscreen && let Some(render_app) = app.get_sub_app_mut(RenderApp) {
         // No swap chain holds the CPU back: wait for the GPU at the end of every frame, so
@@ -146,6 +203,7 @@ fn frame_start(
 
 fn frame_end(
     mut clock: ResMut<Clock>,
+    mut laps: ResMut<Laps>,
     job: Res<BenchJob>,
     readiness: Res<RenderReadiness>,
     view: Res<PlaceView>,
@@ -153,11 +211,14 @@ fn frame_end(
     let Some(start) = clock.frame_start else {
         return;
     };
-    let cpu = start.elapsed().as_secs_f64() * 1000.0;
+    let end = Instant::now();
+    let cpu = (end - start).as_secs_f64() * 1000.0;
     if clock.measuring {
         clock.cpu_ms.push(cpu);
+        laps.record(start, end);
         return;
     }
+    laps.ended.fill(None);
     match clock.stage {
         Stage::Neutral => {
             if !(view.preloaded() && readiness.is_settled()) {
@@ -187,6 +248,8 @@ fn frame_end(
         Stage::Place => {
             clock.warm += 1;
             clock.measuring = clock.warm >= job.warmup;
+            #[cfg(feature = "profile")]
+            crate::profile::RECORDING.store(clock.measuring, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
@@ -280,6 +343,7 @@ pub fn peak_memory_mib() -> f64 {
 
 fn finish(
     mut clock: ResMut<Clock>,
+    laps: Res<Laps>,
     job: Res<BenchJob>,
     meshes: Res<Assets<Mesh>>,
     items: Drawn,
@@ -304,6 +368,14 @@ fn finish(
         put(&format!("{name}_mean_ms"), format!("{:.3}", s.mean));
     }
     put("frames", format!("{}", cpu.n));
+    for (name, ms) in laps.names.iter().zip(&laps.ms) {
+        let s = Summary::of(ms);
+        put(
+            &format!("{SCHEDULE}{name}_mean_ms"),
+            format!("{:.3}", s.mean),
+        );
+        put(&format!("{SCHEDULE}{name}_p99_ms"), format!("{:.3}", s.p99));
+    }
     put("switch_max_ms", format!("{:.3}", switch.max));
     put("switch_frames_timed", format!("{}", switch.n));
     put("triangles", format!("{triangles}"));
@@ -311,6 +383,17 @@ fn finish(
     put("entities", format!("{}", entities.iter().count()));
     put("layout_hash", format!("{}", clock.layout));
     put("peak_mib", format!("{:.0}", peak_memory_mib()));
+    #[cfg(feature = "profile")]
+    {
+        crate::profile::RECORDING.store(false, std::sync::atomic::Ordering::Relaxed);
+        let frames = cpu.n.max(1) as f64;
+        for (key, s, _) in crate::profile::totals() {
+            put(
+                &format!("{SYSTEM}{key}"),
+                format!("{:.4}", s * 1000.0 / frames),
+            );
+        }
+    }
     put(
         "first_frame_s",
         format!("{:.3}", clock.first_frame_s.unwrap_or(f64::NAN)),
@@ -445,6 +528,111 @@ pub fn columns() -> Vec<(&'static str, Box<dyn Fn(&Row, &Row) -> f64>)> {
     ]
 }
 
+/// The prefix of a schedule's figures in a child's report (`schedule:Update_mean_ms`).
+pub const SCHEDULE: &str = "schedule:";
+
+/// The prefix of a system's figure in a child's report (built with `--features profile`):
+/// `system:PostUpdate/bevy_camera::visibility::check_visibility` → its ms a recorded frame.
+pub const SYSTEM: &str = "system:";
+
+/// Whether a profiled system ran in the main world (the CPU figure), not the render world.
+fn main_world(key: &str) -> bool {
+    let schedule = key.split('/').next().unwrap_or("");
+    SCHEDULES.contains(&schedule) || schedule.starts_with("Fixed") || schedule.starts_with("Lap")
+}
+
+/// With `--features profile`: per scene, the main world's systems that cost it most beyond
+/// the bare scene (ms a recorded frame; one the bare scene lacks counts from 0), `top` of
+/// them, then all of its systems together (the rest of the CPU figure is the schedules'
+/// own work: running the systems, applying their commands, the spans themselves).
+pub fn profile_tsv(rows: &[Row], top: usize) -> String {
+    let bare = rows.iter().find(|r| r.scene == BARE);
+    let sum = |r: &Row| -> f64 {
+        r.figures
+            .iter()
+            .filter(|(k, _)| k.strip_prefix(SYSTEM).is_some_and(main_world))
+            .map(|(_, v)| v)
+            .sum()
+    };
+    let mut out = String::from("scene\tschedule/system\tms_a_frame\tbare_ms\tover_bare_ms\n");
+    for r in rows.iter().filter(|r| r.scene != BARE) {
+        let mut systems: Vec<(&str, f64, f64)> = r
+            .figures
+            .iter()
+            .filter_map(|(k, v)| {
+                let name = k.strip_prefix(SYSTEM).filter(|n| main_world(n))?;
+                let b = bare.and_then(|b| b.figures.get(k).copied()).unwrap_or(0.0);
+                Some((name, *v, b))
+            })
+            .collect();
+        systems.sort_by(|a, b| (b.1 - b.2).total_cmp(&(a.1 - a.2)).then(a.0.cmp(b.0)));
+        for (name, ms, b) in systems.into_iter().take(top) {
+            out.push_str(&format!(
+                "{}\t{name}\t{ms:.3}\t{b:.3}\t{:+.3}\n",
+                r.scene,
+                ms - b
+            ));
+        }
+        let (all, b) = (sum(r), bare.map_or(0.0, sum));
+        let cpu = |r: &Row| r.get("cpu_mean_ms");
+        out.push_str(&format!(
+            "{}\tall main-world systems (CPU mean {:.3}, bare {:.3})\t{all:.3}\t{b:.3}\t{:+.3}\n",
+            r.scene,
+            cpu(r),
+            bare.map_or(f64::NAN, cpu),
+            all - b
+        ));
+    }
+    out
+}
+
+/// The main schedules in the order Bevy runs them; any other a child reports comes after.
+const SCHEDULES: [&str; 8] = [
+    "First",
+    "PreUpdate",
+    "StateTransition",
+    "RunFixedMainLoop",
+    "Update",
+    "SpawnScene",
+    "PostUpdate",
+    "Last",
+];
+
+/// Where the main world's time goes: per scene, each schedule's mean and p99 ms, and its
+/// mean beyond the bare scene's (`+ms`), so the table names what a scene adds and where.
+pub fn schedule_tsv(rows: &[Row]) -> String {
+    let mut names: Vec<String> = SCHEDULES.iter().map(|s| s.to_string()).collect();
+    for r in rows {
+        for k in r.figures.keys() {
+            if let Some(n) = k
+                .strip_prefix(SCHEDULE)
+                .and_then(|k| k.strip_suffix("_mean_ms"))
+                && !names.iter().any(|x| x == n)
+            {
+                names.push(n.to_string());
+            }
+        }
+    }
+    let mean = |r: &Row, n: &str| r.get(&format!("{SCHEDULE}{n}_mean_ms"));
+    names.retain(|n| rows.iter().any(|r| !mean(r, n).is_nan()));
+    let bare = rows.iter().find(|r| r.scene == BARE);
+    let mut out = String::from("scene");
+    for n in &names {
+        out.push_str(&format!("\t{n}_mean_ms\t{n}_p99_ms\t{n}_over_bare_ms"));
+    }
+    out.push('\n');
+    for r in rows {
+        out.push_str(&r.scene);
+        for n in &names {
+            let over = bare.map_or(f64::NAN, |b| mean(r, n) - mean(b, n));
+            let p99 = r.get(&format!("{SCHEDULE}{n}_p99_ms"));
+            out.push_str(&format!("\t{:.3}\t{p99:.3}\t{over:+.3}", mean(r, n)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The results as a TSV: a header, then one row per scene, the bare scene first.
 pub fn tsv(rows: &[Row]) -> String {
     let cols = columns();
@@ -525,5 +713,96 @@ mod tests {
         // A figure the child did not report is NaN, never a made-up zero.
         assert_eq!(lines[1][col("switch_x_frame")], "NaN");
         assert_eq!(lines[1][col("cpu_p99_x_bare")], "1");
+    }
+
+    /// The profile table: main-world systems only, the costliest beyond the bare scene
+    /// first, and all of them together.
+    #[test]
+    fn the_profile_names_the_main_worlds_costliest_systems() {
+        let k = |n: &str| format!("{SYSTEM}{n}");
+        let bare = row(
+            BARE,
+            &[
+                (&k("PostUpdate/check_visibility"), 0.25),
+                (&k("Render/render_system"), 40.0),
+                ("cpu_mean_ms", 1.0),
+            ],
+        );
+        let glade = row(
+            "glade",
+            &[
+                (&k("PostUpdate/check_visibility"), 0.5),
+                (&k("Update/fly"), 0.125),
+                (&k("Render/render_system"), 500.0),
+                ("cpu_mean_ms", 2.0),
+            ],
+        );
+        let table = profile_tsv(&[bare, glade], 5);
+        let lines: Vec<Vec<&str>> = table.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(lines.len(), 4, "{table}");
+        assert_eq!(
+            lines[1],
+            [
+                "glade",
+                "PostUpdate/check_visibility",
+                "0.500",
+                "0.250",
+                "+0.250"
+            ]
+        );
+        assert_eq!(
+            lines[2],
+            ["glade", "Update/fly", "0.125", "0.000", "+0.125"]
+        );
+        assert_eq!(
+            lines[3][1],
+            "all main-world systems (CPU mean 2.000, bare 1.000)"
+        );
+        assert_eq!(lines[3][2..], ["0.625", "0.250", "+0.375"]);
+    }
+
+    /// The schedule table: Bevy's order, only schedules someone reported, and each one's
+    /// mean beyond the bare scene's.
+    #[test]
+    fn the_schedule_table_names_what_a_scene_adds_and_where() {
+        let s = |k: &str| format!("{SCHEDULE}{k}");
+        let bare = row(
+            BARE,
+            &[
+                (&s("Update_mean_ms"), 0.25),
+                (&s("Update_p99_ms"), 0.5),
+                (&s("First_mean_ms"), 0.125),
+            ],
+        );
+        let glade = row(
+            "glade",
+            &[
+                (&s("PostUpdate_mean_ms"), 0.5),
+                (&s("Update_mean_ms"), 1.0),
+                (&s("Update_p99_ms"), 2.0),
+                (&s("First_mean_ms"), 0.125),
+            ],
+        );
+        let table = schedule_tsv(&[bare, glade]);
+        let lines: Vec<Vec<&str>> = table.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(
+            lines[0],
+            [
+                "scene",
+                "First_mean_ms",
+                "First_p99_ms",
+                "First_over_bare_ms",
+                "Update_mean_ms",
+                "Update_p99_ms",
+                "Update_over_bare_ms",
+                "PostUpdate_mean_ms",
+                "PostUpdate_p99_ms",
+                "PostUpdate_over_bare_ms",
+            ]
+        );
+        assert_eq!(lines[2][4..7], ["1.000", "2.000", "+0.750"]);
+        assert_eq!(lines[2][1..4], ["0.125", "NaN", "+0.000"]);
+        // The bare scene reported no PostUpdate: what the glade adds there is unknown.
+        assert_eq!(lines[2][9], "NaN");
     }
 }

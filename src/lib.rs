@@ -13,6 +13,8 @@ pub mod log;
 pub(crate) mod meshkit;
 pub mod pause;
 pub mod place;
+#[cfg(feature = "profile")]
+pub mod profile;
 pub mod screenshot;
 pub mod session;
 pub mod study;

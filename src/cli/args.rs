@@ -54,6 +54,9 @@ pub(crate) enum Command {
     Screenshot(ScreenshotArgs),
     /// Render a scene's soundscape, as heard from the seat, to a WAV file.
     Soundscape(SoundscapeArgs),
+    /// Hear the breathing in a WAV recording (a headset's or lapel microphone): each breath
+    /// in and out and the rate a minute, as a table; or write synthetic breathing to try it.
+    Breathing(BreathingArgs),
     /// Measure frame times, triangles and draw batches of scenes next to Bevy's bare 3D scene.
     Bench(BenchArgs),
     /// Deal a study protocol's condition orders to participants (counterbalanced, the same
@@ -296,6 +299,36 @@ pub(crate) struct SoundscapeArgs {
     pub(crate) seed: Option<u64>,
     #[command(flatten)]
     pub(crate) room: RoomArgs,
+}
+
+#[derive(Args)]
+pub(crate) struct BreathingArgs {
+    /// The recording to listen to (16-bit PCM or 32-bit float WAV, any rate from 8 kHz,
+    /// channels mixed to one).
+    #[arg(long, value_name = "FILE.wav", required_unless_present = "synthesise")]
+    pub(crate) wav: Option<PathBuf>,
+    /// Write the table here too (TSV), whole or not at all.
+    #[arg(long, value_name = "FILE.tsv")]
+    pub(crate) out: Option<PathBuf>,
+    /// Instead: write synthetic breathing to this WAV (16 kHz mono).
+    #[arg(long, value_name = "FILE.wav", conflicts_with = "wav")]
+    pub(crate) synthesise: Option<PathBuf>,
+    /// Breaths a minute of the synthetic breathing.
+    #[arg(long, default_value_t = 6.0, value_parser = parse_breath_rate, requires = "synthesise")]
+    pub(crate) rate: f32,
+    /// Its length.
+    #[arg(long, default_value_t = 120.0, value_parser = parse_seconds, requires = "synthesise")]
+    pub(crate) seconds: f32,
+    /// A voice talking over it for 3 s of every 15.
+    #[arg(long, requires = "synthesise")]
+    pub(crate) speech: bool,
+}
+
+fn parse_breath_rate(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (2.0..=40.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}': give breaths a minute, 2 to 40")),
+    }
 }
 
 #[derive(Args, Clone)]

@@ -120,7 +120,24 @@ pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
             "not preloaded (a session warms up with a view of its own before the place)"
         }
     );
-    if let Err(fail) = write_table(args.out.as_deref(), &table) {
+    let schedules = respite::bench::schedule_tsv(&rows);
+    println!(
+        "\nwhere the main world's time goes, by schedule (ms a frame; over_bare = mean beyond the bare scene's):"
+    );
+    print_table(&schedules);
+    if cfg!(feature = "profile") {
+        println!(
+            "\nthe main world's systems that cost most beyond the bare scene (--features profile; its spans slow every frame):"
+        );
+        print_table(&respite::bench::profile_tsv(&rows, 20));
+    }
+    let schedules_out = args
+        .out
+        .as_deref()
+        .map(|o| o.with_extension("schedules.tsv"));
+    if let Err(fail) = write_table(args.out.as_deref(), &table)
+        .and_then(|()| write_table(schedules_out.as_deref(), &schedules))
+    {
         return fail.report();
     }
     let _ = std::fs::remove_dir_all(&work);

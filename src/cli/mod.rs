@@ -123,6 +123,7 @@ pub(crate) fn command(
         Some(Command::Scenes) => list_scenes(dir.0),
         Some(Command::Check { files }) => check(dir.0, files),
         Some(Command::Soundscape(s)) => render_soundscape(dir.0, s),
+        Some(Command::Breathing(b)) => scenes::breathing(b),
         Some(Command::Bench(b)) => bench(dir.0, b),
         Some(Command::BenchOne(b)) => bench_one(dir, b),
         Some(Command::Plan(p)) => plan(dir, p),

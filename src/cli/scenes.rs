@@ -280,3 +280,71 @@ pub(crate) fn check(dir: &Path, files: Vec<PathBuf>) -> ExitCode {
         ExitCode::SUCCESS
     }
 }
+
+/// `respite breathing`: the breaths in a recording, as the session's detector hears them.
+pub(crate) fn breathing(args: crate::cli::args::BreathingArgs) -> ExitCode {
+    use respite_core::breathing::{Detector, synthetic};
+    if let Some(out) = &args.synthesise {
+        const RATE: u32 = 16_000;
+        let samples = synthetic(args.rate, args.seconds, RATE, args.speech, 1);
+        if let Err(e) = wav::write_mono(out, RATE, &samples) {
+            return Fail::input(format!("--synthesise {}: {e}", out.display())).report();
+        }
+        println!(
+            "{}: {} s of synthetic breathing at {}/min{}",
+            out.display(),
+            args.seconds,
+            args.rate,
+            if args.speech {
+                ", a voice 3 s of every 15"
+            } else {
+                ""
+            }
+        );
+        return ExitCode::SUCCESS;
+    }
+    let Some(path) = &args.wav else {
+        return Fail::input("give --wav FILE or --synthesise FILE").report();
+    };
+    let (rate, samples) = match wav::read_mono(path) {
+        Ok(r) => r,
+        Err(e) => return Fail::input(format!("--wav {e}")).report(),
+    };
+    let mut d = Detector::new(rate);
+    let mut table = String::from("start_s\tend_s\tphase\tlevel_db\trate_per_min\n");
+    let mut breaths = 0;
+    // As a sound card would give them: 10 ms at a time.
+    for block in samples.chunks((rate / 100).max(1) as usize) {
+        for b in d.push(block) {
+            breaths += 1;
+            let rate = d
+                .rate_per_min()
+                .map_or("n/a".to_string(), |r| format!("{r:.2}"));
+            table.push_str(&format!(
+                "{:.2}\t{:.2}\t{}\t{:.1}\t{rate}\n",
+                b.start_s,
+                b.end_s,
+                b.phase.code(),
+                b.level_db
+            ));
+        }
+    }
+    print!("{table}");
+    let speech_s = d.voiced_frames() as f64 * respite_core::breathing::FRAME_S;
+    println!(
+        "{}: {:.1} s, {breaths} breath sounds, rate over the last minute {}; {speech_s:.1} s set aside as speech",
+        path.display(),
+        d.now_s(),
+        d.rate_per_min()
+            .map_or("not heard (fewer than 3 exhales)".to_string(), |r| format!(
+                "{r:.1}/min"
+            ))
+    );
+    if let Some(out) = &args.out {
+        let tmp = out.with_extension("tsv.partial");
+        if let Err(e) = std::fs::write(&tmp, &table).and_then(|()| std::fs::rename(&tmp, out)) {
+            return Fail::failure(format!("--out {}: {e}", out.display())).report();
+        }
+    }
+    ExitCode::SUCCESS
+}

@@ -174,6 +174,17 @@ pub struct WindowSpec {
     pub vsync: bool,
 }
 
+/// The log, the same in every mode: it never blocks a frame (a paused terminal, an unread
+/// pipe); with `--features profile`, it adds up every system's time for the bench.
+pub(crate) fn log_plugin() -> bevy::log::LogPlugin {
+    bevy::log::LogPlugin {
+        fmt_layer: crate::log::fmt_layer,
+        #[cfg(feature = "profile")]
+        custom_layer: crate::profile::layer,
+        ..default()
+    }
+}
+
 /// Bevy's plugins for a window, the same in every mode: one render path for both arms of a
 /// study. Pipelined rendering is off everywhere (XR needs it off for fresh head poses, so
 /// `flat` matches), and pipelines compile before a frame is shown, so nothing pops in.
@@ -181,11 +192,7 @@ fn window_plugins(window: &WindowSpec) -> PluginGroupBuilder {
     DefaultPlugins
         .build()
         .disable::<PipelinedRenderingPlugin>()
-        // The log never blocks a frame (a paused terminal, an unread pipe).
-        .set(bevy::log::LogPlugin {
-            fmt_layer: crate::log::fmt_layer,
-            ..default()
-        })
+        .set(log_plugin())
         .set(WindowPlugin {
             primary_window: Some(Window {
                 title: window.title.clone(),

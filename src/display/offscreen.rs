@@ -27,6 +27,7 @@ pub(super) fn plugins() -> bevy::app::PluginGroupBuilder {
         .build()
         .disable::<PipelinedRenderingPlugin>()
         .disable::<WinitPlugin>()
+        .set(super::log_plugin())
         .set(WindowPlugin {
             primary_window: None,
             exit_condition: ExitCondition::DontExit,

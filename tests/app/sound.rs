@@ -220,3 +220,63 @@ fn measuring_the_room_needs_a_calibrated_microphone() {
         assert!(!Path::new(crate::support::ROOT).join("unused.wav").exists());
     }
 }
+
+/// `respite breathing`: synthetic breathing at 12 a minute with a voice over it, written
+/// and heard back from the command line, its table to a file; a file that is no WAV is
+/// named with what is wrong, exit 2, and no table is written.
+#[test]
+fn breathing_hears_the_rate_of_a_recording_and_names_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav_file = dir.path().join("breath.wav");
+    let made = respite()
+        .args([
+            "breathing",
+            "--rate",
+            "12",
+            "--seconds",
+            "90",
+            "--speech",
+            "--synthesise",
+        ])
+        .arg(&wav_file)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let table = dir.path().join("breaths.tsv");
+    let heard = respite()
+        .args(["breathing", "--wav"])
+        .arg(&wav_file)
+        .arg("--out")
+        .arg(&table)
+        .output()
+        .unwrap();
+    assert!(heard.status.success(), "{}", stderr(&heard));
+    let out = stdout(&heard);
+    assert!(out.contains("rate over the last minute 12.0/min"), "{out}");
+    assert!(out.contains("set aside as speech"), "{out}");
+    let rows = std::fs::read_to_string(&table).unwrap();
+    let lines: Vec<&str> = rows.lines().collect();
+    assert_eq!(lines[0], "start_s\tend_s\tphase\tlevel_db\trate_per_min");
+    let exhales = lines.iter().filter(|l| l.contains("\texhale\t")).count();
+    let inhales = lines.iter().filter(|l| l.contains("\tinhale\t")).count();
+    // 18 breaths in 90 s, a fifth of them under the voice: most of both are heard.
+    assert!((10..=18).contains(&exhales), "{exhales} exhales\n{rows}");
+    assert!((8..=18).contains(&inhales), "{inhales} inhales\n{rows}");
+    let junk = dir.path().join("junk.wav");
+    std::fs::write(&junk, b"not sound").unwrap();
+    let bad_table = dir.path().join("bad.tsv");
+    let bad = respite()
+        .args(["breathing", "--wav"])
+        .arg(&junk)
+        .arg("--out")
+        .arg(&bad_table)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("junk.wav: not a WAV file"),
+        "{}",
+        stderr(&bad)
+    );
+    assert!(!bad_table.exists());
+}
