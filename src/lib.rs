@@ -111,6 +111,8 @@ pub struct RunOptions {
     pub walk: walking::WalkSettings,
     /// Markers from other devices: standard input, a local UDP port.
     pub markers: session::markers::MarkerInputs,
+    /// The patient's breath, heard through a microphone or from a recording (off by default).
+    pub breath: session::breath::BreathInput,
     /// In a study: a line saying which session this is, for the console.
     pub study: Option<String>,
 }
@@ -151,7 +153,8 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         app.insert_resource(session::record::RecordFolder(files))
             .insert_resource(session::record::SessionSidecar(sidecar));
     }
-    app.insert_resource(opts.markers.clone());
+    app.insert_resource(opts.markers.clone())
+        .insert_resource(opts.breath.clone());
     if let Some(steps) = opts.autopilot.clone() {
         app.insert_resource(session::autopilot::Autopilot::new(steps));
     }

@@ -37,6 +37,8 @@ pub(crate) struct Cli {
     pub(crate) questionnaires_dir: Option<PathBuf>,
 }
 
+// Parsed once at start-up: the run's many flags make its variant large, at no cost.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Open a scene in the headset or a window (the default command).
@@ -398,6 +400,27 @@ pub(crate) struct RunArgs {
     /// only; port 0 picks a free one); repeatable.
     #[arg(long, value_name = "stdin|udp:PORT", value_parser = parse_marker_input)]
     pub(crate) markers: Vec<MarkerInput>,
+    /// Hear the patient's breath: `mic` (the default input device) or `file:WAV` (a
+    /// recording, played in as if heard live); the pacer's orb then follows it, and each
+    /// breath and minute goes on record. Off unless given.
+    #[arg(long, value_name = "mic|file:WAV", value_parser = parse_breath_input)]
+    pub(crate) breath: Option<BreathArg>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum BreathArg {
+    Mic,
+    File(PathBuf),
+}
+
+pub(crate) fn parse_breath_input(s: &str) -> Result<BreathArg, String> {
+    match s {
+        "mic" => Ok(BreathArg::Mic),
+        _ => match s.strip_prefix("file:") {
+            Some(f) if !f.is_empty() => Ok(BreathArg::File(PathBuf::from(f))),
+            _ => Err(format!("'{s}': give mic or file:FILE.wav")),
+        },
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -327,6 +327,7 @@ pub(crate) fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> Ex
         sound: None,
         walk,
         markers: Default::default(),
+        breath: Default::default(),
         study: None,
     })
 }

@@ -152,6 +152,7 @@ pub(crate) fn command(
                 data: None,
                 resume: false,
                 markers: Vec::new(),
+                breath: None,
             },
             Some(ScreenshotJob {
                 out: s.out,

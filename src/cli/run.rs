@@ -332,6 +332,16 @@ pub(crate) fn run(
         }
         _ => None,
     };
+    let breath = match &args.breath {
+        None => respite::session::breath::BreathInput::Off,
+        Some(BreathArg::Mic) => respite::session::breath::BreathInput::Mic,
+        Some(BreathArg::File(f)) => match respite_core::sound::wav::read_mono(f) {
+            Ok((rate, samples)) => {
+                respite::session::breath::BreathInput::File(f.clone(), rate, samples.into())
+            }
+            Err(e) => return Fail::input(format!("--breath file:{e}")).report(),
+        },
+    };
     let opts = RunOptions {
         scene_name: args.scene,
         scene,
@@ -363,6 +373,7 @@ pub(crate) fn run(
                 MarkerInput::Stdin => None,
             }),
         },
+        breath,
     };
     let code = run_app(opts);
     if let Some((files, _)) = record {

@@ -169,6 +169,7 @@ struct Status<'w> {
     health: Res<'w, RecordHealth>,
     asking: Option<Res<'w, Asking>>,
     pacer: Res<'w, Pacer>,
+    patient: Res<'w, crate::session::breath::PatientBreath>,
     attention: Res<'w, Attention>,
     xr_state: Option<Res<'w, bevy_mod_xr::session::XrState>>,
 }
@@ -201,6 +202,7 @@ fn draw_console(
         health,
         asking,
         pacer,
+        patient,
         attention,
         xr_state,
     } = status;
@@ -553,6 +555,9 @@ fn draw_console(
                     commands.write(SessionCommand::PacerRate(bpm));
                 }
             });
+            if let Some(line) = patient.console_line() {
+                ui.label(line);
+            }
             ui.horizontal(|ui| {
                 let can = *phase.get() == Phase::Immersion && !attention.busy();
                 if ui

@@ -80,6 +80,7 @@ pub fn key_code(name: &str) -> Option<KeyCode> {
         "F6" => F6,
         "F7" => F7,
         "F8" => F8,
+        "KeyB" => KeyB,
         "KeyP" => KeyP,
         "KeyR" => KeyR,
         "KeyY" => KeyY,

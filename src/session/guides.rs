@@ -1,6 +1,6 @@
 //! Things the therapist can switch on in the place: a breathing pacer (a softly glowing orb
 //! ahead that swells as one breathes in and fades as one breathes out, 6 breaths a minute
-//! unless set otherwise) and the attention task (count the soft lights that glow up one at
+//! unless set otherwise; with `--breath`, it follows the patient's own breath) and the attention task (count the soft lights that glow up one at
 //! a time; the panel then asks how many). Both ease in and out: nothing flashes.
 
 use super::{Answered, AskRating, Phase, Record, SessionCommand};
@@ -186,6 +186,7 @@ fn switch_from_commands(
 /// The orb swells and fades with the breath; it comes and goes over two seconds.
 fn breathe(
     mut pacer: ResMut<Pacer>,
+    patient: Res<super::breath::PatientBreath>,
     time: Res<Time<Real>>,
     mut orbs: Query<(&PacerOrb, &mut Transform, &mut Visibility, &mut Glow)>,
     mut materials: ResMut<Assets<StandardMaterial>>,
@@ -197,7 +198,12 @@ fn breathe(
     } else {
         (pacer.shown - step).max(target)
     };
-    let b = breath(time.elapsed_secs(), pacer.breaths_per_min);
+    // With the patient's breath heard (`--breath`), the orb follows it; else the pacer's.
+    let b = if patient.listening {
+        patient.swell
+    } else {
+        breath(time.elapsed_secs(), pacer.breaths_per_min)
+    };
     let shown = respite_core::smoothstep(pacer.shown);
     for (orb, mut t, mut vis, mut glow) in &mut orbs {
         vis.set_if_neq(if shown > 0.0 {

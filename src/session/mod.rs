@@ -18,6 +18,7 @@ use respite_core::session::{Scale, SessionPlan, Timepoint, Who};
 use std::time::Duration;
 
 pub mod autopilot;
+pub mod breath;
 pub mod files;
 pub mod guides;
 pub mod markers;
@@ -352,6 +353,7 @@ pub(crate) fn plugin(app: &mut App) {
             markers::plugin,
             autopilot::plugin,
             guides::plugin,
+            breath::plugin,
         ))
         .add_systems(
             PreUpdate,

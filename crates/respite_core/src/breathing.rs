@@ -346,6 +346,24 @@ impl Detector {
     }
 }
 
+/// How closely exhales kept a pacer's time: the share of `exhales` (seconds on the
+/// pacer's clock) that began within a fifth of a breath of its turn to breathe out (40 %
+/// into each breath: `session::breath`). None without exhales.
+pub fn share_on_pacer(exhales: &[f64], breaths_per_min: f32) -> Option<f32> {
+    if exhales.is_empty() {
+        return None;
+    }
+    let period = 60.0 / f64::from(breaths_per_min.clamp(2.0, 20.0));
+    let on = exhales
+        .iter()
+        .filter(|t| {
+            let phase = (*t / period - 0.4).rem_euclid(1.0);
+            phase.min(1.0 - phase) <= 0.2
+        })
+        .count();
+    Some(on as f32 / exhales.len() as f32)
+}
+
 /// Where levels split into a louder and a quieter group (two-means on dB): the level
 /// between them, if they are at least 4 dB apart and each holds a third or more.
 fn two_groups(levels: &[f32]) -> Option<f32> {
@@ -527,6 +545,18 @@ mod tests {
             let into = (b.start_s % 10.0) - 4.2;
             assert!((0.0..=1.5).contains(&into), "exhale at {:.2} s", b.start_s);
         }
+    }
+
+    /// Exhales on a 6-a-minute pacer's time (it turns to breathing out at 4 s of every
+    /// 10): at 4.0 and 15.5 s (1.5 s late: within 2 s) they keep it; at 27 s (3 s late) and
+    /// 31 s (3 s early) they do not: 2 of 4.
+    #[test]
+    fn the_share_on_the_pacer_counts_exhales_within_a_fifth_of_a_breath() {
+        assert_eq!(share_on_pacer(&[4.0, 15.5, 27.0, 31.0], 6.0), Some(0.5));
+        assert_eq!(share_on_pacer(&[], 6.0), None);
+        // 1.5 s before the next breath's turn counts; 3 s before does not.
+        assert_eq!(share_on_pacer(&[12.5, 11.0], 6.0), Some(0.5));
+        assert_eq!(share_on_pacer(&[13.9, 2.1], 6.0), Some(1.0));
     }
 
     /// Speech alone is no breathing; nor is silence, nor a steady hum.

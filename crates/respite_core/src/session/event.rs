@@ -643,6 +643,32 @@ session_events! {
         on: bool,
         breaths_per_min: f32,
     },
+    /// The breath input (`--breath`): listening, or stopped and why.
+    BreathInput = "breath_input" {
+        source: String [word],
+        state: String [word],
+        reason: Option<String>,
+    },
+    /// A breath heard (`--breath`), put on record when its sound ended: which way, when it
+    /// began and ended on the input's clock (seconds from when listening began), its level
+    /// over the noise floor, and the rate of the last minute as it then stood.
+    Breath = "breath" {
+        phase: String [word],
+        start_s: f64 [2],
+        end_s: f64 [2],
+        level_db: f32 [1],
+        rate_per_min: Option<f32> [na 2],
+    },
+    /// A minute in the place with `--breath` (the last one as far as it went): exhales heard,
+    /// the rate, the pacer's, and the share of exhales that began within a fifth of a
+    /// breath of the pacer's turn to breathe out.
+    BreathMinute = "breath_minute" {
+        minute: u32,
+        exhales: u32,
+        rate_per_min: Option<f32> [na 2],
+        pacer_per_min: Option<f32> [na 1],
+        on_pacer: Option<f32> [na 2],
+    },
     AttentionStart = "attention_start" {
         round: u32,
         lights: usize,

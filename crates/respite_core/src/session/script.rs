@@ -80,6 +80,7 @@ pub const KEYS: &[&str] = &[
     "F6",
     "F7",
     "F8",
+    "KeyB",
     "KeyP",
     "KeyR",
     "KeyY",

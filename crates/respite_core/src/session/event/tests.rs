@@ -181,6 +181,25 @@ fn one_of_each() -> Vec<SessionEvent> {
             on: true,
             breaths_per_min: 6.0,
         },
+        E::BreathInput {
+            source: "mic".into(),
+            state: "stopped".into(),
+            reason: Some("the input device delivered no sound for 3 s".into()),
+        },
+        E::Breath {
+            phase: "exhale".into(),
+            start_s: 12.5,
+            end_s: 15.25,
+            level_db: 31.5,
+            rate_per_min: Some(6.25),
+        },
+        E::BreathMinute {
+            minute: 2,
+            exhales: 6,
+            rate_per_min: None,
+            pacer_per_min: Some(6.0),
+            on_pacer: Some(0.5),
+        },
         E::AttentionStart {
             round: 1,
             lights: 5,
