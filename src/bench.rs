@@ -547,10 +547,14 @@ fn main_world(key: &str) -> bool {
 /// own work: running the systems, applying their commands, the spans themselves).
 pub fn profile_tsv(rows: &[Row], top: usize) -> String {
     let bare = rows.iter().find(|r| r.scene == BARE);
+    // The fixed loop's own systems are inside `run_fixed_main_schedule`: counted once.
     let sum = |r: &Row| -> f64 {
         r.figures
             .iter()
-            .filter(|(k, _)| k.strip_prefix(SYSTEM).is_some_and(main_world))
+            .filter(|(k, _)| {
+                k.strip_prefix(SYSTEM)
+                    .is_some_and(|n| main_world(n) && !n.starts_with("Fixed"))
+            })
             .map(|(_, v)| v)
             .sum()
     };

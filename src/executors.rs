@@ -18,6 +18,11 @@ pub fn single_threaded_here() -> (bool, String) {
         cores <= SINGLE_THREADED_AT_OR_BELOW,
         format!("{cores} cores"),
     );
+    // The profile adds up systems under the schedule its own thread is running: every
+    // system must run on that thread.
+    if cfg!(feature = "profile") {
+        return (true, "--features profile".into());
+    }
     match std::env::var("RESPITE_EXECUTOR").as_deref() {
         Ok("single") => (true, "RESPITE_EXECUTOR=single".into()),
         Ok("multi") => (false, "RESPITE_EXECUTOR=multi".into()),

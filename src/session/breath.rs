@@ -2,9 +2,10 @@
 //! device) or read from a recording as if heard live (`--breath file:WAV`, for tests and
 //! demonstrations). Off unless asked for. A thread of its own runs the detector
 //! (`respite_core::breathing`); the session puts each breath on record as it ends
-//! (`breath`), and each minute in the place the rate heard and how closely it followed the
-//! pacer (`breath_minute`); the pacer's orb then swells as the patient breathes in and
-//! fades as they breathe out, never faster than the pacer's own swell. Without a
+//! (`breath`), and each minute in the place the rate heard and how far it was from the
+//! pacer's (`breath_minute`); the pacer's orb then swells as the patient breathes in and
+//! fades as they breathe out, never faster than a full swell in 1.5 s, and goes back to
+//! the pacer's own time when no breath has been heard for two of its breaths. Without a
 //! microphone the session goes on as without `--breath`, and says so on record and on
 //! the console.
 
@@ -46,8 +47,6 @@ impl BreathInput {
 #[derive(Debug, Clone)]
 enum Heard {
     Now {
-        /// The detector's clock: seconds of input heard.
-        clock_s: f64,
         sounding: Option<Way>,
         ended: Vec<Breath>,
         rate: Option<f32>,
@@ -69,15 +68,23 @@ pub struct PatientBreath {
     pub now: Option<Way>,
     /// The orb's swell from the patient's breath, 0 (out) to 1 (in), eased.
     pub swell: f32,
-    /// This minute's exhales, on the pacer's clock (real seconds since the app began), and
-    /// the minute on record last.
-    exhales: Vec<f64>,
+    /// This minute's exhales, and the minute on record last.
+    exhales: u32,
     minute: u32,
-    /// The pacer's clock less the detector's: the smallest seen (the least delayed).
-    offset_s: Option<f64>,
+    /// When a breath was last heard, real seconds since the app began.
+    last_heard_s: Option<f64>,
 }
 
 impl PatientBreath {
+    /// Whether the orb follows the patient's breath now: heard within the last two of the
+    /// pacer's breaths (`period_s` each); else it keeps the pacer's own time.
+    pub fn leads(&self, now_s: f64, period_s: f32) -> bool {
+        self.listening
+            && self
+                .last_heard_s
+                .is_some_and(|t| now_s - t < 2.0 * f64::from(period_s))
+    }
+
     /// The console's line on the patient's breath, when `--breath` asked for it.
     pub fn console_line(&self) -> Option<String> {
         if let Some(why) = &self.trouble {
@@ -150,7 +157,6 @@ fn listen(input: BreathInput, tx: SyncSender<Heard>) {
                 let ended = d.push(&samples[fed..due]);
                 fed = due;
                 let now = Heard::Now {
-                    clock_s: d.now_s(),
                     sounding: d.sounding(),
                     ended,
                     rate: d.rate_per_min(),
@@ -184,12 +190,17 @@ fn microphone(tx: &SyncSender<Heard>) -> Result<(), String> {
     // The device's thread hands samples over; a full queue drops them (counted as silence
     // by the detector's clock, never a stall of the device).
     let (stx, srx) = sync_channel::<Vec<f32>>(64);
+    let dropped = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let lost = dropped.clone();
     let mono = move |data: &[f32]| {
         let block: Vec<f32> = data
             .chunks(channels)
             .map(|f| f.iter().sum::<f32>() / channels as f32)
             .collect();
-        let _ = stx.try_send(block);
+        let n = block.len();
+        if stx.try_send(block).is_err() {
+            lost.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        }
     };
     let err = |e| bevy::log::warn!("breath: input device error: {e}");
     let stream = match config.sample_format() {
@@ -220,8 +231,11 @@ fn microphone(tx: &SyncSender<Heard>) -> Result<(), String> {
         match srx.recv_timeout(Duration::from_secs(3)) {
             Ok(block) => {
                 let ended = d.push(&block);
+                let lost = dropped.swap(0, std::sync::atomic::Ordering::Relaxed);
+                if lost > 0 {
+                    d.skip(lost as u64);
+                }
                 let now = Heard::Now {
-                    clock_s: d.now_s(),
                     sounding: d.sounding(),
                     ended,
                     rate: d.rate_per_min(),
@@ -247,7 +261,6 @@ fn hear(
     for heard in rx.try_iter() {
         match heard {
             Heard::Now {
-                clock_s,
                 sounding,
                 ended,
                 rate,
@@ -255,12 +268,12 @@ fn hear(
                 breath.listening = true;
                 breath.now = sounding;
                 breath.rate = rate;
-                let offset = real.elapsed_secs_f64() - clock_s;
-                let offset = breath.offset_s.map_or(offset, |o| o.min(offset));
-                breath.offset_s = Some(offset);
+                if sounding.is_some() || !ended.is_empty() {
+                    breath.last_heard_s = Some(real.elapsed_secs_f64());
+                }
                 for b in ended {
                     if b.phase == Way::Exhale && *phase.get() == Phase::Immersion {
-                        breath.exhales.push(b.start_s + offset);
+                        breath.exhales += 1;
                     }
                     records.write(Record(SessionEvent::Breath {
                         phase: b.phase.code().into(),
@@ -274,6 +287,7 @@ fn hear(
             Heard::Stopped(reason) => {
                 breath.listening = false;
                 breath.now = None;
+                breath.rate = None;
                 warn!("breath: {reason}; the session goes on without the patient's breath");
                 records.write(Record(SessionEvent::BreathInput {
                     source: ear.1.clone(),
@@ -325,7 +339,7 @@ fn last_minute(
     mut records: MessageWriter<Record>,
 ) {
     let into = clock.in_place_s(&scene) - breath.minute as f32 * 60.0;
-    if into < 1.0 && breath.exhales.is_empty() {
+    if into < 1.0 && breath.exhales == 0 {
         return;
     }
     let m = breath.minute + 1;
@@ -333,23 +347,20 @@ fn last_minute(
     records.write(Record(record));
 }
 
-/// One minute's breathing: the rate heard and, with the pacer on, how closely the exhales
-/// kept its time: the share of them that began within a fifth of a breath of the pacer's
-/// turn to breathe out.
+/// One minute's breathing: the rate heard and, with the pacer on, how far it was from the
+/// pacer's (the patient's less the pacer's, breaths a minute).
 fn minute_record(
     breath: &mut PatientBreath,
     minute: u32,
     pacer: &super::guides::Pacer,
 ) -> SessionEvent {
     let exhales = std::mem::take(&mut breath.exhales);
-    let follow = pacer
-        .on
-        .then(|| respite_core::breathing::share_on_pacer(&exhales, pacer.breaths_per_min));
+    let pacer_rate = pacer.on.then_some(pacer.breaths_per_min);
     SessionEvent::BreathMinute {
         minute,
-        exhales: exhales.len() as u32,
+        exhales,
         rate_per_min: breath.rate,
-        pacer_per_min: pacer.on.then_some(pacer.breaths_per_min),
-        on_pacer: follow.flatten(),
+        pacer_per_min: pacer_rate,
+        off_pacer_per_min: pacer_rate.zip(breath.rate).map(|(p, r)| r - p),
     }
 }

@@ -199,7 +199,8 @@ fn breathe(
         (pacer.shown - step).max(target)
     };
     // With the patient's breath heard (`--breath`), the orb follows it; else the pacer's.
-    let b = if patient.listening {
+    let period = 60.0 / pacer.breaths_per_min.max(1.0);
+    let b = if patient.leads(time.elapsed_secs_f64(), period) {
         patient.swell
     } else {
         breath(time.elapsed_secs(), pacer.breaths_per_min)

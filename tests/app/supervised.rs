@@ -568,11 +568,12 @@ fn a_session_hears_the_patients_breath_from_a_recording() {
         .unwrap_or_else(|_| panic!("{detail}"));
     assert!((rate - 12.0).abs() <= 1.0, "{detail}");
     assert!(detail.contains("pacer_per_min=6.0"), "{detail}");
-    let on = respite_core::session::event::field(detail, "on_pacer").unwrap();
-    assert!(
-        on.parse::<f32>().is_ok_and(|v| (0.0..=1.0).contains(&v)),
-        "{detail}"
-    );
+    // 12 a minute against the pacer's 6.
+    let off: f32 = respite_core::session::event::field(detail, "off_pacer_per_min")
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("{detail}"));
+    assert!((off - 6.0).abs() <= 1.0, "{detail}");
     // A file that is no WAV: named, exit 2, no session.
     let junk = dir.path().join("junk.wav");
     std::fs::write(&junk, b"RIFF").unwrap();

@@ -660,14 +660,13 @@ session_events! {
         rate_per_min: Option<f32> [na 2],
     },
     /// A minute in the place with `--breath` (the last one as far as it went): exhales heard,
-    /// the rate, the pacer's, and the share of exhales that began within a fifth of a
-    /// breath of the pacer's turn to breathe out.
+    /// the rate, and with the pacer on its rate and how far the patient's was from it.
     BreathMinute = "breath_minute" {
         minute: u32,
         exhales: u32,
         rate_per_min: Option<f32> [na 2],
         pacer_per_min: Option<f32> [na 1],
-        on_pacer: Option<f32> [na 2],
+        off_pacer_per_min: Option<f32> [na 2],
     },
     AttentionStart = "attention_start" {
         round: u32,

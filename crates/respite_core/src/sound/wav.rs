@@ -105,11 +105,17 @@ pub fn read_mono(path: &Path) -> Result<(u32, Vec<f32>), String> {
         |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     let mut at = 12;
     let mut format: Option<(u16, u16, u32, u16)> = None;
+    let mut extensible: Option<u16> = None;
     while at + 8 <= bytes.len() {
         let id = &bytes[at..at + 4];
         let len = u32_at(at + 4) as usize;
         let body = at + 8;
-        let end = body.saturating_add(len).min(bytes.len());
+        // A data length of 0 is a streaming writer's placeholder: the data runs to the end.
+        let end = if len == 0 && id == b"data" {
+            bytes.len()
+        } else {
+            body.saturating_add(len).min(bytes.len())
+        };
         if id == b"fmt " {
             if len < 16 || body + 16 > bytes.len() {
                 return Err(format!("{name}: its format chunk is cut short"));
@@ -120,14 +126,21 @@ pub fn read_mono(path: &Path) -> Result<(u32, Vec<f32>), String> {
                 u32_at(body + 4),
                 u16_at(body + 14),
             ));
+            extensible = (len >= 26 && body + 26 <= bytes.len()).then(|| u16_at(body + 24));
         } else if id == b"data" {
             let Some((tag, channels, rate, bits)) = format else {
                 return Err(format!("{name}: sound data before its format chunk"));
             };
-            // 0xFFFE is WAVE_FORMAT_EXTENSIBLE: its sub-format is PCM or float as the bits say.
+            // 0xFFFE is WAVE_FORMAT_EXTENSIBLE: its sub-format's first two bytes (at 24 in
+            // the format chunk) say PCM (1) or float (3).
+            let tag = if tag == 0xFFFE {
+                extensible.unwrap_or(0)
+            } else {
+                tag
+            };
             let float = match (tag, bits) {
-                (1 | 0xFFFE, 16) => false,
-                (3 | 0xFFFE, 32) => true,
+                (1, 16) => false,
+                (3, 32) => true,
                 _ => {
                     return Err(format!(
                         "{name}: format {tag} with {bits}-bit samples; give 16-bit PCM or 32-bit float"
@@ -200,5 +213,10 @@ mod tests {
         std::fs::write(&junk, &eight).unwrap();
         let e = read_mono(&junk).unwrap_err();
         assert!(e.contains("8-bit"), "{e}");
+        // A streaming writer's data length of 0: the samples run to the end of the file.
+        let mut open_ended = std::fs::read(&p).unwrap();
+        open_ended[40..44].copy_from_slice(&0u32.to_le_bytes());
+        std::fs::write(&junk, &open_ended).unwrap();
+        assert_eq!(read_mono(&junk).unwrap().1.len(), 4);
     }
 }

@@ -198,7 +198,7 @@ fn one_of_each() -> Vec<SessionEvent> {
             exhales: 6,
             rate_per_min: None,
             pacer_per_min: Some(6.0),
-            on_pacer: Some(0.5),
+            off_pacer_per_min: Some(-0.5),
         },
         E::AttentionStart {
             round: 1,
