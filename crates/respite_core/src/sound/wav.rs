@@ -6,6 +6,17 @@ use std::path::Path;
 
 /// Writes interleaved stereo samples (−1..1; anything beyond is clamped) as 16-bit PCM.
 pub fn write_stereo(path: &Path, sample_rate: u32, samples: &[f32]) -> std::io::Result<()> {
+    write_pcm16(path, sample_rate, 2, samples)
+}
+
+/// Writes `channels` interleaved channels as 16-bit PCM, under a temporary name and renamed.
+fn write_pcm16(
+    path: &Path,
+    sample_rate: u32,
+    channels: u16,
+    samples: &[f32],
+) -> std::io::Result<()> {
+    let block = 2 * channels;
     let data_len = (samples.len() * 2) as u32;
     let mut bytes = Vec::with_capacity(44 + samples.len() * 2);
     bytes.extend_from_slice(b"RIFF");
@@ -13,10 +24,10 @@ pub fn write_stereo(path: &Path, sample_rate: u32, samples: &[f32]) -> std::io::
     bytes.extend_from_slice(b"WAVEfmt ");
     bytes.extend_from_slice(&16u32.to_le_bytes());
     bytes.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    bytes.extend_from_slice(&2u16.to_le_bytes()); // stereo
+    bytes.extend_from_slice(&channels.to_le_bytes());
     bytes.extend_from_slice(&sample_rate.to_le_bytes());
-    bytes.extend_from_slice(&(sample_rate * 4).to_le_bytes());
-    bytes.extend_from_slice(&4u16.to_le_bytes());
+    bytes.extend_from_slice(&(sample_rate * u32::from(block)).to_le_bytes());
+    bytes.extend_from_slice(&block.to_le_bytes());
     bytes.extend_from_slice(&16u16.to_le_bytes());
     bytes.extend_from_slice(b"data");
     bytes.extend_from_slice(&data_len.to_le_bytes());
@@ -55,30 +66,7 @@ pub fn read_stereo(path: &Path) -> std::io::Result<(u32, Vec<f32>)> {
 /// Writes mono samples (−1..1; anything beyond is clamped) as 16-bit PCM, whole or not at
 /// all.
 pub fn write_mono(path: &Path, sample_rate: u32, samples: &[f32]) -> std::io::Result<()> {
-    let data_len = (samples.len() * 2) as u32;
-    let mut bytes = Vec::with_capacity(44 + samples.len() * 2);
-    bytes.extend_from_slice(b"RIFF");
-    bytes.extend_from_slice(&(36 + data_len).to_le_bytes());
-    bytes.extend_from_slice(b"WAVEfmt ");
-    bytes.extend_from_slice(&16u32.to_le_bytes());
-    bytes.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    bytes.extend_from_slice(&1u16.to_le_bytes()); // mono
-    bytes.extend_from_slice(&sample_rate.to_le_bytes());
-    bytes.extend_from_slice(&(sample_rate * 2).to_le_bytes());
-    bytes.extend_from_slice(&2u16.to_le_bytes());
-    bytes.extend_from_slice(&16u16.to_le_bytes());
-    bytes.extend_from_slice(b"data");
-    bytes.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        let v = (s.clamp(-1.0, 1.0) * 32767.0).round() as i16;
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    let tmp = path.with_extension("wav.partial");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(&bytes)?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, path)
+    write_pcm16(path, sample_rate, 1, samples)
 }
 
 /// The most a WAV given to the app may hold: an hour of 48 kHz stereo 16-bit.
