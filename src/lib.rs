@@ -113,6 +113,8 @@ pub struct RunOptions {
     pub markers: session::markers::MarkerInputs,
     /// The patient's breath, heard through a microphone or from a recording (off by default).
     pub breath: session::breath::BreathInput,
+    /// `--lsl`: the session's Lab Streaming Layer outlets (off by default).
+    pub lsl: session::lsl::LslConfig,
     /// In a study: a line saying which session this is, for the console.
     pub study: Option<String>,
 }
@@ -154,6 +156,7 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
             .insert_resource(session::record::SessionSidecar(sidecar));
     }
     app.insert_resource(opts.markers.clone())
+        .insert_resource(opts.lsl.clone())
         .insert_resource(opts.breath.clone());
     if let Some(steps) = opts.autopilot.clone() {
         app.insert_resource(session::autopilot::Autopilot::new(steps));

@@ -396,10 +396,16 @@ pub(crate) struct RunArgs {
     /// Continue an interrupted session from its last completed step.
     #[arg(long, requires = "protocol")]
     pub(crate) resume: bool,
-    /// Take markers from other devices: `stdin` (one per line) or `udp:PORT` (127.0.0.1
-    /// only; port 0 picks a free one); repeatable.
-    #[arg(long, value_name = "stdin|udp:PORT", value_parser = parse_marker_input)]
+    /// Take markers from other devices: `stdin` (one per line), `udp:PORT` (127.0.0.1
+    /// only; port 0 picks a free one), or another instrument's Lab Streaming Layer outlet,
+    /// `lsl:NAME` or `lsl:type=TYPE`; repeatable.
+    #[arg(long, value_name = "stdin|udp:PORT|lsl:NAME", value_parser = parse_marker_input)]
     pub(crate) markers: Vec<MarkerInput>,
+    /// Offer the session on the Lab Streaming Layer (the local network): every event as a
+    /// marker, the head's pose each frame, and the ratings, for LabRecorder beside the lab's
+    /// other instruments. Off unless given.
+    #[arg(long)]
+    pub(crate) lsl: bool,
     /// Hear the patient's breath: `mic` (the default input device) or `file:WAV` (a
     /// recording, played in as if heard live); the pacer's orb then follows it, and each
     /// breath and minute goes on record. Off unless given.
@@ -423,20 +429,24 @@ pub(crate) fn parse_breath_input(s: &str) -> Result<BreathArg, String> {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum MarkerInput {
     Stdin,
     Udp(u16),
+    Lsl(respite::session::lsl::LslQuery),
 }
 
 pub(crate) fn parse_marker_input(s: &str) -> Result<MarkerInput, String> {
     match s {
         "stdin" => Ok(MarkerInput::Stdin),
+        _ if s.starts_with("lsl:") => {
+            respite::session::lsl::LslQuery::parse(&s[4..]).map(MarkerInput::Lsl)
+        }
         _ => s
             .strip_prefix("udp:")
             .and_then(|p| p.parse().ok())
             .map(MarkerInput::Udp)
-            .ok_or_else(|| format!("'{s}': use stdin or udp:PORT")),
+            .ok_or_else(|| format!("'{s}': use stdin, udp:PORT or lsl:NAME")),
     }
 }
 

@@ -328,6 +328,7 @@ pub(crate) fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> Ex
         walk,
         markers: Default::default(),
         breath: Default::default(),
+        lsl: Default::default(),
         study: None,
     })
 }

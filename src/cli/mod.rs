@@ -152,6 +152,7 @@ pub(crate) fn command(
                 data: None,
                 resume: false,
                 markers: Vec::new(),
+                lsl: false,
                 breath: None,
             },
             Some(ScreenshotJob {

@@ -342,6 +342,16 @@ pub(crate) fn run(
             Err(e) => return Fail::input(format!("--breath file:{e}")).report(),
         },
     };
+    // Streams are named for the participant and session only (a study's participant code,
+    // never a name): `sub-P01_ses-2`.
+    let lsl = respite::session::lsl::LslConfig {
+        out: args.lsl,
+        label: match (&args.participant, &record) {
+            (Some(p), Some((_, side))) => format!("sub-{p}_ses-{}", side.session),
+            (Some(p), None) => format!("sub-{p}"),
+            (None, _) => String::new(),
+        },
+    };
     let opts = RunOptions {
         scene_name: args.scene,
         scene,
@@ -370,9 +380,14 @@ pub(crate) fn run(
             stdin: args.markers.contains(&MarkerInput::Stdin),
             udp: args.markers.iter().find_map(|m| match m {
                 MarkerInput::Udp(p) => Some(*p),
-                MarkerInput::Stdin => None,
+                _ => None,
+            }),
+            lsl: args.markers.iter().find_map(|m| match m {
+                MarkerInput::Lsl(q) => Some((q.clone(), lsl.source_prefix())),
+                _ => None,
             }),
         },
+        lsl,
         breath,
     };
     let code = run_app(opts);

@@ -38,6 +38,14 @@ pub(super) fn add_plugins(window_plugins: PluginGroupBuilder) -> PluginGroupBuil
                 version: Version(0, 1, 0),
             },
             synchronous_pipeline_compilation: true,
+            exts: {
+                let mut exts = bevy_mod_openxr::exts::OxrExtensions::default();
+                exts.enable_hand_tracking();
+                // The frames' predicted display times on the monotonic clock, for LSL's
+                // pose stream; a runtime without it is told once and left out.
+                exts.raw_mut().khr_convert_timespec_time = true;
+                exts
+            },
             ..default()
         })
         // Seated use: LOCAL space has its origin at the head, so eye height comes from the

@@ -3,10 +3,12 @@
 //!
 //! Other devices (tDCS, TENS, EEG set-ups) stamp theirs through a local input, off unless
 //! asked for: one marker per line on the app's standard input, or per datagram on a UDP
-//! port bound to 127.0.0.1 only. Each is recorded with the moment it arrived
+//! port bound to 127.0.0.1 only, or another instrument's Lab Streaming Layer outlet
+//! (`lsl:NAME`, with the marker's LSL timestamp beside ours). Each is recorded with the moment it arrived
 //! (`received_s`, on the record's clock) as well as the frame it was written on.
 
 use super::Record;
+use super::lsl::LslStamp;
 use bevy::prelude::*;
 use respite_core::session::Who;
 use respite_core::session::event::SessionEvent;
@@ -22,6 +24,9 @@ pub struct MarkerInputs {
     pub stdin: bool,
     /// A UDP port on 127.0.0.1.
     pub udp: Option<u16>,
+    /// Another instrument's LSL outlet, and the start of this session's own outlets' source
+    /// ids (never taken for an instrument's).
+    pub lsl: Option<(super::lsl::LslQuery, String)>,
 }
 
 /// A marker that arrived from outside: its source, label and moment of arrival.
@@ -29,15 +34,18 @@ struct Arrived {
     source: &'static str,
     label: String,
     at: Instant,
+    lsl: Option<LslStamp>,
 }
 
 /// Markers that arrived from outside, and what each input refused.
 #[derive(Resource)]
 struct Outside {
     rx: Mutex<Receiver<Arrived>>,
-    refused: Arc<[Refused; 2]>,
+    /// What an LSL input tells of its stream (found, lost).
+    notes: Mutex<Receiver<SessionEvent>>,
+    refused: Arc<[Refused; 3]>,
     /// What was last put on record of the counts, per input.
-    recorded: [RefusedCounts; 2],
+    recorded: [RefusedCounts; 3],
 }
 
 /// The longest marker label kept, in characters; longer labels are cut there.
@@ -76,20 +84,20 @@ impl Refused {
     }
 }
 
-const SOURCES: [&str; 2] = ["stdin", "udp"];
+const SOURCES: [&str; 3] = ["stdin", "udp", "lsl"];
 
 /// One input's gate: cleans each label and lets through at most [`RATE_PER_S`] a second.
 struct Gate {
     source: &'static str,
     tx: SyncSender<Arrived>,
-    refused: Arc<[Refused; 2]>,
+    refused: Arc<[Refused; 3]>,
     index: usize,
     tokens: f64,
     last: Instant,
 }
 
 impl Gate {
-    fn new(index: usize, tx: SyncSender<Arrived>, refused: Arc<[Refused; 2]>) -> Self {
+    fn new(index: usize, tx: SyncSender<Arrived>, refused: Arc<[Refused; 3]>) -> Self {
         Self {
             source: SOURCES[index],
             tx,
@@ -105,7 +113,7 @@ impl Gate {
     }
 
     /// One raw line (without its newline). False once the app has gone.
-    fn line(&mut self, raw: &[u8], cut: bool) -> bool {
+    fn line(&mut self, raw: &[u8], cut: bool, lsl: Option<LslStamp>) -> bool {
         if cut {
             self.counts().too_long.fetch_add(1, Ordering::Relaxed);
         }
@@ -129,6 +137,7 @@ impl Gate {
             source: self.source,
             label,
             at: now,
+            lsl,
         }) {
             Ok(()) => true,
             Err(TrySendError::Full(_)) => {
@@ -200,7 +209,7 @@ fn listen_stdin(mut gate: Gate) {
                 input.consume(used);
                 if end.is_some() {
                     let raw = trim_cut(&line, cut);
-                    if !gate.line(raw, cut) {
+                    if !gate.line(raw, cut, None) {
                         return;
                     }
                     line.clear();
@@ -209,7 +218,7 @@ fn listen_stdin(mut gate: Gate) {
             }
             if !line.is_empty() {
                 let raw = trim_cut(&line, cut);
-                gate.line(raw, cut);
+                gate.line(raw, cut, None);
             }
         })
         .expect("a thread for standard input");
@@ -243,7 +252,7 @@ fn listen_udp(port: u16, mut gate: Gate) -> std::io::Result<u16> {
                     // The last line of a datagram cut short is cut too.
                     let cut = raw.len() > MAX_LINE_BYTES || (cut_datagram && i + 1 == pieces);
                     let raw = trim_cut(&raw[..raw.len().min(MAX_LINE_BYTES)], cut);
-                    if !gate.line(raw, cut) {
+                    if !gate.line(raw, cut, None) {
                         return;
                     }
                 }
@@ -302,13 +311,14 @@ pub(super) fn plugin(app: &mut App) {
         return;
     }
     let (tx, rx) = sync_channel(256);
-    let refused: Arc<[Refused; 2]> = Arc::new(Default::default());
+    let refused: Arc<[Refused; 3]> = Arc::new(Default::default());
+    let (notes_tx, notes) = sync_channel(64);
     if inputs.stdin {
         listen_stdin(Gate::new(0, tx.clone(), refused.clone()));
         info!("markers: reading one marker per line from standard input");
     }
     if let Some(port) = inputs.udp {
-        match listen_udp(port, Gate::new(1, tx, refused.clone())) {
+        match listen_udp(port, Gate::new(1, tx.clone(), refused.clone())) {
             Ok(p) => info!("markers: listening on udp 127.0.0.1:{p}"),
             Err(e) => {
                 error!("markers: cannot listen on udp 127.0.0.1:{port}: {e}");
@@ -323,8 +333,32 @@ pub(super) fn plugin(app: &mut App) {
             }
         }
     }
+    if let Some((query, own)) = inputs.lsl {
+        let mut gate = Gate::new(2, tx, refused.clone());
+        let what = query.describe();
+        match super::lsl::listen(
+            query,
+            own,
+            move |raw, cut, stamp| gate.line(raw, cut, stamp),
+            notes_tx,
+        ) {
+            Ok(()) => info!("markers: looking for the LSL stream {what}"),
+            Err(e) => {
+                error!("markers: cannot look for the LSL stream {what}: {e}");
+                let detail = SessionEvent::MarkersUnavailable {
+                    source: "lsl".into(),
+                    port: None,
+                    reason: e.to_string(),
+                };
+                app.add_systems(Startup, move |mut records: MessageWriter<Record>| {
+                    records.write(Record(detail.clone()));
+                });
+            }
+        }
+    }
     app.insert_resource(Outside {
         rx: Mutex::new(rx),
+        notes: Mutex::new(notes),
         refused,
         recorded: Default::default(),
     })
@@ -345,6 +379,17 @@ fn record_outside_markers(
         Ok(rx) => rx.try_iter().take(PER_FRAME).collect(),
         Err(_) => return,
     };
+    if let Ok(notes) = outside.notes.lock() {
+        for n in notes.try_iter().take(PER_FRAME) {
+            if let SessionEvent::LslStream { name, state, .. } = &n {
+                match state.as_str() {
+                    "lost" | "unavailable" => warn!("markers: the LSL stream {name} is {state}"),
+                    _ => info!("markers: the LSL stream {name}: {state}"),
+                }
+            }
+            records.write(Record(n));
+        }
+    }
     for a in arrived {
         // On the record's clock: onsets count from the first frame's update.
         let zero = real.first_update().unwrap_or(real.startup());
@@ -353,6 +398,7 @@ fn record_outside_markers(
             source: a.source,
             label: a.label,
             received_s: received,
+            lsl: a.lsl,
         });
     }
     // Once a second, and on the last frame, so no refusal goes unrecorded.
@@ -416,12 +462,15 @@ fn record_markers(
                     by: Some(Who::Therapist),
                     via: Some(*via),
                     received_s: None,
+                    lsl_s: None,
+                    lsl_offset_s: None,
                 }
             }
             super::SessionCommand::OutsideMarker {
                 source,
                 label,
                 received_s,
+                lsl,
             } => SessionEvent::Marker {
                 key: None,
                 source: Some(source.to_string()),
@@ -429,6 +478,8 @@ fn record_markers(
                 by: None,
                 via: None,
                 received_s: Some(*received_s),
+                lsl_s: lsl.map(|l| l.lsl_s),
+                lsl_offset_s: lsl.map(|l| l.offset_s),
             },
             _ => continue,
         };

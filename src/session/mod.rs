@@ -21,6 +21,7 @@ pub mod autopilot;
 pub mod breath;
 pub mod files;
 pub mod guides;
+pub mod lsl;
 pub mod markers;
 pub mod panel;
 pub mod questions;
@@ -204,6 +205,8 @@ pub enum SessionCommand {
         source: &'static str,
         label: String,
         received_s: f64,
+        /// An LSL marker's own stamp, on our LSL clock.
+        lsl: Option<lsl::LslStamp>,
     },
     /// The therapist's volume, dB around the soundscape's level (−30 to +6).
     SetVolume {
@@ -351,6 +354,7 @@ pub(crate) fn plugin(app: &mut App) {
         .add_plugins((
             panel::plugin,
             markers::plugin,
+            lsl::plugin,
             autopilot::plugin,
             guides::plugin,
             breath::plugin,

@@ -371,36 +371,69 @@ fn write_records(
     writer: Option<Res<Writer>>,
     health: Res<RecordHealth>,
     sidecar: Option<ResMut<SessionSidecar>>,
+    lsl: (
+        Option<Res<super::lsl::LslOut>>,
+        Option<Res<super::lsl::LslEpoch>>,
+    ),
     mut clock_told: Local<bool>,
+    mut lsl_zero: Local<Option<f64>>,
 ) {
+    let (lsl_out, epoch) = lsl;
     let mut sidecar = sidecar;
     let tx = writer.as_ref().and_then(|w| w.tx.as_ref());
     // The wall-clock moment of the record's zero (onsets count from the first frame's
     // update), once, so onsets can be set beside other instruments' timestamps.
-    if !*clock_told && let (Some(tx), Some(first)) = (tx, real.first_update()) {
+    if !*clock_told && let Some(first) = real.first_update() {
         *clock_told = true;
         let zero = std::time::SystemTime::now()
             .checked_sub(Instant::now().saturating_duration_since(first))
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0.0, |d| d.as_secs_f64());
-        let clock = SessionEvent::Clock {
+        let mut clocks = vec![SessionEvent::Clock {
             zero_unix_s: zero,
             source: "system_clock".into(),
-        };
-        let detail = clock.detail();
-        let line = data::event_line(0.0, 0.0, clock.name(), &detail);
-        send(
-            tx,
-            &health,
-            Msg::Line {
-                line,
-                log: format!("clock {detail}"),
-            },
-        );
+        }];
+        // With LSL in or out, the record's zero on the LSL clock too.
+        if let Some(epoch) = &epoch {
+            let zero = epoch.of(first);
+            *lsl_zero = Some(zero);
+            clocks.push(SessionEvent::LslClock { zero_lsl_s: zero });
+        }
+        for clock in clocks {
+            let detail = clock.detail();
+            let line = data::event_line(0.0, 0.0, clock.name(), &detail);
+            if let (Some(out), Some(zero)) = (&lsl_out, *lsl_zero) {
+                out.line(&line, zero);
+            }
+            if let Some(tx) = tx {
+                let log = format!("{} {detail}", clock.name());
+                send(tx, &health, Msg::Line { line, log });
+            }
+        }
     }
     for Record(event) in records.read() {
         let (name, detail) = (event.name(), without_paths(&event.detail()));
         let log = format!("{name} {detail}");
+        let line = data::event_line(
+            real.elapsed_secs_f64(),
+            scene.elapsed_secs_f64(),
+            name,
+            &detail,
+        );
+        // Each line to LSL's Markers stream as it goes to the table, the same text.
+        if let (Some(out), Some(zero)) = (&lsl_out, *lsl_zero) {
+            let at = zero + real.elapsed_secs_f64();
+            out.line(&line, at);
+            if let SessionEvent::Rating {
+                timepoint,
+                scale,
+                value,
+                ..
+            } = event
+            {
+                out.rating(timepoint.to_string(), scale.clone(), *value, at);
+            }
+        }
         let Some(tx) = tx else {
             info!("record: {log}");
             continue;
@@ -428,12 +461,6 @@ fn write_records(
             }
             send(tx, &health, Msg::Sidecar(side.0.to_json()));
         }
-        let line = data::event_line(
-            real.elapsed_secs_f64(),
-            scene.elapsed_secs_f64(),
-            name,
-            &detail,
-        );
         send(tx, &health, Msg::Line { line, log });
     }
 }

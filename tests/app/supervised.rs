@@ -591,3 +591,196 @@ fn a_session_hears_the_patients_breath_from_a_recording() {
         stderr(&bad)
     );
 }
+
+/// `--lsl` and `--markers lsl:NAME` against a real Lab Streaming Layer peer (pylsl, with the
+/// official liblsl; named by `RESPITE_LSL_PYTHON`, which `.ci/run` sets): every events.tsv
+/// line arrives as a marker with its onset on the LSL clock, the head's pose comes every
+/// frame and matches motion.tsv, the ratings arrive, and the peer's own marker lands in
+/// events.tsv with its LSL stamp beside ours. Skipped here without it, never in CI.
+#[test]
+fn a_session_speaks_lab_streaming_layer_with_another_instrument() {
+    let Some(python) = std::env::var_os("RESPITE_LSL_PYTHON") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set RESPITE_LSL_PYTHON (see .ci/run)"
+        );
+        eprintln!("lsl: RESPITE_LSL_PYTHON is not set, the LSL session is not tried");
+        return;
+    };
+    require_display();
+    let dir = tempfile::tempdir().unwrap();
+    let seen = dir.path().join("peer");
+    // A stimulator's name of its own per run, so two runs on one network never meet.
+    let stim = format!("RespiteTestStim{}", std::process::id());
+    let mut peer = std::process::Command::new(python)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lsl_peer.py"))
+        .arg(&seen)
+        .arg("respite_sub-P01_ses-1_")
+        .arg(&stim)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the LSL peer");
+    let script = r#"[
+        (on: Question("baseline"), wait_s: 0.5, act: Say(Some(4))),
+        (on: Question("post"), wait_s: 0.3, act: Say(Some(2))),
+    ]"#;
+    let stim_input = format!("lsl:{stim}");
+    let out = session(
+        dir.path(),
+        "forest_glade",
+        script,
+        &["--minutes", "1", "--lsl", "--markers", &stim_input],
+    );
+    let err = stderr(&out);
+    if !out.status.success() {
+        let _ = peer.kill();
+    }
+    assert!(out.status.success(), "{:?}\n{err}", out.status);
+    let peer = peer.wait_with_output().unwrap();
+    assert!(peer.status.success(), "the peer: {}", stderr(&peer));
+    let table = |name: &str| -> Vec<Vec<String>> {
+        std::fs::read_to_string(seen.join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .lines()
+            .map(|l| l.split('\t').map(str::to_string).collect())
+            .collect()
+    };
+    let num = |s: &str| -> f64 { s.parse().unwrap_or_else(|_| panic!("'{s}'")) };
+    let rec = dir.path().join("rec");
+    let text = std::fs::read_to_string(rec.join("events.tsv")).unwrap();
+    let lines: Vec<&str> = text.lines().skip(1).collect();
+    let rows = events(&rec);
+    let all = format!("{rows:#?}");
+    let zero = num(of(&rows, "lsl_clock")[0][5]
+        .strip_prefix("zero_lsl_s=")
+        .expect("lsl_clock zero_lsl_s="));
+
+    // The streams, named for the participant and session only.
+    let streams = table("streams.tsv");
+    assert_eq!(
+        streams,
+        [
+            [
+                "Respite Markers sub-P01_ses-1",
+                "Markers",
+                "1",
+                "respite_sub-P01_ses-1_markers"
+            ],
+            [
+                "Respite Pose sub-P01_ses-1",
+                "Pose",
+                "7",
+                "respite_sub-P01_ses-1_pose"
+            ],
+            [
+                "Respite Ratings sub-P01_ses-1",
+                "Markers",
+                "3",
+                "respite_sub-P01_ses-1_ratings"
+            ],
+        ]
+        .map(|r| r.map(String::from).to_vec())
+    );
+    // Every line of events.tsv, in order, the same text, stamped with its onset.
+    let markers = table("markers.tsv");
+    let got: Vec<String> = markers.iter().map(|m| m[1..].join("\t")).collect();
+    assert_eq!(got, lines, "the markers the peer took");
+    for m in &markers {
+        let onset = num(&m[1]);
+        assert!(
+            (num(&m[0]) - (zero + onset)).abs() < 1e-3,
+            "a marker stamped {} for onset {onset} (zero {zero})",
+            m[0]
+        );
+    }
+    assert!(lines.iter().any(|l| l.contains("\tsession_end\t")), "{all}");
+
+    // The peer's marker, in events.tsv with both clocks: its own stamp on our LSL clock
+    // (one machine: the same clock, within LSL's measured offset) and when we received it.
+    let sent = table("sent.tsv");
+    let from_lsl = of(&rows, "marker");
+    let from_lsl: Vec<_> = from_lsl
+        .iter()
+        .filter(|r| r[5].starts_with("source=lsl label=\"tDCS on\""))
+        .collect();
+    assert!(!from_lsl.is_empty(), "no LSL marker on record\n{all}");
+    let field = |detail: &str, key: &str| -> f64 {
+        let v = detail
+            .split(' ')
+            .find_map(|p| p.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("{key} in {detail}"));
+        num(v)
+    };
+    for r in &from_lsl {
+        let (lsl_s, received) = (field(&r[5], "lsl_s"), field(&r[5], "received_s"));
+        assert!(field(&r[5], "lsl_offset_s").abs() < 0.01, "{}", r[5]);
+        assert!(
+            sent.iter().any(|s| (num(&s[0]) - lsl_s).abs() < 0.01),
+            "{lsl_s} is none of the stamps sent: {sent:?}"
+        );
+        let late = zero + received - lsl_s;
+        assert!(
+            (0.0..2.0).contains(&late),
+            "received {late} s after it was sent"
+        );
+    }
+    let found = of(&rows, "lsl_stream");
+    assert!(
+        found.iter().any(|r| r[5]
+            == format!(
+                "role=in name=\"{stim}\" stream_type=Markers source_id=respite-test-stim state=found"
+            )),
+        "{all}"
+    );
+
+    // The pose: a sample per frame while the peer listened, each the head motion.tsv has.
+    let pose = table("pose.tsv");
+    let motion: Vec<Vec<f64>> = std::fs::read_to_string(rec.join("motion.tsv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').map(num).collect())
+        .collect();
+    let (first, last) = (num(&pose[0][0]), num(&pose[pose.len() - 1][0]));
+    let frames = motion
+        .iter()
+        .filter(|m| (first - 0.05..=last + 0.05).contains(&(zero + m[1])))
+        .count();
+    assert!(
+        pose.len() >= 10 && pose.len() as f64 >= 0.9 * frames as f64 && pose.len() <= frames + 2,
+        "{} pose samples over {frames} frames",
+        pose.len()
+    );
+    for p in &pose {
+        let t = num(&p[0]) - zero;
+        let near = motion
+            .iter()
+            .min_by(|a, b| (a[1] - t).abs().total_cmp(&(b[1] - t).abs()))
+            .unwrap();
+        assert!(
+            (near[1] - t).abs() < 0.05,
+            "a pose at {t} s, no frame near it"
+        );
+        for c in 0..7 {
+            assert!(
+                (num(&p[1 + c]) - near[2 + c]).abs() < 2e-3,
+                "{p:?} against {near:?}"
+            );
+        }
+    }
+
+    // The ratings as given, stamped as their lines are.
+    let ratings = table("ratings.tsv");
+    let given: Vec<Vec<String>> = ratings.iter().map(|r| r[1..].to_vec()).collect();
+    assert_eq!(
+        given,
+        [["baseline", "nrs", "4"], ["post", "nrs", "2"]].map(|r| r.map(String::from).to_vec())
+    );
+    for (r, row) in ratings.iter().zip(of(&rows, "rating")) {
+        assert!(
+            (num(&r[0]) - (zero + num(&row[0]))).abs() < 1e-3,
+            "{r:?} {row:?}"
+        );
+    }
+}

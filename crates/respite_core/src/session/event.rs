@@ -681,6 +681,22 @@ session_events! {
     AttentionAbandoned = "attention_abandoned" {
         round: u32,
     },
+    /// Where the record's zero stands on this machine's Lab Streaming Layer clock (with
+    /// `--lsl` or an LSL marker input): an LSL timestamp `t` is onset `t - zero_lsl_s`.
+    LslClock = "lsl_clock" {
+        zero_lsl_s: f64 [6],
+    },
+    /// A Lab Streaming Layer stream: an outlet this session offers (`role=out`), or another
+    /// instrument's outlet it takes markers from (`role=in`): offered, found, lost, or
+    /// unavailable and why.
+    LslStream = "lsl_stream" {
+        role: String [word],
+        name: String,
+        stream_type: String [word],
+        source_id: String [word],
+        state: String [word],
+        reason: Option<String>,
+    },
     /// An input for outside markers could not be opened.
     MarkersUnavailable = "markers_unavailable" {
         source: String [word],
@@ -696,6 +712,13 @@ session_events! {
         by: Option<Who>,
         via: Option<CommandVia>,
         received_s: Option<f64> [4],
+        /// A Lab Streaming Layer marker's own timestamp, moved onto this machine's LSL clock
+        /// (the sender's stamp plus `lsl_offset_s`); `lsl_clock` says where the record's zero
+        /// stands on that clock.
+        lsl_s: Option<f64> [6],
+        /// The sender's clock's offset from ours that `lsl_s` was moved by, as LSL's time
+        /// correction measured it.
+        lsl_offset_s: Option<f64> [6],
     },
     /// Outside markers refused in the last second, and in all.
     MarkersRefused = "markers_refused" {
