@@ -3,7 +3,7 @@
 It offers a marker outlet of its own (as a stimulator would), finds a Respite session's
 Markers, Pose and Ratings outlets by their source ids, records what arrives, and sends its
 own marker until the session's Markers stream carries it back (the session records it and
-every events.tsv line goes out). Writes what it saw into OUT_DIR, as tables:
+every events.tsv line goes out); then a marker too long, a burst over the rate, and goes. Writes what it saw into OUT_DIR, as tables:
 markers.tsv (stamp, then the marker's text, itself a line of tab-separated cells),
 pose.tsv (stamp, 7 channels), ratings.tsv (stamp, 3 channels), sent.tsv (stamp, label) and
 streams.tsv (each outlet's name, type, channel count and source id).
@@ -68,6 +68,15 @@ while time.monotonic() < deadline:
         t = pylsl.local_clock()
         stim.push_sample(["tDCS on"], t)
         sent.append(["tDCS on", t])
+    if echoed and stim is not None:
+        # Then what a faulty instrument sends: a marker far too long, with a tab and a
+        # bell in it; a burst far over the rate; and then it goes away mid-session.
+        stim.push_sample(["tDCS\toff\x07 " + "x" * 5000])
+        for i in range(150):
+            stim.push_sample([f"burst {i}"])
+        time.sleep(0.5)
+        del stim
+        stim = None
     if ended_at is not None and time.monotonic() - ended_at > 1.0:
         break
     time.sleep(0.005)

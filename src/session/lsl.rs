@@ -407,29 +407,27 @@ pub struct LslStamp {
 const CORRECT_EVERY: Duration = Duration::from_secs(5);
 
 /// Takes markers from the outlet `query` finds, through `line` (the marker input's gate),
-/// and tells of the stream through `notes`: found, lost (it is then looked for again, for
+/// and tells of the stream through `tell`: found, lost (it is then looked for again, for
 /// as long as the session runs). The thread never holds up a frame.
 pub(super) fn listen(
     query: LslQuery,
     own_prefix: String,
     mut line: impl FnMut(&[u8], bool, Option<LslStamp>) -> bool + Send + 'static,
-    notes: SyncSender<SessionEvent>,
+    tell: impl Fn(SessionEvent) -> bool + Send + 'static,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("respite-markers-lsl".into())
         .spawn(move || {
             let pred = query.predicate(&own_prefix);
             let note = |state: &str, info: Option<&lsl::StreamInfo>, reason: Option<String>| {
-                notes
-                    .try_send(SessionEvent::LslStream {
-                        role: "in".into(),
-                        name: info.map_or_else(|| query.describe(), |i| i.stream_name()),
-                        stream_type: info.map_or_else(|| "n/a".into(), |i| i.stream_type()),
-                        source_id: info.map_or_else(|| "n/a".into(), |i| i.source_id()),
-                        state: state.into(),
-                        reason,
-                    })
-                    .is_ok()
+                tell(SessionEvent::LslStream {
+                    role: "in".into(),
+                    name: info.map_or_else(|| query.describe(), |i| i.stream_name()),
+                    stream_type: info.map_or_else(|| "n/a".into(), |i| i.stream_type()),
+                    source_id: info.map_or_else(|| "n/a".into(), |i| i.source_id()),
+                    state: state.into(),
+                    reason,
+                })
             };
             if !note("looking", None, None) {
                 return;

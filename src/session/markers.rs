@@ -30,7 +30,14 @@ pub struct MarkerInputs {
 }
 
 /// A marker that arrived from outside: its source, label and moment of arrival.
-struct Arrived {
+enum Arrived {
+    Marker(Marker),
+    /// What an input tells of itself (an LSL stream found or lost), in order with its
+    /// markers.
+    Note(SessionEvent),
+}
+
+struct Marker {
     source: &'static str,
     label: String,
     at: Instant,
@@ -41,8 +48,6 @@ struct Arrived {
 #[derive(Resource)]
 struct Outside {
     rx: Mutex<Receiver<Arrived>>,
-    /// What an LSL input tells of its stream (found, lost).
-    notes: Mutex<Receiver<SessionEvent>>,
     refused: Arc<[Refused; 3]>,
     /// What was last put on record of the counts, per input.
     recorded: [RefusedCounts; 3],
@@ -133,12 +138,12 @@ impl Gate {
             return true;
         }
         self.tokens -= 1.0;
-        match self.tx.try_send(Arrived {
+        match self.tx.try_send(Arrived::Marker(Marker {
             source: self.source,
             label,
             at: now,
             lsl,
-        }) {
+        })) {
             Ok(()) => true,
             Err(TrySendError::Full(_)) => {
                 self.counts().over_rate.fetch_add(1, Ordering::Relaxed);
@@ -312,7 +317,6 @@ pub(super) fn plugin(app: &mut App) {
     }
     let (tx, rx) = sync_channel(256);
     let refused: Arc<[Refused; 3]> = Arc::new(Default::default());
-    let (notes_tx, notes) = sync_channel(64);
     if inputs.stdin {
         listen_stdin(Gate::new(0, tx.clone(), refused.clone()));
         info!("markers: reading one marker per line from standard input");
@@ -334,13 +338,14 @@ pub(super) fn plugin(app: &mut App) {
         }
     }
     if let Some((query, own)) = inputs.lsl {
+        let notes = tx.clone();
         let mut gate = Gate::new(2, tx, refused.clone());
         let what = query.describe();
         match super::lsl::listen(
             query,
             own,
             move |raw, cut, stamp| gate.line(raw, cut, stamp),
-            notes_tx,
+            move |note| notes.send(Arrived::Note(note)).is_ok(),
         ) {
             Ok(()) => info!("markers: looking for the LSL stream {what}"),
             Err(e) => {
@@ -358,7 +363,6 @@ pub(super) fn plugin(app: &mut App) {
     }
     app.insert_resource(Outside {
         rx: Mutex::new(rx),
-        notes: Mutex::new(notes),
         refused,
         recorded: Default::default(),
     })
@@ -379,18 +383,22 @@ fn record_outside_markers(
         Ok(rx) => rx.try_iter().take(PER_FRAME).collect(),
         Err(_) => return,
     };
-    if let Ok(notes) = outside.notes.lock() {
-        for n in notes.try_iter().take(PER_FRAME) {
-            if let SessionEvent::LslStream { name, state, .. } = &n {
-                match state.as_str() {
-                    "lost" | "unavailable" => warn!("markers: the LSL stream {name} is {state}"),
-                    _ => info!("markers: the LSL stream {name}: {state}"),
-                }
-            }
-            records.write(Record(n));
-        }
-    }
     for a in arrived {
+        let a = match a {
+            Arrived::Marker(m) => m,
+            Arrived::Note(n) => {
+                if let SessionEvent::LslStream { name, state, .. } = &n {
+                    match state.as_str() {
+                        "lost" | "unavailable" => {
+                            warn!("markers: the LSL stream {name} is {state}");
+                        }
+                        _ => info!("markers: the LSL stream {name}: {state}"),
+                    }
+                }
+                commands.write(super::SessionCommand::OutsideNote(n));
+                continue;
+            }
+        };
         // On the record's clock: onsets count from the first frame's update.
         let zero = real.first_update().unwrap_or(real.startup());
         let received = a.at.saturating_duration_since(zero).as_secs_f64();
@@ -481,6 +489,10 @@ fn record_markers(
                 lsl_s: lsl.map(|l| l.lsl_s),
                 lsl_offset_s: lsl.map(|l| l.offset_s),
             },
+            super::SessionCommand::OutsideNote(note) => {
+                records.write(Record(note.clone()));
+                continue;
+            }
             _ => continue,
         };
         markers.count += 1;

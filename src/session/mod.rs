@@ -208,6 +208,9 @@ pub enum SessionCommand {
         /// An LSL marker's own stamp, on our LSL clock.
         lsl: Option<lsl::LslStamp>,
     },
+    /// What an outside input told of itself (an LSL stream found, lost), on record in order
+    /// with its markers.
+    OutsideNote(respite_core::session::event::SessionEvent),
     /// The therapist's volume, dB around the soundscape's level (−30 to +6).
     SetVolume {
         db: f32,

@@ -734,6 +734,48 @@ fn a_session_speaks_lab_streaming_layer_with_another_instrument() {
         "{all}"
     );
 
+    // A faulty instrument is held to the bounds of every marker input, and its going is
+    // on record (the session went on: it ended as planned).
+    let long = from_lsl_labels(&rows, "tDCS off");
+    assert_eq!(long.len(), 1, "{all}");
+    assert!(
+        long[0].starts_with("tDCS off xxx") && long[0].chars().count() == 200,
+        "{}",
+        long[0]
+    );
+    let bursts = from_lsl_labels(&rows, "burst ");
+    let refused = of(&rows, "markers_refused");
+    let refused = refused
+        .iter()
+        .rfind(|r| r[5].starts_with("source=lsl"))
+        .unwrap_or_else(|| panic!("no refusal on record\n{all}"));
+    let (over, cut) = (
+        field(&refused[5], "total_over_rate"),
+        field(&refused[5], "total_cut_long"),
+    );
+    assert!(
+        cut == 1.0 && over >= 60.0 && bursts.len() as f64 + over == 150.0,
+        "{} bursts written, {over} over the rate, {cut} cut",
+        bursts.len()
+    );
+    let states: Vec<&str> = found
+        .iter()
+        .filter(|r| r[5].starts_with("role=in"))
+        .filter_map(|r| r[5].split(" state=").nth(1))
+        .collect();
+    assert_eq!(
+        states
+            .iter()
+            .map(|s| s.split(' ').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["looking", "found", "lost"],
+        "{found:#?}"
+    );
+    assert!(
+        of(&rows, "session_end")[0][5].starts_with("how=Planned completed=true"),
+        "{all}"
+    );
+
     // The pose: a sample per frame while the peer listened, each the head motion.tsv has.
     let pose = table("pose.tsv");
     let motion: Vec<Vec<f64>> = std::fs::read_to_string(rec.join("motion.tsv"))
@@ -783,4 +825,15 @@ fn a_session_speaks_lab_streaming_layer_with_another_instrument() {
             "{r:?} {row:?}"
         );
     }
+}
+
+/// The labels of the LSL markers on record that start with `start`.
+fn from_lsl_labels(rows: &Rows, start: &str) -> Vec<String> {
+    of(rows, "marker")
+        .iter()
+        .filter_map(|r| r[5].strip_prefix("source=lsl label=\""))
+        .filter_map(|d| d.split('"').next())
+        .filter(|l| l.starts_with(start))
+        .map(str::to_string)
+        .collect()
 }
