@@ -519,6 +519,29 @@ const SESSION_COLUMNS: &[Column] = &[
     MINUTES_TO_50PCT,
     AUC_CHANGE,
     Column {
+        name: "breath_minutes",
+        meaning: "Minutes in the place with the patient's breath listened to (run with \
+                  --breath; the last minute counts as far as it went); n/a without --breath",
+        unit: "min",
+        allowed: Allowed::Integer { min: 0, max: None },
+    },
+    Column {
+        name: "breath_rate",
+        meaning: "Mean of the per-minute breath rates heard in the place (each the rate over \
+                  the minute before, from the times between breaths out); n/a if no rate \
+                  was heard",
+        unit: "breaths/min",
+        allowed: ANY_NUMBER,
+    },
+    Column {
+        name: "breath_off_pacer",
+        meaning: "Mean distance, either way, of the per-minute breath rate from the \
+                  breathing pacer's rate over the minutes the pacer was on (0 = breathing \
+                  with the pacer); n/a if the pacer was never on with a rate heard",
+        unit: "breaths/min",
+        allowed: ANY_NUMBER,
+    },
+    Column {
         name: "status",
         meaning: "How the session ended",
         unit: "",
@@ -1482,7 +1505,8 @@ mod tests {
              ssq_post_total\tssq_post_nausea\tssq_post_oculomotor\tssq_post_disorientation\t\
              ipq_general\tipq_spatial\tipq_involvement\tipq_realism\tfms_peak\t\
              minutes_to_baseline\tback_to_baseline\tminutes_to_30pct\tminutes_to_50pct\t\
-             auc_change\tstatus\tmanifest\tnote\n"
+             auc_change\tbreath_minutes\tbreath_rate\tbreath_off_pacer\tstatus\tmanifest\t\
+             note\n"
         );
         assert_eq!(
             CONDITIONS.header(),
@@ -1511,7 +1535,7 @@ mod tests {
             SCORES.header(),
             "participant\tsession\tcondition\tquestionnaire\ttimepoint\tscore\tvalue\tversion\n"
         );
-        assert_eq!(SESSIONS.names().len(), 34);
+        assert_eq!(SESSIONS.names().len(), 37);
         let files: Vec<&str> = TABLES.iter().map(|t| t.file).collect();
         assert_eq!(
             files,
@@ -1655,18 +1679,18 @@ mod tests {
             "P01", "1", "1", "AB", "walk", "headset", "fixed", "6", "4.50", "3", "-3",
             "-50.0", "substantial", "7.48", "9.54", "7.58", "0.00", "3.74", "0.00", "7.58",
             "0.00", "4.00", "3.60", "2.75", "3.25", "2", "35.0", "true", "4.0", "8.0",
-            "-21.5", "completed", "ok", "n/a",
+            "-21.5", "3", "6.33", "1.00", "completed", "ok", "n/a",
         ];
         let mut incomplete = vec!["P01", "2", "2", "AB", "film", "screen"];
         incomplete.extend(["above_ambient_+5.0dB", "5"]);
-        incomplete.extend(["n/a"; 23]);
+        incomplete.extend(["n/a"; 26]);
         incomplete.extend([
             "incomplete",
             "changed:events.tsv,ratings.tsv",
             "no session_end, the record stops at 312.4 s; said \"stop\"",
         ]);
-        assert_eq!(completed.len(), 34);
-        assert_eq!(incomplete.len(), 34);
+        assert_eq!(completed.len(), 37);
+        assert_eq!(incomplete.len(), 37);
         format!(
             "{}{}\n{}\n",
             SESSIONS.header(),
@@ -1684,18 +1708,19 @@ sequence,condition,display,sound_level,baseline_nrs,during_nrs,post_nrs,change,c
 immpact,ssq_pre_total,ssq_pre_nausea,ssq_pre_oculomotor,ssq_pre_disorientation,\
 ssq_post_total,ssq_post_nausea,ssq_post_oculomotor,ssq_post_disorientation,ipq_general,\
 ipq_spatial,ipq_involvement,ipq_realism,fms_peak,minutes_to_baseline,back_to_baseline,\
-minutes_to_30pct,minutes_to_50pct,auc_change,status,manifest,note
+minutes_to_30pct,minutes_to_50pct,auc_change,breath_minutes,breath_rate,breath_off_pacer,\
+status,manifest,note
 P01,respite_session,1,P01,1,1,AB,walk,2,fixed,6,4.50,3,-3,-50.0,1,7.48,9.54,7.58,0.00,\
-3.74,0.00,7.58,0.00,4.00,3.60,2.75,3.25,2,35.0,1,4.0,8.0,-21.5,1,ok,
-P01,respite_session,2,P01,2,2,AB,film,3,above_ambient_+5.0dB,5,,,,,,,,,,,,,,,,,,,,,,,,3,\
+3.74,0.00,7.58,0.00,4.00,3.60,2.75,3.25,2,35.0,1,4.0,8.0,-21.5,3,6.33,1.00,1,ok,
+P01,respite_session,2,P01,2,2,AB,film,3,above_ambient_+5.0dB,5,,,,,,,,,,,,,,,,,,,,,,,,,,,3,\
 \"changed:events.tsv,ratings.tsv\",\"no session_end, the record stops at 312.4 s; said \
 \"\"stop\"\"\"
 ";
         assert_eq!(csv, expected);
         let rows = read_csv(&csv);
-        assert!(rows.iter().all(|r| r.len() == 37));
+        assert!(rows.iter().all(|r| r.len() == 40));
         assert_eq!(
-            rows[2][36],
+            rows[2][39],
             "no session_end, the record stops at 312.4 s; said \"stop\""
         );
         // CRLF line ends read the same.
@@ -1719,7 +1744,7 @@ P01,respite_session,2,P01,2,2,AB,film,3,above_ambient_+5.0dB,5,,,,,,,,,,,,,,,,,,
         let err = |tsv: &str| redcap_import_csv(tsv, false).unwrap_err();
 
         let e = err(&good.replace("\tcompleted\t", "\tfinished\t"));
-        assert!(e.starts_with("sessions.tsv:2:32: status:"), "{e}");
+        assert!(e.starts_with("sessions.tsv:2:35: status:"), "{e}");
         assert!(
             e.contains("`finished` is not one of completed, stopped, incomplete"),
             "{e}"
@@ -1732,14 +1757,14 @@ P01,respite_session,2,P01,2,2,AB,film,3,above_ambient_+5.0dB,5,,,,,,,,,,,,,,,,,,
             "{e}"
         );
         let e = err(&good.replacen("\tnote\n", "\n", 1));
-        assert!(e.starts_with("sessions.tsv:1:34:"), "{e}");
+        assert!(e.starts_with("sessions.tsv:1:37:"), "{e}");
         let e = err(&good.replacen("\tnote\n", "\tnote\textra\n", 1));
-        assert!(e.starts_with("sessions.tsv:1:35:"), "{e}");
+        assert!(e.starts_with("sessions.tsv:1:38:"), "{e}");
 
         let short = good.replace("\tok\tn/a\n", "\tok\n");
         let e = err(&short);
-        assert!(e.starts_with("sessions.tsv:2:34:"), "{e}");
-        assert!(e.contains("33 cells where the header has 34"), "{e}");
+        assert!(e.starts_with("sessions.tsv:2:37:"), "{e}");
+        assert!(e.contains("36 cells where the header has 37"), "{e}");
         let e = err(&format!("{good}\n"));
         assert!(e.starts_with("sessions.tsv:4:2:"), "{e}");
 

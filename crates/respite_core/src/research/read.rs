@@ -65,6 +65,8 @@ pub struct SessionResult {
     /// Every questionnaire answered in full: (which, timepoint, items in its order).
     pub questionnaires: Vec<(Questionnaire, String, Vec<u8>)>,
     pub fms: Vec<u8>,
+    /// The patient's breath each minute in the place (`--breath`), as on record.
+    pub breath: Vec<BreathMinuteRow>,
     pub status: Status,
     /// Why the session is stopped or incomplete ("no session_end: the record stops at
     /// 312.4 s", "write failed: No space left on device"); `None` when completed.
@@ -94,6 +96,46 @@ impl SessionResult {
     /// `sub-P01 ses-2`, as lists name a session.
     pub fn name(&self) -> String {
         format!("sub-{} ses-{}", self.participant, self.session)
+    }
+}
+
+/// A minute's breathing as the record has it (`breath_minute`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreathMinuteRow {
+    pub minute: u32,
+    pub exhales: u32,
+    /// Breaths a minute, when heard.
+    pub rate: Option<f64>,
+    /// The patient's rate less the pacer's, with the pacer on.
+    pub off_pacer: Option<f64>,
+}
+
+/// The breathing of a session, summarised: minutes on record, the mean rate, and the mean
+/// distance from the pacer's rate (either way).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BreathSummary {
+    pub minutes: usize,
+    pub rate: Option<f64>,
+    pub off_pacer: Option<f64>,
+}
+
+impl SessionResult {
+    /// `None` without `--breath` (no minute on record).
+    pub fn breath_summary(&self) -> Option<BreathSummary> {
+        if self.breath.is_empty() {
+            return None;
+        }
+        let rates: Vec<f64> = self.breath.iter().filter_map(|b| b.rate).collect();
+        let off: Vec<f64> = self
+            .breath
+            .iter()
+            .filter_map(|b| b.off_pacer.map(f64::abs))
+            .collect();
+        Some(BreathSummary {
+            minutes: self.breath.len(),
+            rate: stats::mean(&rates),
+            off_pacer: stats::mean(&off),
+        })
     }
 }
 
@@ -577,6 +619,27 @@ pub fn read_session_with(dir: &Path, verify: data::Verify) -> Result<SessionResu
         .filter(|r| r.scale == "fms")
         .filter_map(|r| r.value.map(|v| v as u8))
         .collect();
+    // A resumed session may have put a minute on record twice: the later stands.
+    let mut breath: Vec<BreathMinuteRow> = Vec::new();
+    for e in &events {
+        if let Ok(SessionEvent::BreathMinute {
+            minute,
+            exhales,
+            rate_per_min,
+            off_pacer_per_min,
+            ..
+        }) = e.typed()
+        {
+            breath.retain(|b| b.minute != minute);
+            breath.push(BreathMinuteRow {
+                minute,
+                exhales,
+                rate: rate_per_min.map(f64::from),
+                off_pacer: off_pacer_per_min.map(f64::from),
+            });
+        }
+    }
+    breath.sort_by_key(|b| b.minute);
     let manifest = data::check_manifest_with(dir, verify);
     let (status, reason) = ending(&events, manifest.as_ref());
     Ok(SessionResult {
@@ -635,6 +698,7 @@ pub fn read_session_with(dir: &Path, verify: data::Verify) -> Result<SessionResu
         questionnaires: questionnaires(&ratings),
         ratings,
         fms,
+        breath,
         status,
         reason,
         notes,

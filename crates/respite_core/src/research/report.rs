@@ -398,6 +398,10 @@ impl Report {
                 fmt_opt(course.minutes_to_30pct, 2),
                 fmt_opt(course.minutes_to_50pct, 2),
                 fmt_opt(course.auc_change, 2),
+                r.breath_summary()
+                    .map_or("n/a".into(), |b| b.minutes.to_string()),
+                fmt_opt(r.breath_summary().and_then(|b| b.rate), 2),
+                fmt_opt(r.breath_summary().and_then(|b| b.off_pacer), 2),
                 r.status.code().to_string(),
                 data::cell(&manifest),
                 note,
@@ -407,6 +411,39 @@ impl Report {
             s.push('\n');
         }
         s
+    }
+
+    /// The patient's breath, for the sessions that listened to it (`--breath`).
+    fn breath_markdown(&self, s: &mut String) {
+        let heard: Vec<_> = self
+            .sessions
+            .iter()
+            .filter_map(|r| Some((r, r.breath_summary()?)))
+            .collect();
+        if heard.is_empty() {
+            return;
+        }
+        s.push_str(
+            "\n## The patient's breath (sessions run with --breath)\n\n\
+             Per session: minutes in the place listened to, the mean of the per-minute breath \
+             rates heard, and with the pacer on the mean distance of the rate from the \
+             pacer's (either way; 0 = breathing with it). sessions.tsv has the same \
+             columns.\n\n\
+             | session | condition | minutes | breaths/min | from the pacer, breaths/min |\n\
+             |---|---|---|---|---|\n",
+        );
+        for (r, b) in heard {
+            writeln!(
+                s,
+                "| {} | {} | {} | {} | {} |",
+                r.name(),
+                self.label(&r.condition),
+                b.minutes,
+                fmt_opt(b.rate, 2),
+                fmt_opt(b.off_pacer, 2)
+            )
+            .unwrap();
+        }
     }
 
     /// Mean, SD, n and 95 % CI per condition (completed sessions), `conditions.tsv`.
@@ -706,6 +743,7 @@ impl Report {
             }
         }
         self.course_markdown(&mut s);
+        self.breath_markdown(&mut s);
         for (status, heading, fallback) in [
             (
                 Status::Incomplete,

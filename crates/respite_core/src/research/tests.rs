@@ -749,6 +749,32 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
                 "rating",
                 "timepoint=post scale=nrs value=3 by=patient via=gaze latency_s=1.00",
             ),
+            // The breath, minute by minute; minute 2 twice (a resume): the later stands.
+            (
+                60.0,
+                "breath_minute",
+                "minute=1 exhales=7 rate_per_min=7.50 pacer_per_min=6.0 off_pacer_per_min=1.50",
+            ),
+            (
+                120.0,
+                "breath_minute",
+                "minute=2 exhales=9 rate_per_min=9.00 pacer_per_min=6.0 off_pacer_per_min=3.00",
+            ),
+            (
+                121.0,
+                "breath_minute",
+                "minute=2 exhales=6 rate_per_min=6.50 pacer_per_min=6.0 off_pacer_per_min=0.50",
+            ),
+            (
+                180.0,
+                "breath_minute",
+                "minute=3 exhales=0 rate_per_min=n/a pacer_per_min=6.0 off_pacer_per_min=n/a",
+            ),
+            (
+                185.0,
+                "breath_minute",
+                "minute=4 exhales=5 rate_per_min=5.00 pacer_per_min=6.0 off_pacer_per_min=-1.00",
+            ),
             (200.0, "session_end", "how=Planned completed=true"),
         ])
         .as_bytes(),
@@ -985,17 +1011,28 @@ fn a_report_reads_the_good_sessions_and_names_every_bad_one() {
         rows[1],
         // sound level unknown; no SSQ or IPQ; FMS 2; no follow-up; no minutes on record, so
         // the place ends at its last rating (2 min): 30 % (≤ 4.2) and 50 % (≤ 3) at 2 min;
-        // AUC: 1·(0 − 1)/2 + 1·(−1 − 2)/2 = −2.
-        "P01\t1\tn/a\tn/a\thmd\theadset\tn/a\t6\t4.50\t3\t-3\t-50.0\tsubstantial\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\t2\tn/a\tn/a\t2.00\t2.00\t-2.00\tcompleted\tok\tn/a"
+        // AUC: 1·(0 − 1)/2 + 1·(−1 − 2)/2 = −2. Breath: 4 minutes; rates 7.5, 6.5, 5.0
+        // (minute 3 none): 19/3 = 6.33; off the pacer |1.5|, |0.5|, |−1.0|: 3/3 = 1.00.
+        "P01\t1\tn/a\tn/a\thmd\theadset\tn/a\t6\t4.50\t3\t-3\t-50.0\tsubstantial\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\t2\tn/a\tn/a\t2.00\t2.00\t-2.00\t4\t6.33\t1.00\tcompleted\tok\tn/a"
     );
     assert_eq!(
         rows[2],
-        "P06\t1\tn/a\tn/a\tscreen\tscreen\tn/a\tn/a\t4.00\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tcompleted\tok\t8 notes: see report.md"
+        "P06\t1\tn/a\tn/a\tscreen\tscreen\tn/a\tn/a\t4.00\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tn/a\tcompleted\tok\t8 notes: see report.md"
     );
     assert!(
         rows[3].ends_with("\tincomplete\tok\twrite failed: No space left on device (os error 28) (at 30.0 s, 2 lines lost)"),
         "{}",
         rows[3]
+    );
+    let md = report.markdown();
+    assert!(
+        md.contains("\n| sub-P01 ses-1 | hmd | 4 | 6.33 | 1.00 |\n"),
+        "the breath's summary in report.md:\n{md}"
+    );
+    assert_eq!(
+        md.matches("| sub-P0").count(),
+        1,
+        "only P01 listened to its breath"
     );
     let cond = report.conditions_tsv();
     for line in [

@@ -252,6 +252,7 @@ mod tests {
             ipq: None,
             questionnaires: vec![],
             fms: vec![],
+            breath: vec![],
             status: Status::Completed,
             reason: None,
             notes: vec![],
