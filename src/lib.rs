@@ -155,6 +155,16 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         app.insert_resource(session::record::RecordFolder(files))
             .insert_resource(session::record::SessionSidecar(sidecar));
     }
+    if let Mode::Screenshot(job) = &opts.mode {
+        // A picture is a function of the frame, not of the machine's speed: every frame
+        // advances scene time by exactly 1/60 s. (Before the session's plugins: a breath
+        // recording is then heard at the picture's clock.)
+        app.insert_resource(job.clone()).insert_resource(
+            bevy::time::TimeUpdateStrategy::ManualDuration(std::time::Duration::from_secs_f64(
+                1.0 / 60.0,
+            )),
+        );
+    }
     app.insert_resource(opts.markers.clone())
         .insert_resource(opts.lsl.clone())
         .insert_resource(opts.breath.clone());
@@ -234,14 +244,8 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
     if let Mode::Bench { job, .. } = &opts.mode {
         app.insert_resource(job.clone()).add_plugins(bench::plugin);
     }
-    if let Mode::Screenshot(job) = opts.mode {
-        // A picture is a function of the frame, not of the machine's speed: every frame
-        // advances scene time by exactly 1/60 s.
-        app.insert_resource(job)
-            .insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
-                std::time::Duration::from_secs_f64(1.0 / 60.0),
-            ))
-            .add_plugins(screenshot::plugin);
+    if let Mode::Screenshot(_) = opts.mode {
+        app.add_plugins(screenshot::plugin);
     }
     app.add_plugins(executors::ExecutorPlugin);
     Ok((app, report))

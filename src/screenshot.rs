@@ -16,6 +16,8 @@ pub struct ScreenshotJob {
     pub frames: u32,
     /// In a walking scene, how many seconds the walk is under way when it starts.
     pub walk_at: f32,
+    /// With a breath recording: how far into it the first frame is, in seconds.
+    pub breath_at: f32,
 }
 
 pub(crate) fn plugin(app: &mut App) {

@@ -558,6 +558,21 @@ pub(crate) struct ScreenshotArgs {
     /// In a walking scene, picture the walk this many seconds under way.
     #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_walk_at)]
     pub(crate) walk_at: f32,
+    /// Picture the breathing pacer following this recording of a breath (`file:WAV`),
+    /// heard frame by frame at the picture's own clock (1/60 s a frame).
+    #[arg(long, value_name = "file:WAV", value_parser = parse_breath_file)]
+    pub(crate) breath: Option<BreathArg>,
+    /// With `--breath`: the recording this many seconds in at the first frame (heard up to
+    /// there at once), so a picture of a late breath needs few frames.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0, value_parser = parse_walk_at, requires = "breath")]
+    pub(crate) breath_at: f32,
+}
+
+pub(crate) fn parse_breath_file(s: &str) -> Result<BreathArg, String> {
+    match parse_breath_input(s)? {
+        BreathArg::Mic => Err(format!("'{s}': a picture takes a recording, file:FILE.wav")),
+        file => Ok(file),
+    }
 }
 
 pub(crate) fn parse_walk_at(s: &str) -> Result<f32, String> {

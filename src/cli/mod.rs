@@ -153,12 +153,13 @@ pub(crate) fn command(
                 resume: false,
                 markers: Vec::new(),
                 lsl: false,
-                breath: None,
+                breath: s.breath,
             },
             Some(ScreenshotJob {
                 out: s.out,
                 frames: s.frames,
                 walk_at: s.walk_at,
+                breath_at: s.breath_at,
             }),
         ),
     }

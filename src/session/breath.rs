@@ -125,10 +125,32 @@ pub(super) fn plugin(app: &mut App) {
     }
     let (tx, rx) = sync_channel(256);
     let source = input.source();
-    std::thread::Builder::new()
-        .name("respite-breath".into())
-        .spawn(move || listen(input, tx))
-        .ok();
+    let picture = app
+        .world()
+        .get_resource::<crate::screenshot::ScreenshotJob>()
+        .map(|j| f64::from(j.breath_at));
+    match input {
+        // A picture is a function of its frame: the recording is heard at the picture's
+        // clock, on the frame, and the pacer is on from the first.
+        BreathInput::File(_, rate, samples) if picture.is_some() => {
+            app.insert_resource(Replay {
+                detector: Detector::new(rate),
+                rate,
+                samples,
+                fed: 0,
+                lead_s: picture.unwrap_or(0.0),
+                tx,
+            })
+            .insert_resource(super::guides::Pacer::shown_from_the_start())
+            .add_systems(Update, replay.before(hear));
+        }
+        input => {
+            std::thread::Builder::new()
+                .name("respite-breath".into())
+                .spawn(move || listen(input, tx))
+                .ok();
+        }
+    }
     app.insert_resource(Ear(Mutex::new(rx), source.clone()))
         .add_systems(Startup, move |mut records: MessageWriter<Record>| {
             records.write(Record(SessionEvent::BreathInput {
@@ -172,6 +194,55 @@ fn listen(input: BreathInput, tx: SyncSender<Heard>) {
                 let _ = tx.send(Heard::Stopped(e));
             }
         }
+    }
+}
+
+/// A recording heard at the picture's clock (`respite screenshot --breath file:WAV`).
+#[derive(Resource)]
+struct Replay {
+    detector: Detector,
+    rate: u32,
+    samples: Arc<Vec<f32>>,
+    fed: usize,
+    /// How far into the recording the first frame is.
+    lead_s: f64,
+    tx: SyncSender<Heard>,
+}
+
+fn replay(mut r: ResMut<Replay>, mut breath: ResMut<PatientBreath>, real: Res<Time<Real>>) {
+    let r = &mut *r;
+    if r.fed >= r.samples.len() {
+        return;
+    }
+    let block = (r.rate / 100).max(1) as usize;
+    if r.fed == 0 && r.lead_s > 0.0 {
+        // The recording up to the first frame, heard at once, and the orb's swell eased
+        // through it 10 ms at a time as the frames would have.
+        let lead = ((r.lead_s * f64::from(r.rate)) as usize).min(r.samples.len());
+        let mut swell = breath.swell;
+        for chunk in r.samples[..lead].chunks(block) {
+            let _ = r.detector.push(chunk);
+            swell = ease(swell, r.detector.sounding(), block as f32 / r.rate as f32);
+        }
+        breath.swell = swell;
+        r.fed = lead;
+    }
+    let due =
+        (((r.lead_s + real.elapsed_secs_f64()) * f64::from(r.rate)) as usize).min(r.samples.len());
+    // As a sound card gives them: 10 ms at a time.
+    let mut ended = Vec::new();
+    for chunk in r.samples[r.fed..due].chunks(block) {
+        ended.extend(r.detector.push(chunk));
+    }
+    r.fed = due;
+    let heard = Heard::Now {
+        sounding: r.detector.sounding(),
+        ended,
+        rate: r.detector.rate_per_min(),
+    };
+    let _ = r.tx.try_send(heard);
+    if r.fed == r.samples.len() {
+        let _ = r.tx.try_send(Heard::Stopped("the recording ended".into()));
     }
 }
 
@@ -311,12 +382,7 @@ fn follow(
     clock: Res<SessionClock>,
     mut records: MessageWriter<Record>,
 ) {
-    let target = match breath.now {
-        Some(Way::Exhale) => 0.0,
-        Some(Way::Inhale) | None => 1.0,
-    };
-    let step = SWELL_PER_S * real.delta_secs();
-    breath.swell += (target - breath.swell).clamp(-step, step);
+    breath.swell = ease(breath.swell, breath.now, real.delta_secs());
     if *phase.get() != Phase::Immersion {
         return;
     }
@@ -327,6 +393,17 @@ fn follow(
         let record = minute_record(&mut breath, m, &pacer);
         records.write(Record(record));
     }
+}
+
+/// The orb's swell `dt` seconds on, following the breath heard now: in, or quiet after a
+/// breath out, swells; out fades; never faster than [`SWELL_PER_S`].
+fn ease(swell: f32, now: Option<Way>, dt: f32) -> f32 {
+    let target = match now {
+        Some(Way::Exhale) => 0.0,
+        Some(Way::Inhale) | None => 1.0,
+    };
+    let step = SWELL_PER_S * dt;
+    swell + (target - swell).clamp(-step, step)
 }
 
 /// The closing ends the minute under way: on record as far as it went (unless it had

@@ -22,6 +22,17 @@ pub struct Pacer {
     shown: f32,
 }
 
+impl Pacer {
+    /// On and fully shown from the first frame (a picture of the pacer).
+    pub fn shown_from_the_start() -> Self {
+        Self {
+            on: true,
+            shown: 1.0,
+            ..default()
+        }
+    }
+}
+
 impl Default for Pacer {
     fn default() -> Self {
         Self {

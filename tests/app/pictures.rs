@@ -1,7 +1,9 @@
 //! Pictures of every scene, taken the way the docs take them (Xvfb + lavapipe), judged by
 //! what a person would see. The PNGs stay under the target folder to be looked at.
 
-use crate::support::{glade_flat, luminance, screenshot, shipped_scenes};
+use crate::support::{
+    Picture, glade_flat, luminance, picture_dir, respite, screenshot, shipped_scenes, stderr,
+};
 
 #[test]
 fn every_scene_draws_a_real_picture() {
@@ -57,4 +59,93 @@ fn forest_glade_has_sky_above_trees_around_and_green_ground_below() {
     });
     assert!(petals > 0.0005, "no flowers near the viewer ({petals})");
     let _ = g;
+}
+
+/// The pacer follows a breath heard from a recording (`respite screenshot --breath
+/// file:WAV`: the recording heard up to half a second before the moment at once, then
+/// frame by frame at the picture's clock): pictured as a breath out ends, the orb is small
+/// and dim; as the next breath in ends, full and bright. The moments come from the
+/// detector's own reading of the file (`respite breathing`).
+#[test]
+fn the_pacer_swells_with_the_patients_breath_in_and_fades_with_the_breath_out() {
+    crate::support::require_display();
+    let dir = picture_dir();
+    let wav = dir.join("breath-12.wav");
+    let made = respite()
+        .args([
+            "breathing",
+            "--rate",
+            "12",
+            "--seconds",
+            "40",
+            "--synthesise",
+        ])
+        .arg(&wav)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let read = respite()
+        .args(["breathing", "--wav"])
+        .arg(&wav)
+        .output()
+        .unwrap();
+    assert!(read.status.success(), "{}", stderr(&read));
+    let table = String::from_utf8_lossy(&read.stdout).into_owned();
+    let breaths: Vec<(f64, f64, String)> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            Some((
+                c.first()?.parse().ok()?,
+                c.get(1)?.parse().ok()?,
+                c.get(2)?.to_string(),
+            ))
+        })
+        .collect();
+    // The first breath out after 15 s that a breath in follows (by then in and out are told
+    // apart).
+    let i = (0..breaths.len() - 1)
+        .find(|&i| breaths[i].0 > 15.0 && breaths[i].2 == "exhale" && breaths[i + 1].2 == "inhale")
+        .unwrap_or_else(|| panic!("no breath out then in after 15 s:\n{table}"));
+    let (out_end, in_end) = (breaths[i].1, breaths[i + 1].1);
+    let picture = |name: &str, at_s: f64| {
+        let path = dir.join(format!("pacer-{name}.png"));
+        let _ = std::fs::remove_file(&path);
+        let lead = format!("{:.3}", at_s - 0.5);
+        let breath = format!("file:{}", wav.display());
+        let out = respite()
+            .args(["screenshot", "--scene", "forest_glade", "--size", "640x360"])
+            .args([
+                "--frames",
+                "30",
+                "--breath",
+                &breath,
+                "--breath-at",
+                &lead,
+                "--out",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        Picture::load(&path)
+    };
+    let (exhaled, inhaled) = (picture("exhaled", out_end), picture("inhaled", in_end));
+    // The orb: warm white, at the middle of the view, a little below the eyes (about 14 px
+    // across at 640×360 breathed in).
+    let orb = |p: &Picture| {
+        p.share(0.45, 0.5, 0.55, 0.7, |[r, g, b]| {
+            // Measured (198, 186, 160) at its full swell; the grass around it is green-led.
+            r > 185 && b > 140 && r >= g && g >= b
+        })
+    };
+    let (small, full) = (orb(&exhaled), orb(&inhaled));
+    assert!(
+        full > 0.05 && full > 3.0 * small,
+        "the orb covers {:.2}% breathed in, {:.2}% breathed out (out ends {out_end} s, in \
+         ends {in_end} s)",
+        full * 100.0,
+        small * 100.0
+    );
 }
