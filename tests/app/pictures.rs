@@ -71,19 +71,7 @@ fn the_pacer_swells_with_the_patients_breath_in_and_fades_with_the_breath_out() 
     crate::support::require_display();
     let dir = picture_dir();
     let wav = dir.join("breath-12.wav");
-    let made = respite()
-        .args([
-            "breathing",
-            "--rate",
-            "12",
-            "--seconds",
-            "40",
-            "--synthesise",
-        ])
-        .arg(&wav)
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{}", stderr(&made));
+    crate::support::synthesise_breath(&wav, 12, 40, false);
     let read = respite()
         .args(["breathing", "--wav"])
         .arg(&wav)

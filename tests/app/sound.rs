@@ -228,20 +228,7 @@ fn measuring_the_room_needs_a_calibrated_microphone() {
 fn breathing_hears_the_rate_of_a_recording_and_names_a_bad_one() {
     let dir = tempfile::tempdir().unwrap();
     let wav_file = dir.path().join("breath.wav");
-    let made = respite()
-        .args([
-            "breathing",
-            "--rate",
-            "12",
-            "--seconds",
-            "90",
-            "--speech",
-            "--synthesise",
-        ])
-        .arg(&wav_file)
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{}", stderr(&made));
+    crate::support::synthesise_breath(&wav_file, 12, 90, true);
     let table = dir.path().join("breaths.tsv");
     let heard = respite()
         .args(["breathing", "--wav"])

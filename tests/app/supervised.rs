@@ -500,19 +500,7 @@ fn a_session_hears_the_patients_breath_from_a_recording() {
     require_display();
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("breath.wav");
-    let made = respite()
-        .args([
-            "breathing",
-            "--rate",
-            "12",
-            "--seconds",
-            "300",
-            "--synthesise",
-        ])
-        .arg(&wav)
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{}", stderr(&made));
+    crate::support::synthesise_breath(&wav, 12, 300, false);
     let script = r#"[(on: InPlaceS(1.0), act: Keys(["KeyB"]))]"#;
     let breath = format!("file:{}", wav.display());
     let out = session(

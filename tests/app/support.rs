@@ -184,3 +184,17 @@ pub fn glade_flat() -> &'static Picture {
     static PICTURE: OnceLock<Picture> = OnceLock::new();
     PICTURE.get_or_init(|| screenshot("forest_glade", "flat", &[]).1)
 }
+
+/// Synthetic breathing at `rate` a minute for `seconds` (with a voice over it when
+/// `speech`), written by `respite breathing --synthesise`.
+pub fn synthesise_breath(wav: &Path, rate: u32, seconds: u32, speech: bool) {
+    let made = respite()
+        .args(["breathing", "--rate", &rate.to_string()])
+        .args(["--seconds", &seconds.to_string()])
+        .args(if speech { &["--speech"][..] } else { &[][..] })
+        .arg("--synthesise")
+        .arg(wav)
+        .output()
+        .expect("run respite breathing");
+    assert!(made.status.success(), "{}", stderr(&made));
+}
