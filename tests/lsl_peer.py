@@ -77,7 +77,7 @@ while time.monotonic() < deadline:
         time.sleep(0.5)
         del stim
         stim = None
-    if ended_at is not None and time.monotonic() - ended_at > 1.0:
+    if ended_at is not None and time.monotonic() - ended_at > 2.0:
         break
     time.sleep(0.005)
 

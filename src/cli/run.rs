@@ -342,6 +342,19 @@ pub(crate) fn run(
             Err(e) => return Fail::input(format!("--breath file:{e}")).report(),
         },
     };
+    let lsl_inputs: Vec<_> = args
+        .markers
+        .iter()
+        .filter_map(|m| match m {
+            MarkerInput::Lsl(q) => Some(q.clone()),
+            _ => None,
+        })
+        .collect();
+    if lsl_inputs.len() > 1 {
+        return Fail::input("--markers lsl:…: one LSL stream a session (given more than one)")
+            .report();
+    }
+    let lsl_input = lsl_inputs.into_iter().next();
     // Streams are named for the participant and session only (a study's participant code,
     // never a name): `sub-P01_ses-2`.
     let lsl = respite::session::lsl::LslConfig {
@@ -382,10 +395,7 @@ pub(crate) fn run(
                 MarkerInput::Udp(p) => Some(*p),
                 _ => None,
             }),
-            lsl: args.markers.iter().find_map(|m| match m {
-                MarkerInput::Lsl(q) => Some((q.clone(), lsl.source_prefix())),
-                _ => None,
-            }),
+            lsl: lsl_input,
         },
         lsl,
         breath,

@@ -241,6 +241,16 @@ fn run_outlets(
             if markers.have_consumers() || pose.have_consumers() {
                 std::thread::sleep(LINGER);
             }
+            let (never, lost) = (
+                held.len() + held_ratings.len(),
+                dropped.load(Ordering::Relaxed),
+            );
+            if never > 0 || lost > 0 {
+                warn!(
+                    "lsl: {never} lines never reached a consumer and {lost} were let go (a full \
+                     queue or over {HELD_MAX} waiting); events.tsv has them all"
+                );
+            }
             return;
         }
     }
@@ -366,7 +376,7 @@ impl LslQuery {
             Some(t) => (Self::Type(t.to_string()), t),
             None => (Self::Name(s.to_string()), s),
         };
-        if v.is_empty()
+        if v.trim().is_empty()
             || v.len() > 200
             || v.contains(['\'', '"'])
             || v.chars().any(char::is_control)
@@ -378,13 +388,15 @@ impl LslQuery {
         Ok(q)
     }
 
-    /// LSL's query (an XPath predicate), leaving out this session's own outlets.
-    fn predicate(&self, own_prefix: &str) -> String {
+    /// LSL's query (an XPath predicate), leaving out every Respite session's outlets (this
+    /// one's and those of a session in the next room: another patient's events are never
+    /// taken for an instrument's).
+    fn predicate(&self) -> String {
         let what = match self {
             Self::Name(n) => format!("name='{n}'"),
             Self::Type(t) => format!("type='{t}'"),
         };
-        format!("{what} and not(starts-with(source_id,'{own_prefix}'))")
+        format!("{what} and not(starts-with(source_id,'respite_'))")
     }
 
     pub fn describe(&self) -> String {
@@ -399,32 +411,41 @@ impl LslQuery {
 /// it was moved by.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LslStamp {
-    pub lsl_s: f64,
-    pub offset_s: f64,
+    /// `None` until LSL has measured the sender's clock against ours.
+    pub lsl_s: Option<f64>,
+    pub offset_s: Option<f64>,
 }
 
 /// How often the inlet measures the sender's clock offset again.
 const CORRECT_EVERY: Duration = Duration::from_secs(5);
+/// A quiet stream is looked for on the network this often; missing three times running,
+/// it is lost (liblsl itself reconnects to the same source and never says).
+const CHECK_QUIET_EVERY: Duration = Duration::from_secs(1);
+const MISSING_TIMES: u32 = 3;
+
+/// Another instrument's description of its stream, fit for the record and the log.
+fn their(text: String) -> String {
+    super::markers::clean_label(&text).unwrap_or_else(|| "n/a".into())
+}
 
 /// Takes markers from the outlet `query` finds, through `line` (the marker input's gate),
 /// and tells of the stream through `tell`: found, lost (it is then looked for again, for
 /// as long as the session runs). The thread never holds up a frame.
 pub(super) fn listen(
     query: LslQuery,
-    own_prefix: String,
     mut line: impl FnMut(&[u8], bool, Option<LslStamp>) -> bool + Send + 'static,
     tell: impl Fn(SessionEvent) -> bool + Send + 'static,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("respite-markers-lsl".into())
         .spawn(move || {
-            let pred = query.predicate(&own_prefix);
+            let pred = query.predicate();
             let note = |state: &str, info: Option<&lsl::StreamInfo>, reason: Option<String>| {
                 tell(SessionEvent::LslStream {
                     role: "in".into(),
-                    name: info.map_or_else(|| query.describe(), |i| i.stream_name()),
-                    stream_type: info.map_or_else(|| "n/a".into(), |i| i.stream_type()),
-                    source_id: info.map_or_else(|| "n/a".into(), |i| i.source_id()),
+                    name: info.map_or_else(|| query.describe(), |i| their(i.stream_name())),
+                    stream_type: info.map_or_else(|| "n/a".into(), |i| their(i.stream_type())),
+                    source_id: info.map_or_else(|| "n/a".into(), |i| their(i.source_id())),
                     state: state.into(),
                     reason,
                 })
@@ -443,32 +464,59 @@ pub(super) fn listen(
                 let Some(info) = found.into_iter().next() else {
                     continue;
                 };
-                let inlet = match lsl::StreamInlet::new(&info, 360, 0, false)
+                // Recovering: a sender that drops off and comes back under its source id is
+                // taken up again by liblsl, its queued markers kept.
+                let recover = !info.source_id().is_empty();
+                let inlet = match lsl::StreamInlet::new(&info, 360, 0, recover)
                     .and_then(|i| i.open_stream(5.0).map(|()| i))
                 {
                     Ok(i) => i,
                     Err(e) => {
                         let _ = note("lost", Some(&info), Some(format!("cannot open: {e:?}")));
-                        std::thread::sleep(Duration::from_secs(1));
+                        std::thread::sleep(Duration::from_secs(5));
                         continue;
                     }
                 };
-                let mut offset = inlet.time_correction(2.0).unwrap_or(0.0);
+                let mut offset = inlet.time_correction(2.0).ok();
                 if !note("found", Some(&info), None) {
                     return;
                 }
+                // Still on the network: the same source, by its id (or its name and host).
+                let here = if recover {
+                    format!("source_id='{}'", info.source_id().replace('\'', ""))
+                } else {
+                    format!("uid='{}'", info.uid().replace('\'', ""))
+                };
                 let mut corrected = Instant::now();
+                let mut heard = Instant::now();
+                let mut missing = 0;
                 let why = loop {
                     use lsl::Pullable;
                     let pulled: Result<(Vec<Vec<u8>>, f64), lsl::Error> = inlet.pull_sample(0.25);
                     match pulled {
-                        Ok((sample, _)) if sample.is_empty() => {}
+                        Ok((sample, _)) if sample.is_empty() => {
+                            if heard.elapsed() >= CHECK_QUIET_EVERY {
+                                heard = Instant::now();
+                                match lsl::resolve_bypred(&here, 1, 0.5) {
+                                    Ok(f) if f.is_empty() => missing += 1,
+                                    _ => missing = 0,
+                                }
+                                if missing >= MISSING_TIMES && inlet.samples_available() == 0 {
+                                    break "the stream's outlet went away".to_string();
+                                }
+                            }
+                        }
                         Ok((sample, ts)) => {
+                            heard = Instant::now();
+                            missing = 0;
                             let raw = sample.join(&b' ');
                             let cut = raw.len() > super::markers::MAX_LINE_BYTES;
-                            let raw = &raw[..raw.len().min(super::markers::MAX_LINE_BYTES)];
+                            let raw = super::markers::trim_cut(
+                                &raw[..raw.len().min(super::markers::MAX_LINE_BYTES)],
+                                cut,
+                            );
                             let stamp = LslStamp {
-                                lsl_s: ts + offset,
+                                lsl_s: offset.map(|o| ts + o),
                                 offset_s: offset,
                             };
                             if !line(raw, cut, Some(stamp)) {
@@ -478,12 +526,15 @@ pub(super) fn listen(
                         Err(lsl::Error::StreamLost) => {
                             break "the stream's outlet went away".to_string();
                         }
-                        Err(e) => break format!("{e:?}"),
+                        Err(e) => {
+                            std::thread::sleep(Duration::from_secs(1));
+                            break format!("{e:?}");
+                        }
                     }
-                    if corrected.elapsed() >= CORRECT_EVERY {
+                    if corrected.elapsed() >= CORRECT_EVERY || offset.is_none() {
                         corrected = Instant::now();
                         match inlet.time_correction(0.5) {
-                            Ok(o) => offset = o,
+                            Ok(o) => offset = Some(o),
                             Err(lsl::Error::StreamLost) => {
                                 break "the stream's outlet went away".to_string();
                             }

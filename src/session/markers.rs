@@ -24,9 +24,8 @@ pub struct MarkerInputs {
     pub stdin: bool,
     /// A UDP port on 127.0.0.1.
     pub udp: Option<u16>,
-    /// Another instrument's LSL outlet, and the start of this session's own outlets' source
-    /// ids (never taken for an instrument's).
-    pub lsl: Option<(super::lsl::LslQuery, String)>,
+    /// Another instrument's LSL outlet (never a Respite session's own).
+    pub lsl: Option<super::lsl::LslQuery>,
 }
 
 /// A marker that arrived from outside: its source, label and moment of arrival.
@@ -230,7 +229,7 @@ fn listen_stdin(mut gate: Gate) {
 }
 
 /// A line cut at [`MAX_LINE_BYTES`] may end inside a character: drop the partial character.
-fn trim_cut(line: &[u8], cut: bool) -> &[u8] {
+pub(super) fn trim_cut(line: &[u8], cut: bool) -> &[u8] {
     if !cut {
         return line;
     }
@@ -337,13 +336,12 @@ pub(super) fn plugin(app: &mut App) {
             }
         }
     }
-    if let Some((query, own)) = inputs.lsl {
+    if let Some(query) = inputs.lsl {
         let notes = tx.clone();
         let mut gate = Gate::new(2, tx, refused.clone());
         let what = query.describe();
         match super::lsl::listen(
             query,
-            own,
             move |raw, cut, stamp| gate.line(raw, cut, stamp),
             move |note| notes.send(Arrived::Note(note)).is_ok(),
         ) {
@@ -486,8 +484,8 @@ fn record_markers(
                 by: None,
                 via: None,
                 received_s: Some(*received_s),
-                lsl_s: lsl.map(|l| l.lsl_s),
-                lsl_offset_s: lsl.map(|l| l.offset_s),
+                lsl_s: lsl.and_then(|l| l.lsl_s),
+                lsl_offset_s: lsl.and_then(|l| l.offset_s),
             },
             super::SessionCommand::OutsideNote(note) => {
                 records.write(Record(note.clone()));

@@ -707,9 +707,10 @@ fn a_session_speaks_lab_streaming_layer_with_another_instrument() {
             sent.iter().any(|s| (num(&s[0]) - lsl_s).abs() < 0.01),
             "{lsl_s} is none of the stamps sent: {sent:?}"
         );
+        // received_s has 4 decimals: on loopback a marker may read a hair early.
         let late = zero + received - lsl_s;
         assert!(
-            (0.0..2.0).contains(&late),
+            (-1e-3..2.0).contains(&late),
             "received {late} s after it was sent"
         );
     }
