@@ -587,12 +587,9 @@ fn a_session_hears_the_patients_breath_from_a_recording() {
 /// events.tsv with its LSL stamp beside ours. Skipped here without it, never in CI.
 #[test]
 fn a_session_speaks_lab_streaming_layer_with_another_instrument() {
-    let Some(python) = std::env::var_os("RESPITE_LSL_PYTHON") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must set RESPITE_LSL_PYTHON (see .ci/run)"
-        );
-        eprintln!("lsl: RESPITE_LSL_PYTHON is not set, the LSL session is not tried");
+    let Some(python) =
+        crate::support::tool_from_env("RESPITE_LSL_PYTHON", "the LSL session is not tried")
+    else {
         return;
     };
     require_display();

@@ -198,3 +198,17 @@ pub fn synthesise_breath(wav: &Path, rate: u32, seconds: u32, speech: bool) {
         .expect("run respite breathing");
     assert!(made.status.success(), "{}", stderr(&made));
 }
+
+/// The outside tool an environment variable names (`.ci/run` sets each): `None` here, said
+/// on stderr, when unset; never in CI.
+pub fn tool_from_env(var: &str, skipped: &str) -> Option<std::ffi::OsString> {
+    let tool = std::env::var_os(var);
+    if tool.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set {var} (see .ci/run)"
+        );
+        eprintln!("{var} is not set: {skipped}");
+    }
+    tool
+}
