@@ -7,6 +7,7 @@ pub mod breathing;
 pub mod catalog;
 pub(crate) mod check;
 pub mod color;
+pub mod course;
 pub mod error;
 pub mod life;
 pub mod locate;

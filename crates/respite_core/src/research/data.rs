@@ -368,6 +368,8 @@ pub struct Sidecar {
     pub scoring_version: String,
     /// Seconds since 1970 when the session began.
     pub started_unix_s: u64,
+    /// In a program: which session of the course this sitting is.
+    pub course: Option<crate::course::CourseStamp>,
 }
 
 impl Sidecar {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 const W: u32 = 1000;
 const H: u32 = 640;
-const COLOURS: [RGBColor; 6] = [
+pub(crate) const COLOURS: [RGBColor; 6] = [
     RGBColor(0, 114, 178),
     RGBColor(230, 159, 0),
     RGBColor(0, 158, 115),
@@ -18,6 +18,11 @@ const COLOURS: [RGBColor; 6] = [
 ];
 
 fn to_png(svg: &str, out: &Path) -> Result<(), String> {
+    to_png_sized(svg, out, (W, H))
+}
+
+/// An SVG drawn at `size` pixels, as a PNG on white, in the carried font.
+pub(crate) fn to_png_sized(svg: &str, out: &Path, size: (u32, u32)) -> Result<(), String> {
     use resvg::{tiny_skia, usvg};
     let mut opt = usvg::Options::default();
     let db = opt.fontdb_mut();
@@ -30,7 +35,7 @@ fn to_png(svg: &str, out: &Path) -> Result<(), String> {
     db.set_sans_serif_family(family.clone());
     opt.font_family = family;
     let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| e.to_string())?;
-    let mut pixmap = tiny_skia::Pixmap::new(W, H).ok_or("no pixmap")?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.0, size.1).ok_or("no pixmap")?;
     pixmap.fill(tiny_skia::Color::WHITE);
     resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
     let png = pixmap.encode_png().map_err(|e| e.to_string())?;

@@ -135,6 +135,7 @@ codes!(Via {
     Mouse => "mouse",
     Controller => "controller",
     Console => "console",
+    Timer => "timer",
 });
 codes!(Stereo {
     Stereo => "stereo",
@@ -776,6 +777,60 @@ session_events! {
     WalkTurnBack = "walk_turn_back" { walked_m: f32 [2], steps: u64, walking_s: f32 [2] },
     WalkGoalReached = "walk_goal_reached" { walked_m: f32 [2], steps: u64, walking_s: f32 [2] },
     WalkEnd = "walk_end" { walked_m: f32 [2], steps: u64, walking_s: f32 [2] },
+    /// Where this sitting stands in a program's course: session `session` of `of` (its
+    /// `attempt`-th try; `repeat` when the therapist asked for it again), the day it counts
+    /// for, how many planned days went by without a session since the last, the level.
+    Course = "course" {
+        program: String [word],
+        session: usize,
+        of: usize,
+        name: String [word],
+        day: String [word],
+        attempt: usize,
+        repeat: bool,
+        missed_days: usize,
+        level: String [word],
+    },
+    /// A planned day of the course with no session (one event per day, at the next
+    /// sitting).
+    CourseMissed = "course_missed" {
+        day: String [word],
+    },
+    /// A module of a program's session began (its index from 1, what it is, its lesson).
+    ModuleStart = "module_start" {
+        index: usize,
+        kind: String [word],
+        lesson: Option<String> [word],
+        minutes: Option<f32> [na],
+    },
+    ModuleEnd = "module_end" {
+        index: usize,
+        kind: String [word],
+        module_s: f32 [1],
+    },
+    /// A lesson card was read and moved on from (by the patient's look, a key, or its
+    /// time), after `read_s` seconds.
+    LessonCard = "lesson_card" {
+        lesson: String [word],
+        card: usize,
+        of: usize,
+        by: Who,
+        via: Via,
+        read_s: f32 [1],
+    },
+    /// The answer to a lesson's check question (`answer` the option from 0; `n/a` skipped).
+    LessonCheck = "lesson_check" {
+        lesson: String [word],
+        answer: Option<u8> [na],
+        correct: Option<bool> [na],
+        by: Who,
+        via: Via,
+        latency_s: f32 [2],
+    },
+    /// A step of the breathing practice's guided script came on the panel.
+    BreathingGuide = "breathing_guide" {
+        step: String [word],
+    },
 }
 
 /// Scores stand as pairs of their own (`total=12.34 nausea=9.54`) between the timepoint

@@ -228,6 +228,8 @@ pub enum Via {
     Mouse,
     Controller,
     Console,
+    /// Nobody chose: a timed lesson card moved on when its time was up.
+    Timer,
 }
 
 /// One answered (or skipped) rating, as the session record keeps it.
