@@ -97,7 +97,10 @@ impl Lesson {
         let text = |c: &mut Checker, at: &FieldPath, s: &str, most: usize, what: &str| {
             let n = s.chars().count();
             if s.trim().is_empty() || n > most {
-                c.fail(at, format!("{what} needs 1 to {most} characters, found {n}"));
+                c.fail(
+                    at,
+                    format!("{what} needs 1 to {most} characters, found {n}"),
+                );
             }
         };
         text(&mut c, &root.field("title"), &l.title, 60, "the title");
@@ -107,7 +110,13 @@ impl Lesson {
         c.count(&root.field("cards"), l.cards.len(), 1..=MAX_CARDS, "cards");
         for (i, card) in l.cards.iter().enumerate() {
             let at = root.field("cards").index(i);
-            text(&mut c, &at.field("text"), &card.text, MAX_CARD_CHARS, "a card");
+            text(
+                &mut c,
+                &at.field("text"),
+                &card.text,
+                MAX_CARD_CHARS,
+                "a card",
+            );
             if let Some(ill) = &card.illustration {
                 let (from, to) = ill.range();
                 c.range(&at.field("illustration").field("from"), from, 0.0..=1.0, "");
@@ -129,7 +138,12 @@ impl Lesson {
             MAX_CARD_CHARS,
             "the explanation",
         );
-        c.count(&check.field("options"), l.check.options.len(), 2..=4, "options");
+        c.count(
+            &check.field("options"),
+            l.check.options.len(),
+            2..=4,
+            "options",
+        );
         for (i, o) in l.check.options.iter().enumerate() {
             text(
                 &mut c,

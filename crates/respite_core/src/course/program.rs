@@ -280,10 +280,9 @@ impl Program {
             for (j, m) in s.modules.iter().enumerate() {
                 let mat = at.field("modules").index(j);
                 match m {
-                    Module::Lesson(name) if !known.lessons.contains(name) => c.fail(
-                        &mat,
-                        format!("'{name}' is not a lesson in lessons/"),
-                    ),
+                    Module::Lesson(name) if !known.lessons.contains(name) => {
+                        c.fail(&mat, format!("'{name}' is not a lesson in lessons/"))
+                    }
                     Module::Breathing { minutes, .. } => {
                         c.range(&mat.field("minutes"), *minutes, 0.5..=30.0, " min");
                     }
@@ -421,8 +420,9 @@ pub fn missed_days(program: &Program, attempts: &[Attempt], until: Day) -> Vec<D
     let Some(start) = attempts.iter().map(|a| a.day).min() else {
         return Vec::new();
     };
-    let planned: std::collections::BTreeSet<i32> =
-        (1..=program.len()).map(|k| program.planned_day(k)).collect();
+    let planned: std::collections::BTreeSet<i32> = (1..=program.len())
+        .map(|k| program.planned_day(k))
+        .collect();
     let mut out = Vec::new();
     for d in start.0..until.0 {
         let rel = d - start.0;

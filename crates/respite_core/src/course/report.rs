@@ -94,7 +94,8 @@ pub fn progress(data_dir: &Path, participant: &str, program: &Program) -> Result
         let dir = data_dir
             .join(format!("sub-{participant}"))
             .join(format!("ses-{}", a.ses));
-        let files = SessionFiles::find(&dir).ok_or_else(|| format!("{}: no session", dir.display()))?;
+        let files =
+            SessionFiles::find(&dir).ok_or_else(|| format!("{}: no session", dir.display()))?;
         let text = std::fs::read_to_string(files.file("session.json")).unwrap_or_default();
         let side: data::Sidecar = serde_json::from_str(&text).unwrap_or_default();
         let result = read::read_session(&dir).ok();
@@ -280,7 +281,10 @@ fn lesson_title(lessons: &[(String, Lesson)], name: &str) -> String {
 /// The patient's one page, in words: each line of the summary.
 pub fn summary_lines(p: &Progress, program: &Program, lessons: &[(String, Lesson)]) -> Vec<String> {
     let mut out = vec![
-        format!("Sessions done: {} of {} ({} planned so far)", p.done, p.of, p.planned),
+        format!(
+            "Sessions done: {} of {} ({} planned so far)",
+            p.done, p.of, p.planned
+        ),
         format!(
             "On time: {} · missed days: {}{}",
             p.on_time,
@@ -454,7 +458,10 @@ pub fn summary_page(
         }
         let x_max = (p.of as f64).max(2.0);
         let mut chart = ChartBuilder::on(&chart_area)
-            .caption("Pain before and after each session (0–10)", ("sans-serif", 32))
+            .caption(
+                "Pain before and after each session (0–10)",
+                ("sans-serif", 32),
+            )
             .margin(60)
             .x_label_area_size(60)
             .y_label_area_size(60)

@@ -57,7 +57,14 @@ fn days_are_calendar_days() {
     assert_eq!(Day::parse("2000-02-29"), Some(Day(11_016)));
     assert_eq!(Day(20_788).to_string(), "2026-12-01");
     assert_eq!(Day(20_788 + 31).to_string(), "2027-01-01");
-    for bad in ["2026-02-30", "2026-13-01", "2025-02-29", "12/01/2026", "", "2026-12"] {
+    for bad in [
+        "2026-02-30",
+        "2026-13-01",
+        "2025-02-29",
+        "12/01/2026",
+        "",
+        "2026-12",
+    ] {
         assert_eq!(Day::parse(bad), None, "{bad}");
     }
     // 23:30 at UTC+2 is the same day as 21:30 UTC; 00:30 at UTC+2 is the next day's.
@@ -78,16 +85,34 @@ fn a_program_reads_and_its_mistakes_are_placed() {
         .replace("minutes: 20.0", "minutes: inf")
         .replace("repeat: 10", "repeat: 0");
     let e = parse(&bad).unwrap_err().to_string();
-    assert!(e.contains("p.ron:4:") && e.contains("1 to 4 sessions a day"), "{e}");
-    assert!(e.contains("p.ron:5:") && e.contains("'wild' is not an immersion level"), "{e}");
-    assert!(e.contains("p.ron:11:") && e.contains("'what_pain_is' is not a lesson"), "{e}");
-    assert!(e.contains("p.ron:11:") && e.contains("not a finite number"), "{e}");
-    assert!(e.contains("p.ron:13:") && e.contains("1 to 100 sessions in a row"), "{e}");
+    assert!(
+        e.contains("p.ron:4:") && e.contains("1 to 4 sessions a day"),
+        "{e}"
+    );
+    assert!(
+        e.contains("p.ron:5:") && e.contains("'wild' is not an immersion level"),
+        "{e}"
+    );
+    assert!(
+        e.contains("p.ron:11:") && e.contains("'what_pain_is' is not a lesson"),
+        "{e}"
+    );
+    assert!(
+        e.contains("p.ron:11:") && e.contains("not a finite number"),
+        "{e}"
+    );
+    assert!(
+        e.contains("p.ron:13:") && e.contains("1 to 100 sessions in a row"),
+        "{e}"
+    );
     // A lesson alone is no session: it is read in a place that runs for some minutes.
     let e = parse(&WALK.replace(", Place(minutes: 20.0)", ""))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("p.ron:11:") && e.contains("half a minute"), "{e}");
+    assert!(
+        e.contains("p.ron:11:") && e.contains("half a minute"),
+        "{e}"
+    );
     let e = parse(&WALK.replace("climbs: true", "climbs: true, immersion: \"gentle\""))
         .unwrap_err()
         .to_string();
@@ -100,7 +125,10 @@ fn the_next_session_follows_the_record_and_a_missed_day_is_named() {
     let today = |d: i32| Day(20_788 + d);
     // Nothing on record: session 1, today is the course's first day.
     let d = program::due(&p, &[], today(0), false).unwrap();
-    assert_eq!((d.k, d.of, d.attempt, d.resume, d.late_days), (1, 10, 1, None, 0));
+    assert_eq!(
+        (d.k, d.of, d.attempt, d.resume, d.late_days),
+        (1, 10, 1, None, 0)
+    );
     assert_eq!(d.start, today(0));
     // Day 0 done; day 1 interrupted: the same day it is continued in its own folder.
     let mut on_record = vec![
@@ -141,10 +169,11 @@ fn the_next_session_follows_the_record_and_a_missed_day_is_named() {
 
 #[test]
 fn a_course_ahead_of_its_weekly_plan_misses_no_day() {
-    let p = parse(&WALK.replace("PerDay(1)", "PerDay(1)").replace(
-        "every: PerDay(1)",
-        "every: PerWeek(3)",
-    ))
+    let p = parse(
+        &WALK
+            .replace("PerDay(1)", "PerDay(1)")
+            .replace("every: PerDay(1)", "every: PerWeek(3)"),
+    )
     .unwrap();
     // Planned on days 0, 2, 4, 7, 9, 11, …; done on days 0, 1, 2: ahead, day 4 free.
     assert_eq!(
@@ -197,4 +226,76 @@ fn the_trend_is_the_least_squares_slope() {
     assert!((s + 0.9).abs() < 1e-12, "{s}");
     assert_eq!(report::slope(&[(1.0, 6.0)]), None);
     assert_eq!(report::slope(&[(2.0, 6.0), (2.0, 3.0)]), None);
+}
+
+/// The project's own folders, from this crate's.
+fn shipped(dir: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(dir)
+}
+
+#[test]
+fn every_shipped_lesson_reads_at_about_twelve_years_old() {
+    let lessons = lesson::load_dir(&shipped("lessons")).unwrap();
+    let names: Vec<&str> = lessons.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(lessons.len() >= 6, "{names:?}");
+    for (name, l) in &lessons {
+        // Flesch–Kincaid grade 7 reads at twelve to thirteen years old.
+        let grade = lesson::reading_grade(&l.words());
+        assert!(grade <= 7.0, "{name}: grade {grade:.1}");
+        assert!(l.cards.len() >= 3, "{name}");
+    }
+    // The three built-in illustrations are each used by a shipped lesson.
+    for kind in ["alarm", "path", "dimmer"] {
+        assert!(
+            lessons.iter().any(|(_, l)| l
+                .cards
+                .iter()
+                .any(|c| c.illustration.is_some_and(|i| i.code() == kind))),
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn every_shipped_program_reads_with_the_shipped_scenes_levels_and_lessons() {
+    let catalog = crate::Catalog::open(&shipped("scenes")).unwrap();
+    let scenes = catalog.valid_names();
+    let levels: Vec<String> = crate::session::ImmersionLevels::load(&shipped("immersion.ron"))
+        .unwrap()
+        .levels
+        .iter()
+        .map(|l| l.name.clone())
+        .collect();
+    let lessons: Vec<String> = lesson::load_dir(&shipped("lessons"))
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let known = Known {
+        scenes: &scenes,
+        levels: &levels,
+        lessons: &lessons,
+    };
+    let walk = Program::load(&shipped("programs/walk2wk.ron"), &known).unwrap();
+    assert_eq!(walk.len(), 10);
+    assert!(walk.course().iter().all(|s| s.timed_minutes() == 20.0));
+    let relief = Program::load(&shipped("programs/relief8wk.ron"), &known).unwrap();
+    assert_eq!(relief.len(), 56);
+    assert_eq!(relief.planned_day(56), 55, "eight weeks, one a day");
+    for s in relief.course() {
+        let m = s.timed_minutes();
+        assert!((5.0..=15.0).contains(&m), "{}: {m} min", s.name);
+    }
+    // Each lesson is taught in the course.
+    for l in &lessons {
+        assert!(
+            relief
+                .course()
+                .iter()
+                .any(|s| s.modules.contains(&program::Module::Lesson(l.clone()))),
+            "{l}"
+        );
+    }
 }
