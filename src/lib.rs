@@ -115,8 +115,10 @@ pub struct RunOptions {
     pub breath: session::breath::BreathInput,
     /// `--lsl`: the session's Lab Streaming Layer outlets (off by default).
     pub lsl: session::lsl::LslConfig,
-    /// In a study: a line saying which session this is, for the console.
+    /// In a study or a program: a line saying which session this is, for the console.
     pub study: Option<String>,
+    /// In a program: the session's modules, run in the place.
+    pub course: Option<session::course::CourseRun>,
 }
 
 /// Builds the App for a run, or says why the demanded display cannot run.
@@ -165,6 +167,9 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
             )),
         );
     }
+    if let Some(course) = &opts.course {
+        app.insert_resource(course.clone());
+    }
     app.insert_resource(opts.markers.clone())
         .insert_resource(opts.lsl.clone())
         .insert_resource(opts.breath.clone());
@@ -202,6 +207,12 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
             answered_before: done.answered.len(),
             place_done: done.place,
         });
+        // In a program: where this sitting stands in the course, after its start.
+        let course = opts
+            .course
+            .as_ref()
+            .map(|c| c.start_events.clone())
+            .unwrap_or_default();
         app.add_systems(
             Startup,
             move |mut records: MessageWriter<session::Record>,
@@ -210,6 +221,9 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
                 records.write(session::Record(level.clone()));
                 if let Some(r) = &resumed {
                     records.write(session::Record(r.clone()));
+                }
+                for e in &course {
+                    records.write(session::Record(e.clone()));
                 }
                 if let Some(r) = report {
                     records.write(session::Record(SessionEvent::Display {

@@ -101,7 +101,7 @@ pub fn due(
 
 /// What an interrupted session has on record, read through the session's one reader: a
 /// row it cannot read (a damaged line) counts for nothing, so that step is done again.
-fn done_on_record(rows: &[data::Event]) -> Done {
+pub fn done_on_record(rows: &[data::Event]) -> Done {
     let events: Vec<(f64, SessionEvent)> = rows
         .iter()
         .filter_map(|e| Some((e.scene_s, e.typed().ok()?)))

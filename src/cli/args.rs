@@ -117,6 +117,10 @@ pub(crate) struct ReportArgs {
     /// --bids export, which copies them, hashes them too).
     #[arg(long)]
     pub(crate) verify: bool,
+    /// The program a course's data came from, for the course report [default: the file of
+    /// the name its sessions give, in programs/]
+    #[arg(long, value_name = "FILE.ron")]
+    pub(crate) program: Option<PathBuf>,
 }
 
 /// Where the bench draws.
@@ -396,6 +400,18 @@ pub(crate) struct RunArgs {
     /// Continue an interrupted session from its last completed step.
     #[arg(long, requires = "protocol")]
     pub(crate) resume: bool,
+    /// Run this participant's next due session of a treatment program (programs/*.ron):
+    /// its scene, level, minutes, ratings and modules (lessons, breathing, time in the
+    /// place) come from the program and the participant's record. A session interrupted
+    /// today is continued; one interrupted on an earlier day is tried again.
+    #[arg(long, value_name = "FILE.ron", requires = "participant", conflicts_with_all = ["protocol", "record"])]
+    pub(crate) program: Option<PathBuf>,
+    /// The day this program session counts for, YYYY-MM-DD [default: today, local time]
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "program", value_parser = parse_day)]
+    pub(crate) date: Option<respite_core::course::Day>,
+    /// Run the program's last session again (recorded as a repeat, never renumbered).
+    #[arg(long, requires = "program")]
+    pub(crate) repeat: bool,
     /// Take markers from other devices: `stdin` (one per line), `udp:PORT` (127.0.0.1
     /// only; port 0 picks a free one), or another instrument's Lab Streaming Layer outlet,
     /// `lsl:NAME` or `lsl:type=TYPE`; repeatable.
@@ -460,6 +476,11 @@ pub(crate) struct LevelArgs {
     /// motion=0.5, audio=plain, interactive=on, body=off, walk_vignette=0.3); repeatable.
     #[arg(long, value_name = "KEY=VALUE")]
     pub(crate) level_set: Vec<String>,
+}
+
+pub(crate) fn parse_day(s: &str) -> Result<respite_core::course::Day, String> {
+    respite_core::course::Day::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a calendar day; write it YYYY-MM-DD"))
 }
 
 pub(crate) fn parse_participant(s: &str) -> Result<String, String> {

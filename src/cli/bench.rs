@@ -330,5 +330,6 @@ pub(crate) fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> Ex
         breath: Default::default(),
         lsl: Default::default(),
         study: None,
+        course: None,
     })
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod args;
 pub(crate) mod bench;
+pub(crate) mod program;
 pub(crate) mod research;
 pub(crate) mod run;
 pub(crate) mod scenes;
@@ -45,6 +46,11 @@ impl Fail {
             code: 1,
             message: message.into(),
         }
+    }
+
+    /// What went wrong, in words.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
     }
 
     /// Says why on standard error and gives the exit code.
@@ -121,13 +127,13 @@ pub(crate) fn command(
         Some(Command::Run(args)) => run(dir, args, None),
         Some(Command::Levels) => list_levels(dir.1),
         Some(Command::Scenes) => list_scenes(dir.0),
-        Some(Command::Check { files }) => check(dir.0, files),
+        Some(Command::Check { files }) => check(dir, files),
         Some(Command::Soundscape(s)) => render_soundscape(dir.0, s),
         Some(Command::Breathing(b)) => scenes::breathing(b),
         Some(Command::Bench(b)) => bench(dir.0, b),
         Some(Command::BenchOne(b)) => bench_one(dir, b),
         Some(Command::Plan(p)) => plan(dir, p),
-        Some(Command::Report(r)) => report(r),
+        Some(Command::Report(r)) => report(dir, r),
         Some(Command::Screenshot(s)) => run(
             dir,
             RunArgs {
@@ -151,6 +157,9 @@ pub(crate) fn command(
                 plan: None,
                 data: None,
                 resume: false,
+                program: None,
+                date: None,
+                repeat: false,
                 markers: Vec::new(),
                 lsl: false,
                 breath: s.breath,

@@ -68,7 +68,7 @@ pub(crate) fn plan((dir, levels): (&Path, &Path), args: PlanArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-pub(crate) fn report(args: ReportArgs) -> ExitCode {
+pub(crate) fn report((dir, levels): (&Path, &Path), args: ReportArgs) -> ExitCode {
     let key = args.key.clone().unwrap_or_else(|| {
         let mut name = args.out.file_name().unwrap_or_default().to_os_string();
         name.push("-key.tsv");
@@ -80,12 +80,59 @@ pub(crate) fn report(args: ReportArgs) -> ExitCode {
     } else {
         respite_core::research::data::Verify::Read
     };
-    match respite_core::research::output::write_report_with(
+    // A program's data: the course report beside the study report, in the same folder, made
+    // with it (not blinded: it names each session's modules and level).
+    let course = match respite_core::course::report::program_of(&args.data) {
+        Some(_) if blind.is_some() => {
+            eprintln!("report: blinded, so no course report (it names the sessions' modules)");
+            None
+        }
+        Some(stamp) => {
+            // The file's name only: a session.json never chooses a path outside programs/.
+            let file = args.program.clone().unwrap_or_else(|| {
+                let name = Path::new(&stamp.program_file).file_name().map_or_else(
+                    || format!("{}.ron", stamp.program),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                super::program::beside(dir, "programs").join(name)
+            });
+            match super::program::load_program(dir, levels, &file) {
+                Ok(p) if p.0.program == stamp.program => Some(p),
+                Ok(p) => {
+                    return Fail::input(format!(
+                        "--program {}: it is program '{}', but the data are of '{}'",
+                        file.display(),
+                        p.0.program,
+                        stamp.program
+                    ))
+                    .report();
+                }
+                Err(fail) => {
+                    return Fail::input(format!(
+                        "the course report needs program '{}' (give --program FILE): {}",
+                        stamp.program,
+                        fail.message()
+                    ))
+                    .report();
+                }
+            }
+        }
+        None => None,
+    };
+    let data = args.data.clone();
+    let write_course = |into: &Path| match &course {
+        Some((program, lessons)) => {
+            respite_core::course::report::write(&data, into, program, lessons)
+        }
+        None => Ok(Vec::new()),
+    };
+    match respite_core::research::output::write_report_and(
         &args.data,
         &args.out,
         blind,
         args.bids.as_deref(),
         verify,
+        Some(&write_course),
     ) {
         Ok(out) => {
             for n in &out.notes {

@@ -116,13 +116,47 @@ pub(crate) fn run(
         study_line = Some(line);
         study = Some((protocol, file, due));
     }
+    let mut course = None;
+    if let Some(file) = args.program.clone() {
+        let p = match super::program::prepare((dir, levels), &file, &args) {
+            Ok(p) => p,
+            Err(fail) => return fail.report(),
+        };
+        let r = p.spec.ratings;
+        let rates_breathing = p.spec.modules.iter().any(|m| {
+            matches!(
+                m,
+                respite_core::course::program::Module::Breathing {
+                    rate_after: true,
+                    ..
+                }
+            )
+        });
+        args.scene = p.spec.scene.clone();
+        args.level.immersion = Some(p.stamp.level.clone());
+        args.minutes = p.spec.timed_minutes();
+        args.rate_every = r.every_min;
+        args.fms_every = p.spec.fms_every_min;
+        args.no_ratings = !r.baseline && !r.post && r.every_min <= 0.0 && !rates_breathing;
+        eprintln!("{}", p.line);
+        study_line = Some(p.line.clone());
+        course = Some(p);
+    }
     let mut scene = match load_scene(dir, &args.scene) {
         Ok(def) => def,
         Err(fail) => return fail.report(),
     };
     let level_from = study
         .as_ref()
-        .map(|(_, f, due)| format!("{}: condition '{}'", f.display(), due.condition.name));
+        .map(|(_, f, due)| format!("{}: condition '{}'", f.display(), due.condition.name))
+        .or_else(|| {
+            course.as_ref().map(|c| {
+                format!(
+                    "{}: session {} ({})",
+                    c.stamp.program_file, c.due.k, c.spec.name
+                )
+            })
+        });
     let level = match resolve_immersion(levels, &args.level, level_from.as_deref()) {
         Ok(l) => l,
         Err(fail) => return fail.report(),
@@ -159,8 +193,10 @@ pub(crate) fn run(
             questions: respite::session::questions::Questions {
                 ssq: study.as_ref().is_some_and(|s| s.0.questionnaires.ssq),
                 ipq: study.as_ref().is_some_and(|s| s.0.questionnaires.ipq),
-                no_baseline: study.as_ref().is_some_and(|s| !s.0.ratings.baseline),
-                no_post: study.as_ref().is_some_and(|s| !s.0.ratings.post),
+                no_baseline: study.as_ref().is_some_and(|s| !s.0.ratings.baseline)
+                    || course.as_ref().is_some_and(|c| !c.spec.ratings.baseline),
+                no_post: study.as_ref().is_some_and(|s| !s.0.ratings.post)
+                    || course.as_ref().is_some_and(|c| !c.spec.ratings.post),
                 before: extra_questionnaires(study.as_ref().map(|s| &s.0.questionnaires.before)),
                 after: extra_questionnaires(study.as_ref().map(|s| &s.0.questionnaires.after)),
             },
@@ -173,6 +209,7 @@ pub(crate) fn run(
             done: study
                 .as_ref()
                 .and_then(|s| s.2.resume.clone())
+                .or_else(|| course.as_ref().and_then(|c| c.done.clone()))
                 .unwrap_or_default(),
         }
     };
@@ -185,6 +222,7 @@ pub(crate) fn run(
     }
     let files = match (&study, &args.record, &args.participant) {
         _ if screenshot.is_some() => None,
+        _ if course.is_some() => course.as_ref().map(|c| c.files.clone()),
         (Some((_, _, due)), _, _) => Some(due.files.clone()),
         (None, Some(dir), _) => Some(SessionFiles::plain(dir)),
         (None, None, Some(id)) => {
@@ -235,7 +273,14 @@ pub(crate) fn run(
                 },
                 |d| d.period,
             ),
-            task: protocol.map_or("respite".into(), |p| p.task.clone()),
+            task: protocol.map_or_else(
+                || {
+                    course
+                        .as_ref()
+                        .map_or("respite".into(), |c| c.program.program.clone())
+                },
+                |p| p.task.clone(),
+            ),
             study: protocol.map(|p| p.study.clone()),
             // File names only: a full path can hold a user's name.
             protocol_file: protocol_file.map(|f| file_name(f)),
@@ -296,6 +341,7 @@ pub(crate) fn run(
             started_unix_s: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
+            course: course.as_ref().map(|c| c.stamp.clone()),
         };
         (files, sidecar)
     });
@@ -399,6 +445,7 @@ pub(crate) fn run(
         },
         lsl,
         breath,
+        course: course.map(|c| c.course),
     };
     let code = run_app(opts);
     if let Some((files, _)) = record {

@@ -249,12 +249,47 @@ pub(crate) fn list_scenes(dir: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-pub(crate) fn check(dir: &Path, files: Vec<PathBuf>) -> ExitCode {
+/// What a spec file is, from the word it opens with (after its comments).
+fn kind_of(file: &Path) -> &'static str {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("//"))
+        .unwrap_or("");
+    if first.starts_with("Program(") {
+        "program"
+    } else if first.starts_with("Lesson(") {
+        "lesson"
+    } else {
+        "scene"
+    }
+}
+
+/// The `.ron` files in a folder, sorted (none when it is missing).
+fn ron_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// `respite check`: every scene, lesson and program (or the files named), each problem at
+/// its file, line and column.
+pub(crate) fn check((dir, levels): (&Path, &Path), files: Vec<PathBuf>) -> ExitCode {
     let files = if files.is_empty() {
-        match open_catalog(dir) {
+        let mut all: Vec<PathBuf> = match open_catalog(dir) {
             Ok(c) => c.entries.into_iter().map(|e| e.path).collect(),
             Err(fail) => return fail.report(),
-        }
+        };
+        all.extend(ron_files(&super::program::beside(dir, "lessons")));
+        all.extend(ron_files(&super::program::beside(dir, "programs")));
+        all
     } else {
         files
     };
@@ -264,8 +299,17 @@ pub(crate) fn check(dir: &Path, files: Vec<PathBuf>) -> ExitCode {
     }
     let mut failed = 0;
     for file in &files {
-        match SceneDef::load(file) {
-            Ok(_) => println!("ok      {}", file.display()),
+        let checked = match kind_of(file) {
+            "program" => super::program::load_program(dir, levels, file)
+                .map(|_| ())
+                .map_err(|f| f.message().to_string()),
+            "lesson" => respite_core::course::lesson::Lesson::load(file)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            _ => SceneDef::load(file).map(|_| ()).map_err(|e| e.to_string()),
+        };
+        match checked {
+            Ok(()) => println!("ok      {}", file.display()),
             Err(e) => {
                 failed += 1;
                 println!("FAILED  {}", file.display());
@@ -274,7 +318,7 @@ pub(crate) fn check(dir: &Path, files: Vec<PathBuf>) -> ExitCode {
         }
     }
     if failed > 0 {
-        eprintln!("{failed} of {} scene file(s) failed", files.len());
+        eprintln!("{failed} of {} file(s) failed", files.len());
         ExitCode::from(BAD_INPUT)
     } else {
         ExitCode::SUCCESS

@@ -163,6 +163,7 @@ struct Status<'w> {
     time: Res<'w, Time<Virtual>>,
     pauses: Res<'w, crate::pause::PauseReasons>,
     followup: Option<Res<'w, crate::session::questions::FollowupStatus>>,
+    course: Option<Res<'w, crate::session::course::CourseStatus>>,
     display: Option<Res<'w, DisplayReport>>,
     sound: Res<'w, SoundReport>,
     record: Option<Res<'w, RecordFolder>>,
@@ -196,6 +197,7 @@ fn draw_console(
         time,
         pauses,
         followup,
+        course,
         display,
         sound,
         record,
@@ -318,6 +320,9 @@ fn draw_console(
             }
             if let Some(study) = info.as_ref().and_then(|i| i.study.as_ref()) {
                 ui.label(RichText::new(study).strong());
+            }
+            if let Some(now) = course.as_ref().and_then(|c| c.0.as_ref()) {
+                ui.label(now);
             }
             // Before the place: the scene, level and minutes can still change (not in a
             // study, where the protocol sets them).

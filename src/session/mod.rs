@@ -19,8 +19,10 @@ use std::time::Duration;
 
 pub mod autopilot;
 pub mod breath;
+pub mod course;
 pub mod files;
 pub mod guides;
+mod lesson_art;
 pub mod lsl;
 pub mod markers;
 pub mod panel;
@@ -78,6 +80,10 @@ impl Phase {
         self.record().code()
     }
 }
+
+/// Where the planned minutes in the place end it (a program's lesson holds them first).
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EndAfterMinutes;
 
 /// How this run is shaped.
 #[derive(Resource, Clone, Debug)]
@@ -387,7 +393,7 @@ pub(crate) fn plugin(app: &mut App) {
     if show_only {
         return;
     }
-    app.add_plugins(questions::plugin)
+    app.add_plugins((questions::plugin, course::plugin))
         .add_systems(OnEnter(Phase::Calibrate), say_how_to_sit)
         .add_systems(OnEnter(Phase::Immersion), begin_immersion)
         .add_systems(OnEnter(Phase::Closing), begin_closing)
@@ -397,7 +403,11 @@ pub(crate) fn plugin(app: &mut App) {
                 run_fade,
                 calibrate_when_steady.run_if(in_state(Phase::Calibrate)),
                 hold_fade_until_ready.run_if(in_state(Phase::Immersion)),
-                (ask_on_schedule, end_after_minutes, end_at_max_length)
+                (
+                    ask_on_schedule,
+                    end_after_minutes.in_set(EndAfterMinutes),
+                    end_at_max_length,
+                )
                     .run_if(in_state(Phase::Immersion)),
                 finish_closing.run_if(in_state(Phase::Closing)),
                 move_on_when_answered,

@@ -101,7 +101,23 @@ struct Panel {
     ring_mesh: Handle<Mesh>,
 }
 
+/// The panel's font: DejaVu Sans (`assets/fonts/`, its licence beside it), carried in the
+/// binary so the panel reads the same on every machine.
+#[derive(Resource, Clone)]
+pub struct PanelFont(pub Handle<Font>);
+
+const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+fn load_panel_font(mut commands: Commands, fonts: Option<ResMut<Assets<Font>>>) {
+    // Apps without text (the session's own tests) have no font assets.
+    if let Some(mut fonts) = fonts {
+        commands.insert_resource(PanelFont(fonts.add(Font::from_bytes(FONT_BYTES.to_vec()))));
+    }
+}
+
 pub(super) fn plugin(app: &mut App) {
+    app.add_systems(PreStartup, load_panel_font)
+        .add_systems(OnExit(super::Phase::Immersion), drop_lessons);
     app.add_message::<AskRating>()
         .add_message::<Answered>()
         .add_message::<TherapistAnswer>()
@@ -116,8 +132,10 @@ pub(super) fn plugin(app: &mut App) {
                 answer_by_gaze_or_mouse,
                 answer_by_keys,
                 answer_by_therapist,
+                move_on_timed_cards,
                 light_the_buttons,
                 close_when_confirmed,
+                super::lesson_art::follow_the_setting,
             )
                 .chain(),
         );
@@ -142,6 +160,7 @@ fn show_what_is_due(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut images: ResMut<Assets<Image>>,
+    font: Option<Res<PanelFont>>,
 ) {
     if asking.is_some_and(|a| a.chosen.is_some()) {
         return;
@@ -171,15 +190,26 @@ fn show_what_is_due(
         });
     }
     let scale = queue.0.front().map(|q| q.scale.clone());
-    spawn_panel(
+    let board = spawn_panel(
         &mut commands,
         due,
         scale.as_ref(),
+        font.map(|f| f.0.clone()).unwrap_or_default(),
         head,
         &mut meshes,
         &mut materials,
         &mut images,
     );
+    if let Some(Scale::Card { art: Some(art), .. }) = &scale {
+        super::lesson_art::spawn(
+            &mut commands,
+            board,
+            *art,
+            time.elapsed_secs(),
+            &mut meshes,
+            &mut materials,
+        );
+    }
 }
 
 fn despawn_panel(commands: &mut Commands, entity: Entity, panel: &Panel) {
@@ -198,6 +228,12 @@ fn layout(scale: &Scale) -> Vec<(u8, Rect)> {
         // A questionnaire item: 4 or 7 answers in one row, below a longer question.
         Scale::Item(..) if rows[0].len() <= 4 => (200.0, 110.0, 40.0, 300.0),
         Scale::Item(..) => (140.0, 110.0, 20.0, 300.0),
+        // A lesson card: one "Next" button, bottom right, below the card's words.
+        Scale::Card { .. } => {
+            return vec![(0, Rect::new(880.0, 470.0, 1140.0, 560.0))];
+        }
+        // A check question: one wide button an option.
+        Scale::Choice { .. } => (900.0, 84.0, 16.0, 180.0),
     };
     let mut out = Vec::new();
     for (r, row) in rows.iter().enumerate() {
@@ -216,11 +252,12 @@ fn spawn_panel(
     commands: &mut Commands,
     shows: Shows,
     scale: Option<&Scale>,
+    font: Handle<Font>,
     head: &GlobalTransform,
     meshes: &mut Assets<Mesh>,
     materials: &mut Assets<StandardMaterial>,
     images: &mut Assets<Image>,
-) {
+) -> Entity {
     let mut image = Image::new_fill(
         Extent3d {
             width: SIZE_PX.x,
@@ -251,6 +288,7 @@ fn spawn_panel(
         (
             Text::new(s),
             TextFont {
+                font: FontSource::Handle(font.clone()),
                 font_size: FontSize::Px(size),
                 ..default()
             },
@@ -273,6 +311,60 @@ fn spawn_panel(
         .id();
     let mut buttons = Vec::new();
     match (&shows, scale) {
+        // A lesson card: its words large, left-aligned, with room around them; where it is
+        // in the lesson; "Next" at the bottom right.
+        (
+            Shows::Question(..),
+            Some(Scale::Card {
+                text: words,
+                card,
+                of,
+                ..
+            }),
+        ) => {
+            let mut body = text(words, 52.0, INK);
+            body.3 = TextLayout::justify(Justify::Left);
+            commands.entity(ui_root).with_child((
+                Node {
+                    position_type: PositionType::Absolute,
+                    top: px(44),
+                    left: px(64),
+                    right: px(64),
+                    ..default()
+                },
+                children![body],
+            ));
+            commands.entity(ui_root).with_child((
+                Node {
+                    position_type: PositionType::Absolute,
+                    bottom: px(58),
+                    left: px(64),
+                    ..default()
+                },
+                children![text(&format!("{card} of {of}"), 28.0, SOFT_INK)],
+            ));
+            for (value, rect) in layout(scale.expect("a card has its scale")) {
+                let button = commands
+                    .spawn((
+                        Node {
+                            position_type: PositionType::Absolute,
+                            left: px(rect.min.x),
+                            top: px(rect.min.y),
+                            width: px(rect.width()),
+                            height: px(rect.height()),
+                            justify_content: JustifyContent::Center,
+                            align_items: AlignItems::Center,
+                            border_radius: BorderRadius::all(px(14)),
+                            ..default()
+                        },
+                        BackgroundColor(BUTTON),
+                        children![text("Next  ›", 44.0, INK)],
+                        ChildOf(ui_root),
+                    ))
+                    .id();
+                buttons.push((value, rect, button));
+            }
+        }
         (Shows::Question(..), Some(scale)) => {
             commands.entity(ui_root).with_child((
                 Node {
@@ -302,10 +394,10 @@ fn spawn_panel(
                         BackgroundColor(BUTTON),
                         children![text(
                             &scale.label(value),
-                            if matches!(scale, Scale::Fms) {
-                                40.0
-                            } else {
-                                50.0
+                            match scale {
+                                Scale::Fms => 40.0,
+                                Scale::Choice { .. } => 36.0,
+                                _ => 50.0,
                             },
                             INK
                         )],
@@ -341,7 +433,7 @@ fn spawn_panel(
                 },
                 children![text(
                     "Rest your eyes on your answer, or say it aloud.",
-                    26.0,
+                    24.0,
                     SOFT_INK
                 )],
             ));
@@ -415,7 +507,13 @@ fn spawn_panel(
             NotShadowCaster,
             NotShadowReceiver,
         ))
-        .add_child(ring);
+        .add_child(ring)
+        .id()
+}
+
+/// [`arc`], for the lessons' illustrations.
+pub(super) fn arc_mesh(fill: f32, inner: f32, outer: f32) -> Mesh {
+    arc(fill, inner, outer)
 }
 
 /// A flat ring from angle 0 to `fill` turns (clockwise from the top), between two radii.
@@ -564,6 +662,24 @@ fn answer_by_keys(
     }
     let values = asking.scale.values();
     let now = time.elapsed_secs();
+    let who = match display.as_ref().map(|d| d.active) {
+        Some(crate::display::ActiveDisplay::Xr) => Who::Therapist,
+        _ => Who::Patient,
+    };
+    if matches!(asking.scale, Scale::Card { .. })
+        && keys.any_just_pressed([KeyCode::Enter, KeyCode::NumpadEnter, KeyCode::ArrowRight])
+    {
+        give(
+            &mut asking,
+            Some(0),
+            who,
+            Via::Keys,
+            &time,
+            &mut answers,
+            &mut records,
+        );
+        return;
+    }
     for key in keys.get_just_pressed() {
         if let Some(d) = digit(*key) {
             asking.keys.digit(d, now, &values);
@@ -581,12 +697,8 @@ fn answer_by_keys(
         }
     }
     let confirm = keys.any_just_pressed([KeyCode::Enter, KeyCode::NumpadEnter]);
+    // On a screen the keyboard is the patient's; with a headset on, the therapist's.
     if let (true, Some(v)) = (confirm, asking.keys.highlight) {
-        // On a screen the keyboard is the patient's; with a headset on, the therapist's.
-        let who = match display.map(|d| d.active) {
-            Some(crate::display::ActiveDisplay::Xr) => Who::Therapist,
-            _ => Who::Patient,
-        };
         give(
             &mut asking,
             Some(v),
@@ -645,6 +757,45 @@ fn answer_by_therapist(
     }
 }
 
+/// A lesson's cards belong to the place: when it ends (its minutes, the end button, the
+/// emergency stop) any still on the panel go, and the questions after the place come next.
+fn drop_lessons(mut commands: Commands, asking: Option<Res<Asking>>, mut queue: ResMut<Queue>) {
+    let lesson = |s: &Scale| matches!(s, Scale::Card { .. } | Scale::Choice { .. });
+    if asking.is_some_and(|a| lesson(&a.scale)) {
+        commands.remove_resource::<Asking>();
+        queue.0.pop_front();
+    }
+    queue.0.retain(|q| !lesson(&q.scale));
+}
+
+/// A lesson paced by time: its card moves on when its seconds are up (the patient may move
+/// on sooner).
+fn move_on_timed_cards(
+    asking: Option<ResMut<Asking>>,
+    time: Res<Time<Real>>,
+    mut answers: MessageWriter<Answered>,
+    mut records: MessageWriter<Record>,
+) {
+    let Some(mut asking) = asking else { return };
+    let Scale::Card {
+        timed_s: Some(s), ..
+    } = asking.scale
+    else {
+        return;
+    };
+    if asking.chosen.is_none() && time.elapsed_secs() - asking.asked_at >= f32::from(s) {
+        give(
+            &mut asking,
+            Some(0),
+            Who::Patient,
+            Via::Timer,
+            &time,
+            &mut answers,
+            &mut records,
+        );
+    }
+}
+
 /// Records the answer and lights it; the panel goes once it has been seen.
 fn give(
     asking: &mut Asking,
@@ -656,6 +807,38 @@ fn give(
     records: &mut MessageWriter<Record>,
 ) {
     let now = time.elapsed_secs();
+    let latency_s = now - asking.asked_at;
+    let lesson_event = match &asking.scale {
+        Scale::Card {
+            lesson, card, of, ..
+        } => Some(SessionEvent::LessonCard {
+            lesson: lesson.clone(),
+            card: usize::from(*card),
+            of: usize::from(*of),
+            by: who,
+            via,
+            read_s: latency_s,
+        }),
+        Scale::Choice { lesson, answer, .. } => Some(SessionEvent::LessonCheck {
+            lesson: lesson.clone(),
+            answer: value,
+            correct: value.map(|v| v == *answer),
+            by: who,
+            via,
+            latency_s,
+        }),
+        _ => None,
+    };
+    if let Some(e) = lesson_event {
+        records.write(Record(e));
+        answers.write(Answered {
+            timepoint: asking.timepoint,
+            scale: asking.scale.clone(),
+            value,
+        });
+        asking.chosen = Some((value, now));
+        return;
+    }
     let rating = Rating {
         timepoint: asking.timepoint,
         scale: asking.scale.clone(),

@@ -6,6 +6,7 @@
 
 mod cli;
 mod comfort;
+mod course;
 mod display;
 mod faults;
 mod pictures;

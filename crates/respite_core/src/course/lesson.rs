@@ -29,7 +29,38 @@ pub enum Illustration {
     Dimmer { from: f32, to: f32 },
 }
 
+/// Which picture, as the panel draws it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArtKind {
+    Alarm,
+    Path,
+    Dimmer,
+}
+
+/// An illustration as a card carries it: its kind and its setting from and to, in
+/// hundredths (0–100).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Art {
+    pub kind: ArtKind,
+    pub from: u8,
+    pub to: u8,
+}
+
 impl Illustration {
+    pub fn art(&self) -> Art {
+        let (from, to) = self.range();
+        let pct = |v: f32| (v.clamp(0.0, 1.0) * 100.0).round() as u8;
+        Art {
+            kind: match self {
+                Illustration::Alarm { .. } => ArtKind::Alarm,
+                Illustration::Path { .. } => ArtKind::Path,
+                Illustration::Dimmer { .. } => ArtKind::Dimmer,
+            },
+            from: pct(from),
+            to: pct(to),
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Illustration::Alarm { .. } => "alarm",
@@ -169,6 +200,52 @@ impl Lesson {
 
     pub fn load(file: &Path) -> Result<Lesson, SpecErrors> {
         Lesson::parse(file, &read_spec(file)?)
+    }
+
+    /// Card `i` (0-based) as the panel asks it.
+    pub fn card_scale(&self, name: &str, i: usize) -> crate::session::Scale {
+        let card = &self.cards[i];
+        crate::session::Scale::Card {
+            lesson: name.to_string(),
+            card: (i + 1) as u8,
+            of: self.cards.len() as u8,
+            text: card.text.clone(),
+            art: card.illustration.map(|x| x.art()),
+            timed_s: match self.pace {
+                Pace::Patient => None,
+                Pace::Timed(s) => Some(s.round() as u16),
+            },
+        }
+    }
+
+    /// The check question as the panel asks it.
+    pub fn check_scale(&self, name: &str) -> crate::session::Scale {
+        crate::session::Scale::Choice {
+            lesson: name.to_string(),
+            question: self.check.question.clone(),
+            options: self.check.options.clone(),
+            answer: self.check.answer,
+        }
+    }
+
+    /// What is said after the check: whether the answer was the lesson's, then its point.
+    pub fn explanation(&self, name: &str, answer: Option<u8>) -> crate::session::Scale {
+        let lead = match answer {
+            Some(a) if a == self.check.answer => "That's right.",
+            Some(_) => "A good guess, and here is the idea:",
+            None => "Here is the idea:",
+        };
+        crate::session::Scale::Card {
+            lesson: name.to_string(),
+            card: (self.cards.len() + 1) as u8,
+            of: (self.cards.len() + 1) as u8,
+            text: format!("{lead} {}", self.check.explain),
+            art: None,
+            timed_s: match self.pace {
+                Pace::Patient => None,
+                Pace::Timed(s) => Some(s.round() as u16),
+            },
+        }
     }
 
     /// Every word of the lesson the patient reads (cards, question, options, explanation).

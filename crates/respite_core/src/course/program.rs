@@ -283,8 +283,9 @@ impl Program {
                     Module::Lesson(name) if !known.lessons.contains(name) => {
                         c.fail(&mat, format!("'{name}' is not a lesson in lessons/"))
                     }
+                    // Long enough for the guided script's four steps to be read.
                     Module::Breathing { minutes, .. } => {
-                        c.range(&mat.field("minutes"), *minutes, 0.5..=30.0, " min");
+                        c.range(&mat.field("minutes"), *minutes, 1.5..=30.0, " min");
                     }
                     Module::Place { minutes } => {
                         c.range(&mat.field("minutes"), *minutes, 0.5..=120.0, " min");
@@ -476,6 +477,13 @@ pub fn due(
     let mut attempts = attempts.to_vec();
     attempts.sort_by_key(|a| a.ses);
     let n = program.len();
+    if let Some(bad) = attempts.iter().find(|a| a.k == 0 || a.k > n) {
+        return Err(format!(
+            "ses-{} says it was course session {}, but the course has {n}: is it another \
+             program's folder?",
+            bad.ses, bad.k
+        ));
+    }
     if let Some(future) = attempts.iter().find(|a| a.day > today) {
         return Err(format!(
             "ses-{} is on record for {} — after {today}; check the date (--date)",

@@ -193,20 +193,23 @@ pub fn participants(data_dir: &Path) -> Vec<String> {
     out
 }
 
-/// The program a data folder's sittings belong to (from the first `session.json` with a
-/// course stamp): its ID.
-pub fn program_of(data_dir: &Path) -> Option<String> {
+/// The program a data folder's sittings belong to: the course stamp of the first
+/// `session.json` that has one (its program's ID and file name).
+pub fn program_of(data_dir: &Path) -> Option<CourseStamp> {
     for p in participants(data_dir) {
         let base = data_dir.join(format!("sub-{p}"));
         for e in std::fs::read_dir(&base).into_iter().flatten().flatten() {
-            let side = SessionFiles::find(&e.path())?.file("session.json");
+            let Some(files) = SessionFiles::find(&e.path()) else {
+                continue;
+            };
+            let side = files.file("session.json");
             let Ok(text) = std::fs::read_to_string(side) else {
                 continue;
             };
             if let Ok(s) = serde_json::from_str::<data::Sidecar>(&text)
                 && let Some(c) = s.course
             {
-                return Some(c.program);
+                return Some(c);
             }
         }
     }

@@ -200,6 +200,22 @@ pub fn write_report_with(
     bids_dir: Option<&Path>,
     verify: data::Verify,
 ) -> Result<ReportOut, String> {
+    write_report_and(data_dir, out, blind_key, bids_dir, verify, None)
+}
+
+/// More files a report writes into its folder, with the rest, all or nothing (a program's
+/// course report): given the folder being made, the paths it wrote.
+pub type Extra<'a> = &'a dyn Fn(&Path) -> Result<Vec<PathBuf>, String>;
+
+/// [`write_report_with`], with `extra` files written into `--out` beside the report's own.
+pub fn write_report_and(
+    data_dir: &Path,
+    out: &Path,
+    blind_key: Option<&Path>,
+    bids_dir: Option<&Path>,
+    verify: data::Verify,
+    extra: Option<Extra>,
+) -> Result<ReportOut, String> {
     let copies_motion = bids_dir.is_some() && blind_key.is_none();
     let verify = if copies_motion {
         data::Verify::All
@@ -288,6 +304,9 @@ pub fn write_report_with(
         let mut plots = plots::nrs_over_time(&report, &dir.join("nrs_over_time"))?;
         if paired {
             plots.extend(plots::paired_lines(&report, &dir.join("paired_post_nrs"))?);
+        }
+        if let Some(extra) = extra {
+            plots.extend(extra(dir)?);
         }
         names.extend(
             plots

@@ -19,6 +19,23 @@ pub enum Scale {
     Count(String),
     /// Item `n` (0-based) of a questionnaire (SSQ 0–3, IPQ 0–6).
     Item(Questionnaire, usize),
+    /// A lesson's card `card` of `of` (1-based): its text, the picture beside it, and the
+    /// seconds it stays when the lesson is paced by time. One button: "Next".
+    Card {
+        lesson: String,
+        card: u8,
+        of: u8,
+        text: String,
+        art: Option<crate::course::lesson::Art>,
+        timed_s: Option<u16>,
+    },
+    /// A lesson's check question: one button an option, `answer` the one it teaches.
+    Choice {
+        lesson: String,
+        question: String,
+        options: Vec<String>,
+        answer: u8,
+    },
 }
 
 impl Scale {
@@ -32,6 +49,8 @@ impl Scale {
                 let i = self.item().expect("an item scale has an item");
                 i.min..=i.max
             }
+            Scale::Card { .. } => 0..=0,
+            Scale::Choice { options, .. } => 0..=(options.len().max(1) - 1) as u8,
         }
     }
 
@@ -51,6 +70,8 @@ impl Scale {
             Scale::Fms => "fms",
             Scale::Count(_) => "count",
             Scale::Item(q, _) => q.code(),
+            Scale::Card { .. } => "lesson_card",
+            Scale::Choice { .. } => "lesson_check",
         }
     }
 
@@ -66,6 +87,8 @@ impl Scale {
                 q.items().len(),
                 self.item().map_or("", |i| i.text)
             ),
+            Scale::Card { text, .. } => text.clone(),
+            Scale::Choice { question, .. } => question.clone(),
         }
     }
 
@@ -73,7 +96,9 @@ impl Scale {
     pub fn anchors(&self) -> (&'static str, &'static str) {
         match self {
             Scale::Nrs => ("0  no pain", "worst pain imaginable  10"),
-            Scale::YesNo(_) | Scale::Count(_) => ("", ""),
+            Scale::YesNo(_) | Scale::Count(_) | Scale::Card { .. } | Scale::Choice { .. } => {
+                ("", "")
+            }
             Scale::Fms => fms_item().anchors,
             Scale::Item(..) => self.item().map_or(("", ""), |i| i.anchors),
         }
@@ -84,6 +109,10 @@ impl Scale {
         match (self, value) {
             (Scale::YesNo(_), 0) => "No".into(),
             (Scale::YesNo(_), _) => "Yes".into(),
+            (Scale::Card { .. }, _) => "Next".into(),
+            (Scale::Choice { options, .. }, v) => {
+                options.get(usize::from(v)).cloned().unwrap_or_default()
+            }
             _ => value.to_string(),
         }
     }
@@ -96,6 +125,9 @@ impl Scale {
             Scale::Item(..) => vec![self.values().collect()],
             Scale::YesNo(_) => vec![vec![0, 1]],
             Scale::Fms => vec![(0..=6).collect(), (7..=13).collect(), (14..=20).collect()],
+            Scale::Card { .. } => vec![vec![0]],
+            // One option a row, wide enough for its words.
+            Scale::Choice { .. } => self.values().map(|v| vec![v]).collect(),
         }
     }
 }
@@ -128,6 +160,12 @@ pub enum Timepoint {
     Asked(u32),
     /// The answer to the n-th round of the attention task.
     Task(u32),
+    /// The n-th lesson card of the session (counted across its lessons).
+    Card(u32),
+    /// The check question of the session's n-th module (a lesson).
+    Check(u32),
+    /// A rating at the end of the session's n-th module (a breathing practice).
+    Module(u32),
 }
 
 impl Timepoint {
@@ -190,6 +228,9 @@ impl Timepoint {
                     },
                     "asked" => Timepoint::Asked(count(n)?),
                     "task" => Timepoint::Task(count(n)?),
+                    "card" => Timepoint::Card(count(n)?),
+                    "check" => Timepoint::Check(count(n)?),
+                    "module" => Timepoint::Module(count(n)?),
                     _ => return None,
                 }
             }
@@ -208,6 +249,9 @@ impl fmt::Display for Timepoint {
             Timepoint::Post => f.write_str("post"),
             Timepoint::Asked(n) => write!(f, "asked_{n}"),
             Timepoint::Task(n) => write!(f, "task_{n}"),
+            Timepoint::Card(n) => write!(f, "card_{n}"),
+            Timepoint::Check(n) => write!(f, "check_{n}"),
+            Timepoint::Module(n) => write!(f, "module_{n}"),
         }
     }
 }

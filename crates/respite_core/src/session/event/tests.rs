@@ -511,7 +511,7 @@ fn the_codes_in_the_record_are_pinned() {
     );
     assert_eq!(
         codes(Via::ALL.iter().map(|c| c.code()).collect()),
-        "gaze keys mouse controller console"
+        "gaze keys mouse controller console timer"
     );
     assert_eq!(
         codes(ActiveDisplay::ALL.iter().map(|c| c.code()).collect()),
