@@ -607,12 +607,16 @@ fn answer_by_gaze_or_mouse(
         && hit.is_some();
     // A controller's trigger chooses what the gaze rests on at once.
     let triggered = controller.read().count() > 0 && hit.is_some();
+    // A mouse left resting where "Next" comes up would turn every card after two seconds,
+    // read or not: on a card the mouse must click.
+    let resting_mouse = kind == PointerKind::Mouse && matches!(asking.scale, Scale::Card { .. });
     let chosen = if clicked || triggered {
         hit
     } else {
         // A frame that took long (a hitch) counts as at most 0.1 s of looking: nobody
         // knows where the eyes were meanwhile, and a hitch must not choose for the patient.
-        asking.dwell.step(hit, time.delta_secs().min(0.1))
+        let looked = if resting_mouse { None } else { hit };
+        asking.dwell.step(looked, time.delta_secs().min(0.1))
     };
     // The ring follows the look and fills.
     if let Ok((mut t, mut vis)) = rings.get_mut(panel.ring) {
@@ -680,8 +684,10 @@ fn answer_by_keys(
         );
         return;
     }
+    // A check's options carry no numbers: it is answered by the arrows and Enter.
+    let digits = !matches!(asking.scale, Scale::Choice { .. });
     for key in keys.get_just_pressed() {
-        if let Some(d) = digit(*key) {
+        if let Some(d) = digit(*key).filter(|_| digits) {
             asking.keys.digit(d, now, &values);
         }
         match key {

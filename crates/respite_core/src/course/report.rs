@@ -343,7 +343,7 @@ pub fn summary_lines(p: &Progress, program: &Program, lessons: &[(String, Lesson
                 lesson_title(lessons, &c.lesson),
                 option_text(lessons, c),
                 match c.correct {
-                    Some(true) => " ✓",
+                    Some(true) => ", the lesson's answer",
                     _ => "",
                 }
             ));
@@ -502,9 +502,9 @@ pub fn summary_page(
                 chart
                     .draw_series(DashedLineSeries::new(
                         [at(a.0), at(b.0)],
+                        14,
                         10,
-                        8,
-                        colour.mix(0.6).stroke_width(2),
+                        colour.mix(0.8).stroke_width(3),
                     ))
                     .map_err(|x| e(&x))?;
             }
