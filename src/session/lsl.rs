@@ -516,8 +516,10 @@ pub(super) fn listen(
                                 cut,
                             );
                             let stamp = LslStamp {
-                                lsl_s: offset.map(|o| ts + o),
-                                offset_s: offset,
+                                // A sender's stamp that is no number (NaN, infinite) is
+                                // on record as n/a, never as a number that is not one.
+                                lsl_s: offset.map(|o| ts + o).filter(|t| t.is_finite()),
+                                offset_s: offset.filter(|o| o.is_finite()),
                             };
                             if !line(raw, cut, Some(stamp)) {
                                 return;

@@ -379,3 +379,39 @@ fn a_lesson_reads_on_the_panel_with_its_illustrations_in_the_flat_display() {
 fn ses_of(dir: &Path, id: &str) -> PathBuf {
     dir.join(format!("data/sub-{id}/ses-1"))
 }
+
+#[test]
+fn every_shipped_lesson_and_program_passes_check_and_a_broken_one_is_placed() {
+    let out = respite().arg("check").output().unwrap();
+    let said = crate::support::stdout(&out);
+    assert!(out.status.success(), "{said}\n{}", stderr(&out));
+    for f in [
+        "lessons/what_pain_is_for.ron",
+        "lessons/learning_again.ron",
+        "programs/relief8wk.ron",
+        "programs/walk2wk.ron",
+    ] {
+        assert!(said.contains(&format!("ok      {f}")), "{f}\n{said}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = dir.path().join("broken_lesson.ron");
+    let text = std::fs::read_to_string(Path::new(ROOT).join("lessons/pacing.ron"))
+        .unwrap()
+        .replace("answer: 0", "answer: 7");
+    std::fs::write(&lesson, text).unwrap();
+    let program = dir.path().join("broken_program.ron");
+    let text = std::fs::read_to_string(Path::new(ROOT).join("programs/walk2wk.ron"))
+        .unwrap()
+        .replace("Lesson(\"what_pain_is_for\")", "Lesson(\"what_pain_is\")");
+    std::fs::write(&program, text).unwrap();
+    for (file, line, why) in [
+        (&lesson, 25, "names option 7 but there are 3"),
+        (&program, 25, "'what_pain_is' is not a lesson in lessons/"),
+    ] {
+        let out = respite().arg("check").arg(file).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        let at = format!("{}:{line}:", file.display());
+        assert!(err.contains(&at) && err.contains(why), "{at} {why}\n{err}");
+    }
+}

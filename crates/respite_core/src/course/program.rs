@@ -281,7 +281,7 @@ impl Program {
                 let mat = at.field("modules").index(j);
                 match m {
                     Module::Lesson(name) if !known.lessons.contains(name) => {
-                        c.fail(&mat, format!("'{name}' is not a lesson in lessons/"))
+                        c.fail(&mat, format!("'{name}' is not a lesson in lessons/"));
                     }
                     // Long enough for the guided script's four steps to be read.
                     Module::Breathing { minutes, .. } => {

@@ -169,12 +169,7 @@ fn the_next_session_follows_the_record_and_a_missed_day_is_named() {
 
 #[test]
 fn a_course_ahead_of_its_weekly_plan_misses_no_day() {
-    let p = parse(
-        &WALK
-            .replace("PerDay(1)", "PerDay(1)")
-            .replace("every: PerDay(1)", "every: PerWeek(3)"),
-    )
-    .unwrap();
+    let p = parse(&WALK.replace("every: PerDay(1)", "every: PerWeek(3)")).unwrap();
     // Planned on days 0, 2, 4, 7, 9, 11, …; done on days 0, 1, 2: ahead, day 4 free.
     assert_eq!(
         (1..=4).map(|k| p.planned_day(k)).collect::<Vec<_>>(),
