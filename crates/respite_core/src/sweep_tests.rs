@@ -1,4 +1,4 @@
-//! The promises hold under faults: every shipped file (scenes, protocols, the immersion
+//! The promises hold under faults: every shipped file (scenes, protocols, lessons, programs, the immersion
 //! levels, a body profile, an autopilot script and the plans the protocols deal) is broken
 //! in every way a person or a disk could break it — each number in turn made NaN, infinite,
 //! −1 or too large to be a float, the file cut short, random bytes — and read by the same
@@ -49,6 +49,8 @@ enum Kind {
     Levels,
     Body,
     Script,
+    Lesson,
+    Program,
     /// A plan TSV, read back against its protocol.
     Plan(Box<Protocol>),
 }
@@ -63,6 +65,17 @@ struct Shipped {
 struct World {
     scenes: Vec<String>,
     levels: Vec<String>,
+    lessons: Vec<String>,
+}
+
+impl World {
+    fn known(&self) -> crate::course::program::Known<'_> {
+        crate::course::program::Known {
+            scenes: &self.scenes,
+            levels: &self.levels,
+            lessons: &self.lessons,
+        }
+    }
 }
 
 fn world() -> World {
@@ -71,6 +84,11 @@ fn world() -> World {
     World {
         scenes: cat.valid_names(),
         levels: levels.levels.into_iter().map(|l| l.name).collect(),
+        lessons: crate::course::lesson::load_dir(&repo().join("lessons"))
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect(),
     }
 }
 
@@ -112,6 +130,15 @@ fn shipped(world: &World) -> Vec<Shipped> {
             path,
         });
     }
+    for (dir, kind) in [("lessons", Kind::Lesson), ("programs", Kind::Program)] {
+        for path in ron_files(&repo().join(dir)) {
+            out.push(Shipped {
+                kind: kind.clone(),
+                text: read(&path),
+                path,
+            });
+        }
+    }
     let levels = repo().join("immersion.ron");
     out.push(Shipped {
         kind: Kind::Levels,
@@ -142,6 +169,10 @@ fn check_text(kind: &Kind, world: &World, path: &Path, text: &str) -> Vec<SpecEr
         Kind::Levels => errors(ImmersionLevels::parse(path, text).map(drop)),
         Kind::Body => errors(BodyProfile::parse(path, text).map(drop)),
         Kind::Script => errors(script::parse(path, text).map(drop)),
+        Kind::Lesson => errors(crate::course::lesson::Lesson::parse(path, text).map(drop)),
+        Kind::Program => {
+            errors(crate::course::program::Program::parse(path, text, &world.known()).map(drop))
+        }
         Kind::Plan(p) => errors(
             Plan::read_tsv(p, path, text, p.seed)
                 .map(drop)
@@ -159,6 +190,10 @@ fn check_file(kind: &Kind, world: &World, path: &Path) -> Vec<SpecError> {
         Kind::Levels => errors(ImmersionLevels::load(path).map(drop)),
         Kind::Body => errors(BodyProfile::load(path).map(drop)),
         Kind::Script => errors(script::load(path).map(drop)),
+        Kind::Lesson => errors(crate::course::lesson::Lesson::load(path).map(drop)),
+        Kind::Program => {
+            errors(crate::course::program::Program::load(path, &world.known()).map(drop))
+        }
         Kind::Plan(p) => errors(
             Plan::load_tsv(p, path, p.seed)
                 .map(drop)
