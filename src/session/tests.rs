@@ -83,8 +83,14 @@ fn run_until(app: &mut App, max_s: f32, until: impl Fn(&App) -> bool) -> f32 {
     }
     assert!(
         until(app),
-        "not reached in {max_s} s; phase {:?}",
-        phase(app)
+        "not reached in {max_s} s; phase {:?} asking {:?} message {:?}",
+        phase(app),
+        app.world()
+            .get_resource::<Asking>()
+            .map(|a| (a.timepoint, a.chosen)),
+        app.world()
+            .get_resource::<super::panel::PanelMessage>()
+            .map(|m| m.0.clone())
     );
     t
 }
@@ -102,7 +108,13 @@ fn answer(app: &mut App, value: u8) {
 
 /// Answers the next question, once the last one has gone.
 fn answer_next(app: &mut App, value: u8) {
-    run_until(app, 2.0, |a| !a.world().contains_resource::<Asking>());
+    // Gone, or already the next one (its answer not yet given): the panel may ask it in
+    // the very frame the phase begins.
+    run_until(app, 2.0, |a| {
+        a.world()
+            .get_resource::<Asking>()
+            .is_none_or(|q| q.chosen.is_none())
+    });
     answer(app, value);
 }
 
