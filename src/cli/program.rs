@@ -30,9 +30,19 @@ pub(crate) fn load_program(
 ) -> Result<(Program, Vec<(String, Lesson)>), Fail> {
     let lessons = load_lessons(scenes)?;
     let (scene_names, level_names) = names(scenes, levels);
+    let walks: Vec<String> = open_catalog(scenes)
+        .map(|c| {
+            c.entries
+                .into_iter()
+                .filter(|e| e.def.as_ref().is_ok_and(|d| d.walk.is_some()))
+                .map(|e| e.name)
+                .collect()
+        })
+        .unwrap_or_default();
     let lesson_names: Vec<String> = lessons.iter().map(|(n, _)| n.clone()).collect();
     let known = Known {
         scenes: &scene_names,
+        walks: &walks,
         levels: &level_names,
         lessons: &lesson_names,
     };
@@ -56,6 +66,22 @@ pub(crate) fn today() -> Day {
         }
     };
     Day::from_unix(now, offset)
+}
+
+/// The course stamp of the participant's last sitting, if it can be read.
+fn last_stamp(
+    data: &Path,
+    participant: &str,
+    attempts: &[respite_core::course::program::Attempt],
+) -> Option<CourseStamp> {
+    let last = attempts.last()?;
+    let files = SessionFiles::find(
+        &data
+            .join(format!("sub-{participant}"))
+            .join(format!("ses-{}", last.ses)),
+    )?;
+    let text = std::fs::read_to_string(files.file("session.json")).ok()?;
+    serde_json::from_str::<Sidecar>(&text).ok()?.course
 }
 
 /// The session a program run is to be.
@@ -84,6 +110,14 @@ pub(crate) fn prepare(
         .clone()
         .unwrap_or_else(|| Path::new("data").join(&program.program));
     let day = args.date.unwrap_or_else(today);
+    // A typed year in the future would block every later sitting: refused (tomorrow is
+    // allowed, for a clinic across a date line from this machine's clock).
+    if day.0 > today().0 + 1 {
+        return Err(Fail::input(format!(
+            "--date {day}: after today ({}); a session counts for the day it is run",
+            today()
+        )));
+    }
     let attempts = respite_core::course::attempts(&data, &participant, &program.program)
         .map_err(Fail::input)?;
     let due = program::due(&program, &attempts, day, args.repeat).map_err(|e| {
@@ -115,17 +149,41 @@ pub(crate) fn prepare(
         Some(e) => e.missed_days.clone(),
         None => due.missed.iter().map(Day::to_string).collect(),
     };
+    // Continued, the sitting stays what its first try was (a repeat stays a repeat).
+    let (attempt, repeat, level) = match &earlier {
+        Some(e) => (e.attempt, e.repeat, e.level.clone()),
+        None => (due.attempt, due.repeat, level),
+    };
+    // The program file changed since the last sitting: said, so a course that means
+    // something else now is noticed.
+    let sha = file_sha(file);
+    let changed = last_stamp(&data, &participant, &attempts)
+        .filter(|s| s.program_sha256 != sha)
+        .map(|s| {
+            format!(
+                "{} has changed since ses-{} (its SHA-256 differs; that session was '{}'): \
+                 session {} is now '{}'",
+                file.display(),
+                attempts.last().map_or(0, |a| a.ses),
+                s.name,
+                due.k,
+                spec.name
+            )
+        });
+    if let Some(c) = &changed {
+        respite::log::say(format!("warning: {c}"));
+    }
     let stamp = CourseStamp {
         program: program.program.clone(),
         title: program.title.clone(),
         program_file: file_name(file),
-        program_sha256: file_sha(file),
+        program_sha256: sha,
         session: due.k,
         of: due.of,
         name: spec.name.clone(),
         day: day.to_string(),
-        attempt: due.attempt,
-        repeat: due.repeat,
+        attempt,
+        repeat,
         missed_days: missed.clone(),
         late_days: due.late_days,
         level: level.clone(),
@@ -137,8 +195,8 @@ pub(crate) fn prepare(
         of: due.of,
         name: spec.name.clone(),
         day: day.to_string(),
-        attempt: due.attempt,
-        repeat: due.repeat,
+        attempt,
+        repeat,
         missed_days: missed.len(),
         level: level.clone(),
     }];
@@ -193,18 +251,23 @@ pub(crate) fn prepare(
         .map_or("the course's last session".to_string(), |s| {
             format!("next: session {} ({})", due.k + 1, s.name)
         });
+    let changed_words = if changed.is_some() {
+        " · the program file has changed since the last session"
+    } else {
+        ""
+    };
     let line = format!(
-        "Program {}: {participant} session {} of {} ({}{}), {day}{}{} · {next}{missed_words}",
+        "Program {}: {participant} session {} of {} ({}{}), {day}{}{} · {next}{missed_words}{changed_words}",
         program.program,
         due.k,
         due.of,
         spec.name,
-        if due.attempt > 1 {
-            format!(", try {}", due.attempt)
+        if attempt > 1 {
+            format!(", try {attempt}")
         } else {
             String::new()
         },
-        if due.repeat { ", a repeat" } else { "" },
+        if repeat { ", a repeat" } else { "" },
         if due.resume.is_some() {
             ", resuming"
         } else {

@@ -56,6 +56,10 @@ pub const GUIDE: [(&str, f32, &str); 4] = [
     ),
 ];
 
+/// The most a session's maximum length grows while lessons are read and answers awaited,
+/// real minutes: a patient who stops answering never keeps a session open for ever.
+pub const MAX_WAIT_MIN: f32 = 30.0;
+
 /// Seconds each step of the script stays on the panel.
 const GUIDE_SHOWN_S: f32 = 12.0;
 
@@ -77,6 +81,9 @@ struct Running {
     guide_at: Option<f32>,
     /// A breathing practice: the pain asked after it, waiting for its answer.
     rating_asked: bool,
+    /// Real minutes the session's maximum has grown by while it waited (kept across
+    /// modules; at most [`MAX_WAIT_MIN`]).
+    grown_min: f32,
     finished: bool,
 }
 
@@ -139,7 +146,8 @@ fn run_modules(
     if waiting {
         let hold = now_s / 60.0 + rest + 0.05;
         if settings.plan.minutes < hold {
-            settings.plan.max_minutes += hold - settings.plan.minutes;
+            let by = hold - settings.plan.minutes;
+            grow_max(&mut settings, &mut state, by);
             settings.plan.minutes = hold;
         }
     }
@@ -242,7 +250,8 @@ fn run_modules(
         // The minutes as they now stand: the timed modules still to come, after the time
         // the reading or the answer took.
         let minutes = now_s / 60.0 + rest;
-        settings.plan.max_minutes += minutes - settings.plan.minutes;
+        let by = minutes - settings.plan.minutes;
+        grow_max(&mut settings, &mut state, by);
         settings.plan.minutes = minutes;
         records.write(Record(SessionEvent::Plan {
             minutes,
@@ -284,6 +293,16 @@ fn stop_what_runs(
     state.finished = true;
 }
 
+/// The maximum length follows the planned minutes by `by`, until it has grown by
+/// [`MAX_WAIT_MIN`] in all (a shrink always applies).
+fn grow_max(settings: &mut RunSettings, state: &mut Running, by: f32) {
+    let by = by.min(MAX_WAIT_MIN - state.grown_min);
+    if by > 0.0 {
+        state.grown_min += by;
+    }
+    settings.plan.max_minutes += by;
+}
+
 /// Starts module `i` (or the next not yet on record); past the last, the place simply
 /// runs to its minutes.
 fn start(
@@ -306,6 +325,7 @@ fn start(
         index: Some(i),
         began_s: now_s,
         cards_asked: state.cards_asked,
+        grown_min: state.grown_min,
         ..default()
     };
     // A module begins on the frame the last one ended, a moment after its planned end: the
@@ -317,7 +337,8 @@ fn start(
             .sum::<f32>()
         + 1e-3;
     if settings.plan.minutes < need {
-        settings.plan.max_minutes += need - settings.plan.minutes;
+        let by = need - settings.plan.minutes;
+        grow_max(settings, state, by);
         settings.plan.minutes = need;
     }
     records.write(Record(SessionEvent::ModuleStart {

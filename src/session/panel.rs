@@ -779,6 +779,7 @@ fn drop_lessons(mut commands: Commands, asking: Option<Res<Asking>>, mut queue: 
 fn move_on_timed_cards(
     asking: Option<ResMut<Asking>>,
     time: Res<Time<Real>>,
+    pauses: Option<Res<crate::pause::PauseReasons>>,
     mut answers: MessageWriter<Answered>,
     mut records: MessageWriter<Record>,
 ) {
@@ -789,6 +790,11 @@ fn move_on_timed_cards(
     else {
         return;
     };
+    // Paused (the headset off, a sickness check), the card's time stands still.
+    if pauses.is_some_and(|p| p.any()) {
+        asking.asked_at += time.delta_secs();
+        return;
+    }
     if asking.chosen.is_none() && time.elapsed_secs() - asking.asked_at >= f32::from(s) {
         give(
             &mut asking,

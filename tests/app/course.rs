@@ -75,7 +75,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
     let out = sitting(
         dir,
         &program,
-        "2026-12-01",
+        "2025-03-01",
         r#"[
             (on: Question("baseline"), wait_s: 0.3, act: Look(6)),
             (on: Question("card_1"), wait_s: 0.3, act: Look(0)),
@@ -93,14 +93,14 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
-        err.contains("Program relief8wk: P01 session 1 of 56 (learn), 2026-12-01"),
+        err.contains("Program relief8wk: P01 session 1 of 56 (learn), 2025-03-01"),
         "{err}"
     );
     let one = events(&ses(dir, 1));
     let course = of(&one, "course");
     assert_eq!(course.len(), 1, "{course:?}");
     assert!(
-        course[0].contains("session=1 of=56 name=learn day=2026-12-01 attempt=1"),
+        course[0].contains("session=1 of=56 name=learn day=2025-03-01 attempt=1"),
         "{course:?}"
     );
     // Each module in order, each ended.
@@ -155,7 +155,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
     let mut child = sitting(
         dir,
         &program,
-        "2026-12-02",
+        "2025-03-02",
         r#"[(on: Question("baseline"), wait_s: 0.3, act: Look(5))]"#,
     )
     .stdout(Stdio::null())
@@ -189,7 +189,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
     let out = sitting(
         dir,
         &program,
-        "2026-12-02",
+        "2025-03-02",
         r#"[
             (on: Question("module_1"), wait_s: 0.3, act: Look(4)),
             (on: Question("post"), wait_s: 0.3, act: Look(3)),
@@ -200,7 +200,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
-        err.contains("session 2 of 56 (breathe), 2026-12-02, resuming"),
+        err.contains("session 2 of 56 (breathe), 2025-03-02, resuming"),
         "{err}"
     );
     assert!(!ses(dir, 3).exists(), "resumed in ses-2, not renumbered");
@@ -218,7 +218,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
     let out = sitting(
         dir,
         &program,
-        "2026-12-04",
+        "2025-03-04",
         r#"[
             (on: Question("baseline"), wait_s: 0.3, act: Look(5)),
             (on: Question("post"), wait_s: 0.3, act: Look(2)),
@@ -229,20 +229,20 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
-        err.contains("session 3 of 56 (rest), 2026-12-04")
-            && err.contains("missed: 1 day(s) (2026-12-03)"),
+        err.contains("session 3 of 56 (rest), 2025-03-04")
+            && err.contains("missed: 1 day(s) (2025-03-03)"),
         "{err}"
     );
     let three = events(&ses(dir, 3));
-    assert_eq!(of(&three, "course_missed"), vec!["day=2026-12-03"]);
+    assert_eq!(of(&three, "course_missed"), vec!["day=2025-03-03"]);
     let side = sidecar(&ses(dir, 3));
     assert_eq!(side["course"]["session"], 3);
-    assert_eq!(side["course"]["missed_days"][0], "2026-12-03");
+    assert_eq!(side["course"]["missed_days"][0], "2025-03-03");
     assert_eq!(side["course"]["late_days"], 1);
     assert_eq!(side["task"], "relief8wk");
 
     // A date before the record's last is refused with the flag named, nothing written.
-    let out = sitting(dir, &program, "2026-12-02", "[]").output().unwrap();
+    let out = sitting(dir, &program, "2025-03-02", "[]").output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--date"), "{}", stderr(&out));
     assert!(!ses(dir, 4).exists());
@@ -263,7 +263,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
     // by day 4 (one a day), two ran on their day.
     for want in [
         "Sessions done: 3 of 56 (4 planned so far)",
-        "On time: 2 · missed days: 1 (2026-12-03)",
+        "On time: 2 · missed days: 1 (2025-03-03)",
         "Pain before sessions: 6 at the first, 5 at the latest (trend -0.50 a session)",
         "After a session, pain was on average 2.3 points lower than before it",
         "What pain is for — you answered \"To protect you\", the lesson's answer",
@@ -275,8 +275,8 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
     let tsv = std::fs::read_to_string(report.join("course.tsv")).unwrap();
     let rows: Vec<&str> = tsv.lines().collect();
     assert_eq!(rows.len(), 4, "{tsv}");
-    assert!(rows[2].starts_with("P01\t2\t2\t56\tbreathe\t2026-12-02\t1\tfalse\tcompleted"));
-    assert!(rows[3].contains("\t2026-12-03"), "{}", rows[3]);
+    assert!(rows[2].starts_with("P01\t2\t2\t56\tbreathe\t2025-03-02\t1\tfalse\tcompleted"));
+    assert!(rows[3].contains("\t2025-03-03"), "{}", rows[3]);
     let page = report.join("sub-P01_course.png");
     std::fs::copy(&page, picture_dir().join("course_report.png")).unwrap();
     let pic = Picture::load(&page);
@@ -394,6 +394,18 @@ fn every_shipped_lesson_and_program_passes_check_and_a_broken_one_is_placed() {
         assert!(said.contains(&format!("ok      {f}")), "{f}\n{said}");
     }
     let dir = tempfile::tempdir().unwrap();
+    // A year typed wrong would block every later sitting: a day after tomorrow is refused.
+    let program = Path::new(ROOT).join("programs/walk2wk.ron");
+    let out = sitting(dir.path(), &program, "2999-01-01", "[]")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--date 2999-01-01: after today"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("data").exists());
     let lesson = dir.path().join("broken_lesson.ron");
     let text = std::fs::read_to_string(Path::new(ROOT).join("lessons/pacing.ron"))
         .unwrap()
@@ -406,7 +418,7 @@ fn every_shipped_lesson_and_program_passes_check_and_a_broken_one_is_placed() {
     std::fs::write(&program, text).unwrap();
     for (file, line, why) in [
         (&lesson, 25, "names option 7 but there are 3"),
-        (&program, 25, "'what_pain_is' is not a lesson in lessons/"),
+        (&program, 28, "'what_pain_is' is not a lesson in lessons/"),
     ] {
         let out = respite().arg("check").arg(file).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));

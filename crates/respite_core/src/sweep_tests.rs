@@ -64,6 +64,7 @@ struct Shipped {
 /// Names the protocols are checked against: the shipped scenes and levels.
 struct World {
     scenes: Vec<String>,
+    walks: Vec<String>,
     levels: Vec<String>,
     lessons: Vec<String>,
 }
@@ -72,6 +73,7 @@ impl World {
     fn known(&self) -> crate::course::program::Known<'_> {
         crate::course::program::Known {
             scenes: &self.scenes,
+            walks: &self.walks,
             levels: &self.levels,
             lessons: &self.lessons,
         }
@@ -82,6 +84,12 @@ fn world() -> World {
     let cat = Catalog::open(&repo().join("scenes")).unwrap();
     let levels = ImmersionLevels::load(&repo().join("immersion.ron")).unwrap();
     World {
+        walks: cat
+            .entries
+            .iter()
+            .filter(|e| e.def.as_ref().is_ok_and(|d| d.walk.is_some()))
+            .map(|e| e.name.clone())
+            .collect(),
         scenes: cat.valid_names(),
         levels: levels.levels.into_iter().map(|l| l.name).collect(),
         lessons: crate::course::lesson::load_dir(&repo().join("lessons"))

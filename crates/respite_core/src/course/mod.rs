@@ -164,6 +164,30 @@ pub fn attempts(data: &Path, participant: &str, program: &str) -> Result<Vec<Att
                 _ => None,
             })
             .unwrap_or(Outcome::Interrupted);
+        // Cut short counts as done only once the place was reached and every lesson read.
+        let reached = events.iter().any(|e| {
+            matches!(
+                e,
+                SessionEvent::Phase {
+                    phase: crate::session::event::Phase::Immersion,
+                    ..
+                }
+            )
+        });
+        let lessons = stamp
+            .modules
+            .iter()
+            .filter(|m| m.starts_with("lesson "))
+            .count();
+        let read = events
+            .iter()
+            .filter(|e| matches!(e, SessionEvent::ModuleEnd { kind, .. } if kind == "lesson"))
+            .count();
+        let counts = match outcome {
+            Outcome::Completed => true,
+            Outcome::CutShort => reached && read >= lessons,
+            Outcome::Interrupted => false,
+        };
         let sickness_pause = events.iter().any(|e| {
             matches!(
                 e,
@@ -180,6 +204,7 @@ pub fn attempts(data: &Path, participant: &str, program: &str) -> Result<Vec<Att
             outcome,
             sickness_pause,
             level: stamp.level,
+            counts,
         });
     }
     out.sort_by_key(|a| a.ses);

@@ -150,6 +150,8 @@ pub const MAX_MODULES: usize = 8;
 /// Names a program may refer to.
 pub struct Known<'a> {
     pub scenes: &'a [String],
+    /// The scenes that walk (a lesson is read seated, never while walking).
+    pub walks: &'a [String],
     pub levels: &'a [String],
     pub lessons: &'a [String],
 }
@@ -283,6 +285,14 @@ impl Program {
                     Module::Lesson(name) if !known.lessons.contains(name) => {
                         c.fail(&mat, format!("'{name}' is not a lesson in lessons/"));
                     }
+                    Module::Lesson(_) if known.walks.contains(&s.scene) => c.fail(
+                        &mat,
+                        format!(
+                            "'{}' walks: a lesson is read seated, so give it a session in a \
+                             place that stays still",
+                            s.scene
+                        ),
+                    ),
                     // Long enough for the guided script's four steps to be read.
                     Module::Breathing { minutes, .. } => {
                         c.range(&mat.field("minutes"), *minutes, 1.5..=30.0, " min");
@@ -386,6 +396,9 @@ pub struct Attempt {
     pub sickness_pause: bool,
     /// The immersion level it ran at.
     pub level: String,
+    /// It counts as the course session done: run to its end, or cut short after the place
+    /// was reached and every lesson of it read. A sitting stopped before that is tried again.
+    pub counts: bool,
 }
 
 /// What the next run is.
@@ -410,13 +423,13 @@ pub struct Due {
     pub start: Day,
 }
 
-/// Whether the session attended counts toward the course (it was run to an end).
+/// Whether the sitting counts toward the course.
 fn attended(a: &Attempt) -> bool {
-    a.outcome != Outcome::Interrupted
+    a.counts
 }
 
 /// Planned days with no sitting at all while the course was behind its plan at the day's
-/// end, from the first day up to (not including) `until`.
+/// end (sessions that count), from the first day up to (not including) `until`.
 pub fn missed_days(program: &Program, attempts: &[Attempt], until: Day) -> Vec<Day> {
     let Some(start) = attempts.iter().map(|a| a.day).min() else {
         return Vec::new();
@@ -442,7 +455,9 @@ pub fn missed_days(program: &Program, attempts: &[Attempt], until: Day) -> Vec<D
     out
 }
 
-/// The ladder's step after these sittings (in the order they happened).
+/// The ladder's step after these sittings (in the order they happened): one up after
+/// `after` clean sessions in a row, one down after a sickness pause (the level that made the
+/// patient unwell is not asked of them again straight away).
 pub fn ladder_step(program: &Program, attempts: &[Attempt]) -> usize {
     let Some(ladder) = &program.ladder else {
         return 0;
@@ -453,7 +468,10 @@ pub fn ladder_step(program: &Program, attempts: &[Attempt]) -> usize {
         if !course.get(a.k.wrapping_sub(1)).is_some_and(|s| s.climbs) {
             continue;
         }
-        if a.outcome == Outcome::Completed && !a.sickness_pause {
+        if a.sickness_pause {
+            step = step.saturating_sub(1);
+            streak = 0;
+        } else if a.outcome == Outcome::Completed {
             streak += 1;
             if streak >= ladder.after {
                 step = (step + 1).min(ladder.levels.len().saturating_sub(1));

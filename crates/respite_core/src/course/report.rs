@@ -5,7 +5,7 @@
 //! one-page summary (`sub-<id>_course.svg` and `.png`) a therapist can hand to the patient.
 
 use super::lesson::Lesson;
-use super::program::{self, Attempt, Outcome, Program};
+use super::program::{self, Attempt, Program};
 use super::{CourseStamp, Day};
 use crate::research::data::{self, SessionFiles};
 use crate::research::read;
@@ -131,11 +131,7 @@ pub fn progress(data_dir: &Path, participant: &str, program: &Program) -> Result
     let missed = last.map_or_else(Vec::new, |l| {
         program::missed_days(program, &attempts, Day(l.0 + 1))
     });
-    let mut done: Vec<usize> = attempts
-        .iter()
-        .filter(|a| a.outcome != Outcome::Interrupted)
-        .map(|a| a.k)
-        .collect();
+    let mut done: Vec<usize> = attempts.iter().filter(|a| a.counts).map(|a| a.k).collect();
     done.sort_unstable();
     done.dedup();
     let planned = match (start, last) {
@@ -144,7 +140,7 @@ pub fn progress(data_dir: &Path, participant: &str, program: &Program) -> Result
     };
     let on_time = sittings
         .iter()
-        .filter(|s| s.attempt.outcome != Outcome::Interrupted && s.stamp.late_days <= 0)
+        .filter(|s| s.attempt.counts && s.stamp.late_days <= 0)
         .map(|s| s.attempt.k)
         .collect::<std::collections::BTreeSet<_>>()
         .len();
@@ -281,32 +277,36 @@ fn lesson_title(lessons: &[(String, Lesson)], name: &str) -> String {
         .map_or_else(|| name.to_string(), |(_, l)| l.title.clone())
 }
 
-/// The patient's one page, in words: each line of the summary.
-pub fn summary_lines(p: &Progress, program: &Program, lessons: &[(String, Lesson)]) -> Vec<String> {
-    let mut out = vec![
-        format!(
+/// The summary in words, each line. For the patient's page (`for_patient`) it says what was
+/// done and leaves out what could shame (missed days, which answers were right); the
+/// therapist's `course.md` has everything.
+pub fn summary_lines(
+    p: &Progress,
+    program: &Program,
+    lessons: &[(String, Lesson)],
+    for_patient: bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if for_patient {
+        out.push(format!("Sessions done: {} of {}", p.done, p.of));
+    } else {
+        out.push(format!(
             "Sessions done: {} of {} ({} planned so far)",
             p.done, p.of, p.planned
-        ),
-        format!(
+        ));
+        let days: Vec<String> = p.missed.iter().map(Day::to_string).collect();
+        out.push(format!(
             "On time: {} · missed days: {}{}",
             p.on_time,
             p.missed.len(),
-            if p.missed.is_empty() {
+            if days.is_empty() {
                 String::new()
             } else {
-                format!(
-                    " ({})",
-                    p.missed
-                        .iter()
-                        .map(Day::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!(" ({})", days.join(", "))
             }
-        ),
-        format!("Time in the calm places: {:.0} minutes", p.minutes),
-    ];
+        ));
+    }
+    out.push(format!("Time in the place: {:.0} minutes", p.minutes));
     let first_last = |pts: &[(f64, f64)]| match (pts.first(), pts.last()) {
         (Some(a), Some(b)) if pts.len() >= 2 => Some((a.1, b.1)),
         _ => None,
@@ -335,7 +335,13 @@ pub fn summary_lines(p: &Progress, program: &Program, lessons: &[(String, Lesson
         .iter()
         .flat_map(|s| s.checks.iter().map(move |c| (s, c)))
         .collect();
-    if !checks.is_empty() {
+    if !checks.is_empty() && for_patient {
+        let read: Vec<String> = checks
+            .iter()
+            .map(|(_, c)| lesson_title(lessons, &c.lesson))
+            .collect();
+        out.push(format!("Lessons read: {}", read.join(", ")));
+    } else if !checks.is_empty() {
         out.push("Lessons:".into());
         for (_, c) in checks {
             out.push(format!(
@@ -383,7 +389,7 @@ pub fn markdown(all: &[Progress], program: &Program, lessons: &[(String, Lesson)
     );
     for p in all {
         let _ = writeln!(out, "## sub-{}\n", p.participant);
-        for l in summary_lines(p, program, lessons) {
+        for l in summary_lines(p, program, lessons, false) {
             let _ = writeln!(out, "- {}", l.trim_start());
         }
         let _ = writeln!(
@@ -451,7 +457,7 @@ pub fn summary_page(
             ("sans-serif", 32).into_font().color(&RGBColor(80, 80, 80)),
         ))
         .map_err(|x| e(&x))?;
-        for (i, line) in summary_lines(p, program, lessons).iter().enumerate() {
+        for (i, line) in summary_lines(p, program, lessons, true).iter().enumerate() {
             top.draw(&Text::new(
                 line.clone(),
                 (80, 210 + 40 * i as i32),

@@ -16,6 +16,7 @@ fn parse(src: &str) -> Result<Program, crate::SpecErrors> {
         src,
         &Known {
             scenes: &scenes,
+            walks: &[],
             levels: &levels,
             lessons: &lessons,
         },
@@ -47,6 +48,7 @@ fn sitting(ses: usize, k: usize, day: i32, outcome: Outcome) -> Attempt {
         outcome,
         sickness_pause: false,
         level: "calm_view".into(),
+        counts: outcome != Outcome::Interrupted,
     }
 }
 
@@ -153,6 +155,19 @@ fn the_next_session_follows_the_record_and_a_missed_day_is_named() {
         program::missed_days(&p, &on_record, today(5)),
         vec![today(2), today(4)]
     );
+    // Stopped before its lesson was read: not done, the same session again.
+    let stopped = Attempt {
+        counts: false,
+        ..sitting(4, 3, 4, Outcome::CutShort)
+    };
+    let d = program::due(
+        &p,
+        &[on_record.clone(), vec![stopped]].concat(),
+        today(5),
+        false,
+    )
+    .unwrap();
+    assert_eq!((d.k, d.attempt), (3, 2));
     // Repeating asks for the last session run to an end, as a second try of it.
     let d = program::due(&p, &on_record, today(4), true).unwrap();
     assert_eq!((d.k, d.attempt, d.repeat), (2, 3, true));
@@ -189,8 +204,8 @@ fn a_course_ahead_of_its_weekly_plan_misses_no_day() {
 }
 
 #[test]
-fn the_ladder_climbs_after_two_clean_sessions_and_a_sickness_pause_starts_the_count_again() {
-    let p = parse(WALK).unwrap();
+fn the_ladder_climbs_after_two_clean_sessions_and_a_sickness_pause_steps_down() {
+    let p = parse(&WALK.replace("repeat: 10", "repeat: 20")).unwrap();
     let mut on_record = Vec::new();
     let mut level_after = |a: Attempt| {
         on_record.push(a);
@@ -203,14 +218,18 @@ fn the_ladder_climbs_after_two_clean_sessions_and_a_sickness_pause_starts_the_co
         sickness_pause: true,
         ..sitting(4, 4, 3, Outcome::Completed)
     };
-    assert_eq!(level_after(sick), 1);
-    assert_eq!(level_after(sitting(5, 5, 4, Outcome::CutShort)), 1);
-    assert_eq!(level_after(sitting(6, 6, 5, Outcome::Completed)), 1);
-    assert_eq!(level_after(sitting(7, 7, 6, Outcome::Completed)), 2);
+    // A sickness pause steps down; a session cut short starts the count again.
+    assert_eq!(level_after(sick), 0);
+    assert_eq!(level_after(sitting(5, 5, 4, Outcome::Completed)), 0);
+    assert_eq!(level_after(sitting(6, 6, 5, Outcome::CutShort)), 0);
+    assert_eq!(level_after(sitting(7, 7, 6, Outcome::Completed)), 0);
+    assert_eq!(level_after(sitting(8, 8, 7, Outcome::Completed)), 1);
+    assert_eq!(level_after(sitting(9, 9, 8, Outcome::Completed)), 1);
+    assert_eq!(level_after(sitting(10, 10, 9, Outcome::Completed)), 2);
     // The top of the ladder holds.
-    assert_eq!(level_after(sitting(8, 8, 7, Outcome::Completed)), 2);
-    assert_eq!(level_after(sitting(9, 9, 8, Outcome::Completed)), 2);
-    let d = program::due(&p, &on_record, Day(20_788 + 9), false).unwrap();
+    assert_eq!(level_after(sitting(11, 11, 10, Outcome::Completed)), 2);
+    assert_eq!(level_after(sitting(12, 12, 11, Outcome::Completed)), 2);
+    let d = program::due(&p, &on_record, Day(20_788 + 11), false).unwrap();
     assert_eq!(d.ladder_level.as_deref(), Some("immersive"));
 }
 
@@ -239,6 +258,12 @@ fn every_shipped_lesson_reads_at_about_twelve_years_old() {
         // Flesch–Kincaid grade 7 reads at twelve to thirteen years old.
         let grade = lesson::reading_grade(&l.words());
         assert!(grade <= 7.0, "{name}: grade {grade:.1}");
+        // And each card, question and explanation on its own (one sentence can be long).
+        let texts = l.cards.iter().map(|c| c.text.as_str());
+        for t in texts.chain([l.check.question.as_str(), l.check.explain.as_str()]) {
+            let g = lesson::reading_grade(t);
+            assert!(g <= 7.5, "{name}: grade {g:.1}: {t}");
+        }
         assert!(l.cards.len() >= 3, "{name}");
     }
     // The three built-in illustrations are each used by a shipped lesson.
@@ -257,6 +282,13 @@ fn every_shipped_lesson_reads_at_about_twelve_years_old() {
 fn every_shipped_program_reads_with_the_shipped_scenes_levels_and_lessons() {
     let catalog = crate::Catalog::open(&shipped("scenes")).unwrap();
     let scenes = catalog.valid_names();
+    let walks: Vec<String> = catalog
+        .entries
+        .iter()
+        .filter(|e| e.def.as_ref().is_ok_and(|d| d.walk.is_some()))
+        .map(|e| e.name.clone())
+        .collect();
+    assert!(walks.contains(&"forest_trail_walk".to_string()));
     let levels: Vec<String> = crate::session::ImmersionLevels::load(&shipped("immersion.ron"))
         .unwrap()
         .levels
@@ -270,18 +302,27 @@ fn every_shipped_program_reads_with_the_shipped_scenes_levels_and_lessons() {
         .collect();
     let known = Known {
         scenes: &scenes,
+        walks: &walks,
         levels: &levels,
         lessons: &lessons,
     };
     let walk = Program::load(&shipped("programs/walk2wk.ron"), &known).unwrap();
-    assert_eq!(walk.len(), 10);
-    assert!(walk.course().iter().all(|s| s.timed_minutes() == 20.0));
+    // A first lesson in a still place, then ten 20-minute walks.
+    assert_eq!(walk.len(), 11);
+    let walks_of = |p: &Program| {
+        p.course()
+            .iter()
+            .filter(|s| walks.contains(&s.scene))
+            .map(|s| s.timed_minutes())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(walks_of(&walk), vec![20.0; 10]);
     let relief = Program::load(&shipped("programs/relief8wk.ron"), &known).unwrap();
     assert_eq!(relief.len(), 56);
     assert_eq!(relief.planned_day(56), 55, "eight weeks, one a day");
     for s in relief.course() {
         let m = s.timed_minutes();
-        assert!((5.0..=15.0).contains(&m), "{}: {m} min", s.name);
+        assert!((8.0..=15.0).contains(&m), "{}: {m} min", s.name);
     }
     // Each lesson is taught in the course.
     for l in &lessons {
