@@ -140,11 +140,10 @@ pub(crate) fn prepare(
                 .map(|l| l.default)
                 .unwrap_or_default()
         });
-    // Resuming keeps what the first try put on record of the course (its missed days).
-    let earlier: Option<CourseStamp> = due.resume.and_then(|_| {
-        let text = std::fs::read_to_string(files.file("session.json")).ok()?;
-        serde_json::from_str::<Sidecar>(&text).ok()?.course
-    });
+    // The last sitting's stamp; when resuming, that sitting is the one continued, and what
+    // its first try put on record of the course (its missed days) is kept.
+    let last = last_stamp(&data, &participant, &attempts);
+    let earlier = due.resume.and(last.clone());
     let missed: Vec<String> = match &earlier {
         Some(e) => e.missed_days.clone(),
         None => due.missed.iter().map(Day::to_string).collect(),
@@ -157,19 +156,17 @@ pub(crate) fn prepare(
     // The program file changed since the last sitting: said, so a course that means
     // something else now is noticed.
     let sha = file_sha(file);
-    let changed = last_stamp(&data, &participant, &attempts)
-        .filter(|s| s.program_sha256 != sha)
-        .map(|s| {
-            format!(
-                "{} has changed since ses-{} (its SHA-256 differs; that session was '{}'): \
+    let changed = last.filter(|s| s.program_sha256 != sha).map(|s| {
+        format!(
+            "{} has changed since ses-{} (its SHA-256 differs; that session was '{}'): \
                  session {} is now '{}'",
-                file.display(),
-                attempts.last().map_or(0, |a| a.ses),
-                s.name,
-                due.k,
-                spec.name
-            )
-        });
+            file.display(),
+            attempts.last().map_or(0, |a| a.ses),
+            s.name,
+            due.k,
+            spec.name
+        )
+    });
     if let Some(c) = &changed {
         respite::log::say(format!("warning: {c}"));
     }
@@ -189,17 +186,7 @@ pub(crate) fn prepare(
         level: level.clone(),
         modules: spec.modules.iter().map(Module::words).collect(),
     };
-    let mut start_events = vec![SessionEvent::Course {
-        program: program.program.clone(),
-        session: due.k,
-        of: due.of,
-        name: spec.name.clone(),
-        day: day.to_string(),
-        attempt,
-        repeat,
-        missed_days: missed.len(),
-        level: level.clone(),
-    }];
+    let mut start_events = vec![stamp.event()];
     if due.resume.is_none() {
         start_events.extend(
             missed

@@ -344,24 +344,10 @@ fn spawn_panel(
                 children![text(&format!("{card} of {of}"), 28.0, SOFT_INK)],
             ));
             for (value, rect) in layout(scale.expect("a card has its scale")) {
-                let button = commands
-                    .spawn((
-                        Node {
-                            position_type: PositionType::Absolute,
-                            left: px(rect.min.x),
-                            top: px(rect.min.y),
-                            width: px(rect.width()),
-                            height: px(rect.height()),
-                            justify_content: JustifyContent::Center,
-                            align_items: AlignItems::Center,
-                            border_radius: BorderRadius::all(px(14)),
-                            ..default()
-                        },
-                        BackgroundColor(BUTTON),
-                        children![text("Next  ›", 44.0, INK)],
-                        ChildOf(ui_root),
-                    ))
-                    .id();
+                let button = button_at(commands, ui_root, rect);
+                commands
+                    .entity(button)
+                    .with_child(text("Next  ›", 44.0, INK));
                 buttons.push((value, rect, button));
             }
         }
@@ -378,32 +364,15 @@ fn spawn_panel(
             ));
             let rects = layout(scale);
             for (value, rect) in rects {
-                let button = commands
-                    .spawn((
-                        Node {
-                            position_type: PositionType::Absolute,
-                            left: px(rect.min.x),
-                            top: px(rect.min.y),
-                            width: px(rect.width()),
-                            height: px(rect.height()),
-                            justify_content: JustifyContent::Center,
-                            align_items: AlignItems::Center,
-                            border_radius: BorderRadius::all(px(14)),
-                            ..default()
-                        },
-                        BackgroundColor(BUTTON),
-                        children![text(
-                            &scale.label(value),
-                            match scale {
-                                Scale::Fms => 40.0,
-                                Scale::Choice { .. } => 36.0,
-                                _ => 50.0,
-                            },
-                            INK
-                        )],
-                        ChildOf(ui_root),
-                    ))
-                    .id();
+                let button = button_at(commands, ui_root, rect);
+                let size = match scale {
+                    Scale::Fms => 40.0,
+                    Scale::Choice { .. } => 36.0,
+                    _ => 50.0,
+                };
+                commands
+                    .entity(button)
+                    .with_child(text(&scale.label(value), size, INK));
                 buttons.push((value, rect, button));
             }
             let (lo, hi) = scale.anchors();
@@ -508,6 +477,27 @@ fn spawn_panel(
             NotShadowReceiver,
         ))
         .add_child(ring)
+        .id()
+}
+
+/// A button's rounded box at `rect` (texture pixels) on the panel's UI; its words go inside.
+fn button_at(commands: &mut Commands, ui_root: Entity, rect: Rect) -> Entity {
+    commands
+        .spawn((
+            Node {
+                position_type: PositionType::Absolute,
+                left: px(rect.min.x),
+                top: px(rect.min.y),
+                width: px(rect.width()),
+                height: px(rect.height()),
+                justify_content: JustifyContent::Center,
+                align_items: AlignItems::Center,
+                border_radius: BorderRadius::all(px(14)),
+                ..default()
+            },
+            BackgroundColor(BUTTON),
+            ChildOf(ui_root),
+        ))
         .id()
 }
 

@@ -59,6 +59,14 @@ fn sitting(dir: &Path, program: &Path, date: &str, script: &str) -> std::process
     c
 }
 
+/// Runs a sitting to its end, which must succeed; what it said.
+fn ran(mut c: std::process::Command) -> String {
+    let out = c.output().unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    err
+}
+
 fn ses(dir: &Path, n: usize) -> PathBuf {
     dir.join(format!("data/sub-P01/ses-{n}"))
 }
@@ -72,7 +80,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
 
     // Day 1, session 1 "learn": the first lesson (four cards, the check, its explanation),
     // three minutes of breathing with pain after it, five in the place.
-    let out = sitting(
+    let err = ran(sitting(
         dir,
         &program,
         "2025-03-01",
@@ -87,11 +95,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
             (on: Question("module_2"), wait_s: 0.3, act: Look(5)),
             (on: Question("post"), wait_s: 0.3, act: Look(4)),
         ]"#,
-    )
-    .output()
-    .unwrap();
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
+    ));
     assert!(
         err.contains("Program relief8wk: P01 session 1 of 56 (learn), 2025-03-01"),
         "{err}"
@@ -186,7 +190,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
         "a killed sitting has no end"
     );
     // The same day again: it continues in its own folder, the baseline not asked again.
-    let out = sitting(
+    let err = ran(sitting(
         dir,
         &program,
         "2025-03-02",
@@ -194,11 +198,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
             (on: Question("module_1"), wait_s: 0.3, act: Look(4)),
             (on: Question("post"), wait_s: 0.3, act: Look(3)),
         ]"#,
-    )
-    .output()
-    .unwrap();
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
+    ));
     assert!(
         err.contains("session 2 of 56 (breathe), 2025-03-02, resuming"),
         "{err}"
@@ -215,7 +215,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
     assert_eq!(baselines.len(), 1, "{baselines:?}");
 
     // Day 3 left out; day 4, session 3 "rest": the missed day is on record, one day late.
-    let out = sitting(
+    let err = ran(sitting(
         dir,
         &program,
         "2025-03-04",
@@ -223,11 +223,7 @@ fn a_participant_runs_three_sessions_of_the_relief_course_through_a_crash_and_a_
             (on: Question("baseline"), wait_s: 0.3, act: Look(5)),
             (on: Question("post"), wait_s: 0.3, act: Look(2)),
         ]"#,
-    )
-    .output()
-    .unwrap();
-    let err = stderr(&out);
-    assert!(out.status.success(), "{err}");
+    ));
     assert!(
         err.contains("session 3 of 56 (rest), 2025-03-04")
             && err.contains("missed: 1 day(s) (2025-03-03)"),

@@ -211,10 +211,15 @@ impl Lesson {
             of: self.cards.len() as u8,
             text: card.text.clone(),
             art: card.illustration.map(|x| x.art()),
-            timed_s: match self.pace {
-                Pace::Patient => None,
-                Pace::Timed(s) => Some(s.round() as u16),
-            },
+            timed_s: self.timed_s(),
+        }
+    }
+
+    /// Whole seconds a card stays when the lesson is paced by time.
+    fn timed_s(&self) -> Option<u16> {
+        match self.pace {
+            Pace::Patient => None,
+            Pace::Timed(s) => Some(s.round() as u16),
         }
     }
 
@@ -241,10 +246,7 @@ impl Lesson {
             of: (self.cards.len() + 1) as u8,
             text: format!("{lead} {}", self.check.explain),
             art: None,
-            timed_s: match self.pace {
-                Pace::Patient => None,
-                Pace::Timed(s) => Some(s.round() as u16),
-            },
+            timed_s: self.timed_s(),
         }
     }
 

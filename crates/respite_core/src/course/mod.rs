@@ -108,6 +108,23 @@ pub struct CourseStamp {
     pub modules: Vec<String>,
 }
 
+impl CourseStamp {
+    /// The `course` event that opens the sitting's record.
+    pub fn event(&self) -> SessionEvent {
+        SessionEvent::Course {
+            program: self.program.clone(),
+            session: self.session,
+            of: self.of,
+            name: self.name.clone(),
+            day: self.day.clone(),
+            attempt: self.attempt,
+            repeat: self.repeat,
+            missed_days: self.missed_days.len(),
+            level: self.level.clone(),
+        }
+    }
+}
+
 /// Every sitting of `participant` in `data` that belongs to `program`, in session order,
 /// with how each ended. A folder that is no session (nothing written) is skipped; one whose
 /// `session.json` cannot be read is an error naming it (progress is never guessed).

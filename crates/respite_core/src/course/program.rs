@@ -172,6 +172,17 @@ impl Program {
 
     fn validate(&self, file: &Path, src: &str, known: &Known) -> Result<(), SpecErrors> {
         let mut c = Checker::new(file, src);
+        let level = |c: &mut Checker, at: &FieldPath, l: &str| {
+            if !known.levels.iter().any(|k| k == l) {
+                c.fail(
+                    at,
+                    format!(
+                        "'{l}' is not an immersion level; one of {}",
+                        known.levels.join(", ")
+                    ),
+                );
+            }
+        };
         let root = FieldPath::default();
         if !is_label(&self.program) {
             c.fail_plain(
@@ -204,15 +215,7 @@ impl Program {
             let at = root.field("ladder");
             c.count(&at.field("levels"), ladder.levels.len(), 1..=6, "levels");
             for (i, l) in ladder.levels.iter().enumerate() {
-                if !known.levels.contains(l) {
-                    c.fail(
-                        &at.field("levels").index(i),
-                        format!(
-                            "'{l}' is not an immersion level; one of {}",
-                            known.levels.join(", ")
-                        ),
-                    );
-                }
+                level(&mut c, &at.field("levels").index(i), l);
             }
             if !(1..=10).contains(&ladder.after) {
                 c.fail(
@@ -248,16 +251,8 @@ impl Program {
                     format!("'{}' is not a scene in scenes/", s.scene),
                 );
             }
-            if let Some(l) = &s.immersion
-                && !known.levels.contains(l)
-            {
-                c.fail(
-                    &at.field("immersion"),
-                    format!(
-                        "'{l}' is not an immersion level; one of {}",
-                        known.levels.join(", ")
-                    ),
-                );
+            if let Some(l) = &s.immersion {
+                level(&mut c, &at.field("immersion"), l);
             }
             if s.climbs && (self.ladder.is_none() || s.immersion.is_some()) {
                 c.fail(
