@@ -69,13 +69,13 @@ fn spawn_body(
             ..default()
         })
     };
-    let skin = paint(p.skin, 0.6);
+    let skin = paint(p.skin.rgb, 0.6);
     let shirt = paint(p.shirt, 0.85);
     let trousers = paint(p.trousers, 0.9);
     let shoes = paint(p.shoes, 0.5);
     let shin_paint = match p.legwear {
         Legwear::Trousers => trousers.clone(),
-        Legwear::Shorts => skin.clone(),
+        Legwear::Shorts | Legwear::Skirt | Legwear::Dress => skin.clone(),
     };
     // Capsules as long as the bone: their rounded ends overlap at the joints.
     let mut limb = |radius: f32, length: f32| {

@@ -118,11 +118,16 @@ fn start_walk(
         height_m: p.height_m,
         build: p.build,
         legwear: p.legwear,
-        skin: p.skin,
+        skin: p.skin.rgb,
         shirt: p.shirt,
         trousers: p.trousers,
         shoes: p.shoes,
         eye_height_m: gait.dims.eye_height,
+        tone: p.skin.tone,
+        hair: Some(p.hair),
+        sleeves: Some(p.sleeves),
+        seat: Some(p.seat),
+        shown: Some(settings.body),
     }));
     records.write(Record(SessionEvent::WalkSettings {
         path_m: route.length(),
@@ -136,6 +141,8 @@ fn start_walk(
         session: settings.session,
         vignette: settings.vignette.unwrap_or(def.vignette),
         head_bob: def.head_bob,
+        walking: Some(def.walking),
+        input: def.walking.driven().then_some(def.input),
     }));
     let vignette = settings.vignette.unwrap_or(def.vignette);
     commands.insert_resource(Walk {

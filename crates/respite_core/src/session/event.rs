@@ -10,7 +10,8 @@
 
 use super::rating::{Rating, Scale, Timepoint, Via, Who};
 use super::{AudioStage, ImmersionLevel, PauseReason, Stereo};
-use crate::walk::body::{Build, Legwear};
+use crate::walk::body::{Build, Legwear, Seat, Sleeves};
+use crate::walk::drive::{Input, Side, Walking};
 use crate::walk::walker::{WalkEvent, WalkLog};
 use crate::walk::{PathKind, WalkView};
 use std::fmt::Write as _;
@@ -136,6 +137,7 @@ codes!(Via {
     Controller => "controller",
     Console => "console",
     Timer => "timer",
+    Head => "head",
 });
 codes!(Stereo {
     Stereo => "stereo",
@@ -153,6 +155,31 @@ codes!(Build {
 codes!(Legwear {
     Trousers => "Trousers",
     Shorts => "Shorts",
+    Skirt => "Skirt",
+    Dress => "Dress",
+});
+codes!(Sleeves {
+    Short => "Short",
+    Long => "Long",
+});
+codes!(Seat {
+    Chair => "Chair",
+    Wheelchair => "Wheelchair",
+});
+codes!(Walking {
+    Passive => "passive",
+    Interactive => "interactive",
+    Wheelchair => "wheelchair",
+    Film => "film",
+});
+codes!(Input {
+    Swings => "swings",
+    Switch => "switch",
+    Nod => "nod",
+});
+codes!(Side {
+    Left => "left",
+    Right => "right",
 });
 codes!(PathKind {
     Loop => "Loop",
@@ -737,7 +764,8 @@ session_events! {
         z: f32 [2],
         distance_m: f32 [2],
     },
-    /// The walking body as drawn.
+    /// The body as drawn (walking, or seated). `tone` is the skin palette's (1–6,
+    /// Fitzpatrick I–VI) when the skin is one of its colours.
     Body = "body" {
         height_m: f32 [2],
         build: Build,
@@ -747,6 +775,12 @@ session_events! {
         trousers: crate::color::Rgb,
         shoes: crate::color::Rgb,
         eye_height_m: f32 [2],
+        tone: Option<u8>,
+        hair: Option<crate::color::Rgb>,
+        sleeves: Option<Sleeves>,
+        seat: Option<Seat>,
+        /// Whether it is drawn: the immersion level (or a film) may leave it out.
+        shown: Option<bool>,
     },
     /// How this walk walks.
     WalkSettings = "walk_settings" {
@@ -759,6 +793,35 @@ session_events! {
         session: u32,
         vignette: f32 [2],
         head_bob: bool,
+        /// The walking mode (`n/a` in records from before there were modes: passive).
+        walking: Option<Walking>,
+        /// What drives an interactive or wheelchair walk.
+        input: Option<Input>,
+    },
+    /// Something the patient did to drive the walk: a swing (`side`, `amplitude` 0–1, the
+    /// `step_m` it gave), the switch pressed or released, a nod (`go`: the walk goes or
+    /// stops); `taken` false when it drove nothing (not this walk's input, or the walker
+    /// was turning back or stopping).
+    WalkCue = "walk_cue" {
+        cue: String [word],
+        side: Option<Side>,
+        amplitude: Option<f32> [2],
+        step_m: Option<f32> [2],
+        go: Option<bool>,
+        taken: bool,
+        via: Via,
+    },
+    /// A visuo-tactile stroke cue: a soft light brushes along the body's `limb` for
+    /// `seconds`, for the therapist to stroke the real limb in time with it. `stroke_end`
+    /// when the light has gone.
+    StrokeStart = "stroke_start" {
+        limb: String [word],
+        seconds: f32 [1],
+        by: Who,
+        via: CommandVia,
+    },
+    StrokeEnd = "stroke_end" {
+        limb: String [word],
     },
     WalkPace = "walk_pace" {
         speed_m_s: f32 [2],

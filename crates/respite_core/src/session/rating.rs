@@ -274,6 +274,8 @@ pub enum Via {
     Console,
     /// Nobody chose: a timed lesson card moved on when its time was up.
     Timer,
+    /// The head's own movement (a nod driving a walk).
+    Head,
 }
 
 /// One answered (or skipped) rating, as the session record keeps it.

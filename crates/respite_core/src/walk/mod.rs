@@ -4,6 +4,7 @@
 //! whole walks are simulated in tests without a window.
 
 pub mod body;
+pub mod drive;
 pub mod path;
 pub mod walker;
 
@@ -13,6 +14,7 @@ use crate::locate::FieldPath;
 use serde::Deserialize;
 
 pub use body::{BodyProfile, Build, Gait, Legwear, Pose};
+pub use drive::{Cue, Driver, Input, Side, Taken, Walking};
 pub use path::{P2, Polyline, Profile, Spline};
 pub use walker::{Route, WalkEvent, WalkLog, Walker};
 
@@ -65,6 +67,13 @@ pub struct WalkDef {
     #[serde(default)]
     pub view: WalkView,
     pub mode: WalkMode,
+    /// How the walk is driven: `Passive` (default), `Interactive`, `Wheelchair` or `Film`.
+    /// `--walking` may override it.
+    #[serde(default)]
+    pub walking: Walking,
+    /// What drives an interactive or wheelchair walk: `Swings` (default), `Switch` or `Nod`.
+    #[serde(default)]
+    pub input: Input,
 }
 
 fn default_speed() -> f32 {

@@ -1,5 +1,6 @@
 //! Whole walks simulated with manual time steps: what a patient would feel and see.
 
+use super::drive::{Alternation, NodDetector, SwingDetector};
 use super::*;
 use crate::SceneDef;
 use crate::terrain::HeightField;
@@ -498,4 +499,256 @@ fn bad_walks_are_refused_at_their_line() {
     .unwrap();
     let e = parse(&src.replace("most: 2", "most: 3"));
     assert!(e.contains("the landmarks in this file"), "{e}");
+}
+
+/// A walk of `name` driven as `walking` by `input`, for session 1.
+fn driven(name: &str, walking: Walking, input: Input) -> (Route, Walker) {
+    let mut def = scene(name);
+    let walk = def.walk.as_mut().expect("a walking scene");
+    walk.walking = walking;
+    walk.input = input;
+    let (_, route, walker, _) = walk_of(&def, 1);
+    (route, walker)
+}
+
+/// The most acceleration felt, from world positions 0.1 s apart (as the whole-walk test
+/// measures it), over samples taken every 9 frames.
+fn top_accel(samples: &[[f32; 3]]) -> f32 {
+    let v: Vec<[f32; 3]> = samples
+        .windows(2)
+        .map(|w| std::array::from_fn(|i| (w[1][i] - w[0][i]) / 0.1))
+        .collect();
+    v.windows(2)
+        .map(|w| {
+            (0..3)
+                .map(|k| ((w[1][k] - w[0][k]) / 0.1).powi(2))
+                .sum::<f32>()
+                .sqrt()
+        })
+        .fold(0.0, f32::max)
+}
+
+/// Swings alternating left and right every `every_s` seconds for `for_s` seconds, then
+/// none for `rest_s`: (mean speed over the last half of the swinging, samples, swings
+/// counted, steps walked).
+fn swing_walk(
+    every_s: f32,
+    amplitude: f32,
+    for_s: f32,
+    rest_s: f32,
+) -> (f32, Vec<[f32; 3]>, Walker) {
+    let (route, mut walker) = driven("forest_trail_walk", Walking::Interactive, Input::Swings);
+    let mut samples = vec![world(&walker, &route)];
+    let (mut t, mut next, mut side) = (0.0f32, 0.0f32, Side::Left);
+    let mut speeds = Vec::new();
+    let mut frames = 0u32;
+    while t < for_s + rest_s {
+        if t < for_s && t >= next {
+            walker.cue(Cue::Swing { side, amplitude });
+            side = if side == Side::Left {
+                Side::Right
+            } else {
+                Side::Left
+            };
+            next += every_s;
+        }
+        walker.step(DT, &route);
+        t += DT;
+        frames += 1;
+        if frames % 9 == 0 {
+            samples.push(world(&walker, &route));
+        }
+        if t > for_s / 2.0 && t < for_s {
+            speeds.push(walker.speed);
+        }
+    }
+    let mean = speeds.iter().sum::<f32>() / speeds.len() as f32;
+    (mean, samples, walker)
+}
+
+#[test]
+fn swings_drive_the_steps_faster_swings_walk_faster_and_no_swings_ease_to_a_stop() {
+    // A walker that is never swung for stands still.
+    let (_, samples, walker) = swing_walk(1.0, 1.0, 0.0, 10.0);
+    assert_eq!(walker.odometer, 0.0);
+    assert_eq!(samples.first(), samples.last());
+    // One swing a second against two: the faster rhythm walks faster (both under the
+    // walk's 0.8 m/s pace, which caps it).
+    let (slow, ..) = swing_walk(1.0, 1.0, 30.0, 0.0);
+    let (fast, ..) = swing_walk(0.5, 1.0, 30.0, 0.0);
+    let (small, ..) = swing_walk(1.0, 0.2, 30.0, 0.0);
+    eprintln!("swings 1/s: {slow:.3} m/s; 2/s: {fast:.3} m/s; 1/s small: {small:.3} m/s");
+    // A step of a 1.70 m body at 1 m/s is about 0.6 m: one a second is ~0.6 m/s.
+    assert!((0.5..0.7).contains(&slow), "{slow}");
+    assert!(fast > slow + 0.1 && fast <= 0.8 + 1e-3, "{fast} vs {slow}");
+    assert!(
+        small < slow - 0.15,
+        "smaller swings, shorter steps: {small} vs {slow}"
+    );
+    // Twenty swings, then none: the walker walks out its steps and stops, eased, within a
+    // few seconds; each swing was one step.
+    let (_, samples, walker) = swing_walk(0.8, 1.0, 16.0, 12.0);
+    let counted = walker.driver().expect("driven").counted;
+    assert_eq!(counted, 20);
+    assert_eq!(walker.speed, 0.0, "still moving 12 s after the last swing");
+    let steps = walker.steps() as i64;
+    assert!((steps - 20).abs() <= 2, "{steps} steps for 20 swings");
+    let accel = top_accel(&samples);
+    assert!(accel <= MAX_ACCEL, "{accel} m/s²");
+    assert!(accel > 0.05, "no acceleration measured");
+}
+
+#[test]
+fn a_driven_walk_comes_to_rest_soon_after_the_last_swing_and_never_lurches() {
+    let (route, mut walker) = driven("forest_trail_walk", Walking::Interactive, Input::Swings);
+    let mut t = 0.0f32;
+    let mut side = Side::Left;
+    let mut last_swing = 0.0;
+    // Hammering: ten swings a second for ten seconds is capped at the walk's pace and
+    // saves up no more than a stop's worth.
+    let mut top: f32 = 0.0;
+    let mut rest_at = None;
+    let mut samples = vec![world(&walker, &route)];
+    let mut frames = 0;
+    while t < 30.0 {
+        if t < 10.0 && frames % 9 == 0 {
+            walker.cue(Cue::Swing {
+                side,
+                amplitude: 1.0,
+            });
+            side = if side == Side::Left {
+                Side::Right
+            } else {
+                Side::Left
+            };
+            last_swing = t;
+        }
+        walker.step(DT, &route);
+        t += DT;
+        frames += 1;
+        top = top.max(walker.speed);
+        if frames % 9 == 0 {
+            samples.push(world(&walker, &route));
+        }
+        if t > 10.0 && walker.speed == 0.0 && rest_at.is_none() {
+            rest_at = Some(t);
+        }
+    }
+    assert!(top <= walker.cruise() + 1e-3, "{top}");
+    let stopped = rest_at.expect("came to rest") - last_swing;
+    eprintln!("at rest {stopped:.1} s after the last swing");
+    assert!((2.0..9.0).contains(&stopped), "{stopped} s");
+    assert!(top_accel(&samples) <= MAX_ACCEL);
+}
+
+#[test]
+fn a_held_switch_walks_and_a_nod_starts_and_stops_the_walk() {
+    for input in [Input::Switch, Input::Nod] {
+        let (route, mut walker) = driven("beach_shore_walk", Walking::Interactive, input);
+        // A swing does nothing when the input is a switch or a nod.
+        assert_eq!(
+            walker.cue(Cue::Swing {
+                side: Side::Left,
+                amplitude: 1.0
+            }),
+            Taken::Ignored
+        );
+        let go = match input {
+            Input::Switch => Cue::Switch(true),
+            _ => Cue::Nod,
+        };
+        let stop = match input {
+            Input::Switch => Cue::Switch(false),
+            _ => Cue::Nod,
+        };
+        assert_eq!(walker.cue(go), Taken::Go(true));
+        let mut samples = vec![world(&walker, &route)];
+        for f in 0..(90 * 12) {
+            walker.step(DT, &route);
+            if f % 9 == 8 {
+                samples.push(world(&walker, &route));
+            }
+        }
+        assert!(
+            (walker.speed - walker.cruise()).abs() < 0.02,
+            "{input:?}: {}",
+            walker.speed
+        );
+        assert_eq!(walker.cue(stop), Taken::Go(false));
+        for f in 0..(90 * 10) {
+            walker.step(DT, &route);
+            if f % 9 == 8 {
+                samples.push(world(&walker, &route));
+            }
+        }
+        assert_eq!(walker.speed, 0.0, "{input:?}: still walking after release");
+        assert!(top_accel(&samples) <= MAX_ACCEL, "{input:?}");
+    }
+}
+
+#[test]
+fn a_passive_walk_ignores_cues_and_a_wheelchair_push_glides_twice_a_step() {
+    let (route, mut walker) = driven("forest_trail_walk", Walking::Passive, Input::Swings);
+    assert_eq!(walker.cue(Cue::Nod), Taken::Ignored);
+    walker.step(DT, &route);
+    assert!(walker.speed > 0.0, "a passive walk sets off by itself");
+    let (_, mut chair) = driven("forest_trail_walk", Walking::Wheelchair, Input::Swings);
+    let (_, mut feet) = driven("forest_trail_walk", Walking::Interactive, Input::Swings);
+    let swing = Cue::Swing {
+        side: Side::Right,
+        amplitude: 0.5,
+    };
+    let (Taken::Step(push), Taken::Step(step)) = (chair.cue(swing), feet.cue(swing)) else {
+        panic!("both take the swing");
+    };
+    assert!((push - 2.0 * step).abs() < 1e-5, "{push} {step}");
+    // Half a swing: three quarters of the natural step of a 1.70 m body (≈0.6 m).
+    assert!((0.40..0.50).contains(&step), "{step}");
+}
+
+#[test]
+fn alternation_takes_only_the_other_key_and_detectors_find_swings_and_nods() {
+    let mut alt = Alternation::default();
+    let presses = [Side::Left, Side::Left, Side::Right, Side::Right, Side::Left];
+    let taken: Vec<bool> = presses.iter().map(|s| alt.accept(*s)).collect();
+    assert_eq!(taken, [true, false, true, false, true]);
+    // A hand swung ±15 cm at 0.8 Hz for 10 s swings forward 8 times, each nearly full
+    // (30 cm of 35).
+    let mut hand = SwingDetector::default();
+    let mut swings = Vec::new();
+    for f in 0..900 {
+        let t = f as f32 / 90.0;
+        if let Some(a) = hand.sample(0.15 * (std::f32::consts::TAU * 0.8 * t).sin()) {
+            swings.push(a);
+        }
+    }
+    assert_eq!(swings.len(), 8, "{swings:?}");
+    assert!(
+        swings.iter().skip(1).all(|a| (0.8..=0.9).contains(a)),
+        "{swings:?}"
+    );
+    // A tremor of ±2 cm is no swing; NaN is ignored.
+    let mut still = SwingDetector::default();
+    let tremor = (0..900).filter(|f| still.sample(0.02 * (*f as f32 * 0.7).sin()).is_some());
+    assert_eq!(tremor.count(), 0);
+    assert_eq!(still.sample(f32::NAN), None);
+    // Two nods (a 20° dip and back within half a second), then slowly looking down at the
+    // legs (30° over three seconds) and staying there: two nods, not three.
+    let mut head = NodDetector::default();
+    let pitch_at = |t: f32| -> f32 {
+        let nod = |c: f32| {
+            let x = (t - c) / 0.25;
+            if x.abs() < 1.0 {
+                -0.35 * (1.0 - x * x)
+            } else {
+                0.0
+            }
+        };
+        let look = -0.52 * crate::smoothstep((t - 6.0) / 3.0);
+        nod(2.0) + nod(4.0) + look
+    };
+    let nods = (0..(12 * 90))
+        .filter(|f| head.sample(DT, pitch_at(*f as f32 * DT)))
+        .count();
+    assert_eq!(nods, 2);
 }

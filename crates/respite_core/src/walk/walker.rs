@@ -4,6 +4,7 @@
 //! a path's end or a goal, and the markers a session logs. Time is stepped by the caller.
 
 use super::body::Gait;
+use super::drive::{Cue, Driver, Taken};
 use super::path::{P2, Profile, Spline};
 use super::{Goal, MIN_EASE_S, PLANNED_ACCEL, PathKind, Turning, WalkDef, WalkMode};
 use crate::smoothstep;
@@ -161,6 +162,8 @@ pub struct Walker {
     turning: Turning,
     gait: Gait,
     mode: WalkMode,
+    /// The patient's own movement, for an interactive or wheelchair walk.
+    driver: Option<Driver>,
     goal_odometer: Option<f64>,
     goal_seconds: Option<f32>,
     landmarks: Vec<(f32, String)>,
@@ -218,11 +221,20 @@ impl Walker {
                 }
             },
         };
+        let driver = def
+            .walking
+            .driven()
+            .then(|| Driver::new(def.walking, def.input, gait.step_m(1.0)));
+        let goal = match &driver {
+            Some(d) => format!("{goal}; {} by {}", d.walking.code(), d.input.code()),
+            None => goal,
+        };
         let mut walker = Walker {
             cruise: def.speed_m_s,
             turning: def.turning,
             gait,
             mode: def.mode.clone(),
+            driver,
             goal_odometer,
             goal_seconds,
             landmarks,
@@ -238,7 +250,10 @@ impl Walker {
             view_yaw: heading,
             phase: 0.0,
         };
-        walker.change_speed(def.speed_m_s);
+        // A driven walk stands until the patient moves.
+        if walker.driver.is_none() {
+            walker.change_speed(def.speed_m_s);
+        }
         walker.record(WalkEvent::Started(goal));
         walker
     }
@@ -287,12 +302,30 @@ impl Walker {
         });
     }
 
-    /// A new pace (clamped to 0.3–1.4 m/s), eased in.
+    /// A new pace (clamped to 0.3–1.4 m/s), eased in. In a driven walk it is the most the
+    /// patient's movement may reach.
     pub fn set_cruise(&mut self, speed: f32) {
         self.cruise = speed.clamp(*super::SPEEDS.start(), *super::SPEEDS.end());
-        if self.state == State::Walking {
+        if self.state == State::Walking && self.driver.is_none() {
             self.change_speed(self.cruise);
         }
+    }
+
+    /// The patient's movement: a swing, the switch, a nod. What it did is returned (a
+    /// passive walk ignores every cue).
+    pub fn cue(&mut self, cue: Cue) -> Taken {
+        let walking = self.state == State::Walking;
+        let natural = self.gait.step_m(1.0);
+        let cruise = self.cruise;
+        match &mut self.driver {
+            Some(d) => d.cue(cue, walking, cruise, natural),
+            None => Taken::Ignored,
+        }
+    }
+
+    /// The driver of an interactive or wheelchair walk.
+    pub fn driver(&self) -> Option<&Driver> {
+        self.driver.as_ref()
     }
 
     /// The session is closing: the walk ends now (logged at once, since the app may exit
@@ -369,7 +402,9 @@ impl Walker {
             }
         }
         let previous = self.speed;
-        if let Some(ramp) = self.ramp {
+        if let (State::Walking, Some(driver), None) = (self.state, &mut self.driver, self.ramp) {
+            self.speed = driver.follow(self.speed, self.cruise, dt);
+        } else if let Some(ramp) = self.ramp {
             self.speed = ramp.value(self.time).max(0.0);
             if ramp.done(self.time) {
                 self.speed = ramp.to;
@@ -400,7 +435,16 @@ impl Walker {
             }
         }
         self.turn(dt, route);
-        let stride = self.gait.stride_m(self.speed);
+        if self.state != State::Walking
+            && let Some(d) = &mut self.driver
+        {
+            d.reset();
+        }
+        // A driven walk strides as long as the patient's latest step.
+        let stride = match &self.driver {
+            Some(d) => 2.0 * d.step_m,
+            None => self.gait.stride_m(self.speed),
+        };
         if self.speed > 0.01 && stride > 0.0 {
             self.phase += ((self.speed * dt) / stride) as f64;
         }
@@ -450,7 +494,9 @@ impl Walker {
             && self.turn_rate.abs() < 0.02
         {
             self.state = State::Walking;
-            self.change_speed(self.cruise);
+            if self.driver.is_none() {
+                self.change_speed(self.cruise);
+            }
         }
     }
 

@@ -270,6 +270,11 @@ fn one_of_each() -> Vec<SessionEvent> {
             trousers: Rgb([0x5a, 0x78, 0x9c]),
             shoes: Rgb([0x6e, 0x52, 0x3c]),
             eye_height_m: 1.5,
+            tone: Some(5),
+            hair: Some(Rgb([0x20, 0x18, 0x10])),
+            sleeves: Some(Sleeves::Long),
+            seat: Some(Seat::Wheelchair),
+            shown: Some(true),
         },
         E::WalkSettings {
             path_m: 120.5,
@@ -280,6 +285,35 @@ fn one_of_each() -> Vec<SessionEvent> {
             session: 2,
             vignette: 0.35,
             head_bob: false,
+            walking: Some(Walking::Interactive),
+            input: Some(Input::Swings),
+        },
+        E::WalkCue {
+            cue: "swing".into(),
+            side: Some(Side::Left),
+            amplitude: Some(0.75),
+            step_m: Some(0.52),
+            go: None,
+            taken: true,
+            via: Via::Keys,
+        },
+        E::WalkCue {
+            cue: "nod".into(),
+            side: None,
+            amplitude: None,
+            step_m: None,
+            go: Some(false),
+            taken: true,
+            via: Via::Head,
+        },
+        E::StrokeStart {
+            limb: "left_leg".into(),
+            seconds: 3.0,
+            by: Who::Therapist,
+            via: CommandVia::Console,
+        },
+        E::StrokeEnd {
+            limb: "left_leg".into(),
         },
         E::WalkPace {
             speed_m_s: 0.9,
@@ -511,11 +545,23 @@ fn the_codes_in_the_record_are_pinned() {
     );
     assert_eq!(
         codes(Via::ALL.iter().map(|c| c.code()).collect()),
-        "gaze keys mouse controller console timer"
+        "gaze keys mouse controller console timer head"
     );
     assert_eq!(
         codes(ActiveDisplay::ALL.iter().map(|c| c.code()).collect()),
         "Xr Flat Offscreen"
+    );
+    assert_eq!(
+        codes(Walking::ALL.iter().map(|c| c.code()).collect()),
+        "passive interactive wheelchair film"
+    );
+    assert_eq!(
+        codes(Input::ALL.iter().map(|c| c.code()).collect()),
+        "swings switch nod"
+    );
+    assert_eq!(
+        codes(Legwear::ALL.iter().map(|c| c.code()).collect()),
+        "Trousers Shorts Skirt Dress"
     );
     for p in Phase::ALL {
         assert_eq!(Phase::from_code(p.code()), Some(*p));
