@@ -69,7 +69,7 @@ fn a_walk_runs_in_the_window_and_its_record_is_written_as_it_happens() {
         "{events}"
     );
     // Eyes at a 1.62 m walker's height.
-    assert!(body[0][5].ends_with("eye_height_m=1.52"), "{events}");
+    assert_eq!(field(&body[0][5], "eye_height_m"), 1.52, "{events}");
     // The pace change, on record with how it came.
     let pace = column(&rows, "walk_pace");
     assert_eq!(pace.len(), 1, "{events}");
