@@ -535,12 +535,40 @@ pub(crate) struct WalkArgs {
     /// Tilt of the screen camera in degrees, −70–15; negative looks down [default: the scene's]
     #[arg(long, value_name = "DEG", allow_hyphen_values = true, value_parser = parse_pitch)]
     pub(crate) pitch: Option<f32>,
+    /// How the walk is driven: passive (the path carries the patient), interactive (the
+    /// patient's arm swings, keys or switch step), wheelchair (the same moves push the rims),
+    /// film (the place passes with no body) [default: the scene's]
+    #[arg(long, value_name = "MODE", value_parser = parse_walking)]
+    pub(crate) walking: Option<respite_core::walk::Walking>,
+    /// What drives an interactive or wheelchair walk: swings (arm swings; ← → keys or the
+    /// two mouse buttons on a screen), switch (hold W, a mouse button or a trigger to walk),
+    /// nod (a nod starts and stops the walk; W or a click on a screen) [default: the scene's]
+    #[arg(long, value_name = "INPUT", value_parser = parse_input)]
+    pub(crate) input: Option<respite_core::walk::Input>,
+}
+
+pub(crate) fn parse_walking(s: &str) -> Result<respite_core::walk::Walking, String> {
+    use respite_core::walk::Walking;
+    Walking::from_code(s).ok_or_else(|| {
+        let known: Vec<&str> = Walking::ALL.iter().map(|w| w.code()).collect();
+        format!("'{s}' is not a walking mode; one of {}", known.join(", "))
+    })
+}
+
+pub(crate) fn parse_input(s: &str) -> Result<respite_core::walk::Input, String> {
+    use respite_core::walk::Input;
+    Input::from_code(s).ok_or_else(|| {
+        let known: Vec<&str> = Input::ALL.iter().map(|w| w.code()).collect();
+        format!("'{s}' is not a walking input; one of {}", known.join(", "))
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum ViewArg {
     FirstPerson,
     ThirdPerson,
+    /// From 3.2 m to the walker's right, at hip height (pictures of the gait).
+    Side,
 }
 
 pub(crate) fn parse_speed(s: &str) -> Result<f32, String> {
@@ -696,6 +724,8 @@ pub(crate) fn run_flags_with_other_command(matches: &clap::ArgMatches) -> Option
         "vignette",
         "view",
         "pitch",
+        "walking",
+        "input",
         "record",
         "immersion",
         "level_set",

@@ -90,6 +90,12 @@ pub(crate) fn run(
         if c.sound_level.is_some() {
             args.room.sound_level = c.sound_level;
         }
+        if c.walking.is_some() {
+            args.walk.walking = c.walking;
+        }
+        if c.input.is_some() {
+            args.walk.input = c.input;
+        }
         args.minutes = c.minutes;
         args.rate_every = protocol.ratings.every_min;
         args.fms_every = protocol.questionnaires.fms_every_min;

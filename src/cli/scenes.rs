@@ -155,19 +155,50 @@ pub(crate) fn resolve_walk(
         scene.viewpoint.pitch_deg = pitch;
     }
     let Some(walk) = scene.walk.as_mut() else {
-        if args.body.is_some() || args.speed.is_some() || args.view.is_some() {
+        if args.speed.is_some()
+            || args.view.is_some()
+            || args.walking.is_some()
+            || args.input.is_some()
+        {
             eprintln!("warning: '{scene_name}' has no path to walk; walking flags are ignored");
         }
-        return Ok(WalkSettings::default());
+        // A seated place: the body profile still shapes the seated body.
+        return Ok(WalkSettings {
+            profile,
+            ..WalkSettings::default()
+        });
     };
     match args.view {
         Some(ViewArg::FirstPerson) => walk.view = WalkView::FirstPerson,
         Some(ViewArg::ThirdPerson) if walk.view == WalkView::FirstPerson => {
             walk.view = WalkView::ThirdPerson(3.5, 0.6);
         }
+        Some(ViewArg::Side) => {
+            walk.view = WalkView::ThirdPerson(0.0, -0.55);
+            scene.viewpoint.side_m = 3.2;
+        }
         _ => {}
     }
-    let eye = profile.dimensions().eye_height;
+    if let Some(walking) = args.walking {
+        walk.walking = walking;
+    }
+    if let Some(input) = args.input {
+        walk.input = input;
+    }
+    if args.input.is_some() && !walk.walking.driven() {
+        eprintln!(
+            "warning: --input drives an interactive or wheelchair walk; this walk is {}",
+            walk.walking.code()
+        );
+    }
+    let eye = match walk.walking {
+        // Seated in the wheelchair: the eyes above its seat.
+        respite_core::walk::Walking::Wheelchair => {
+            respite_core::walk::body::WHEELCHAIR_SEAT_M
+                + respite_core::walk::Gait::new(&profile).seated_eyes().0
+        }
+        _ => profile.dimensions().eye_height,
+    };
     let (behind, above) = match walk.view {
         WalkView::FirstPerson => (0.0, 0.0),
         WalkView::ThirdPerson(behind, above) => (behind, above),

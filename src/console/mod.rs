@@ -58,7 +58,7 @@ struct Edits {
 }
 
 /// Keyboard shortcuts, as listed in the console and the README.
-pub const SHORTCUTS: [(&str, &str); 10] = [
+pub const SHORTCUTS: [(&str, &str); 12] = [
     (
         "Esc or Space",
         "emergency stop (any window; Esc works even while typing, no other key does)",
@@ -71,6 +71,8 @@ pub const SHORTCUTS: [(&str, &str); 10] = [
     ("0–9, ← →", "light an answer (1 then 0 quickly = 10)"),
     ("Enter", "confirm the lit answer"),
     ("↑ ↓", "walking pace ±0.1 m/s"),
+    ("← → / mouse buttons", "an interactive walk's steps, alternating (patient)"),
+    ("W held", "a switch walk (patient)"),
     ("Page Up / Down", "tilt the screen view"),
 ];
 
@@ -602,6 +604,41 @@ fn draw_console(
                 commands.write(SessionCommand::SetVolume {
                     db: edits.volume_db,
                     via: CommandVia::Console,
+                });
+            }
+            if let Some(walk) = &walk {
+                if let Some(d) = walk.walker.driver() {
+                    ui.label(format!(
+                        "Walking {} by {}: {} {} counted, {:.2} m/s now (the pace below is the most)",
+                        d.walking.code(),
+                        d.input.code(),
+                        d.counted,
+                        if d.walking == respite_core::walk::Walking::Wheelchair {
+                            "pushes"
+                        } else {
+                            "steps"
+                        },
+                        walk.walker.speed
+                    ));
+                }
+            }
+            if in_place_now && level.as_ref().is_none_or(|l| l.body) {
+                ui.horizontal(|ui| {
+                    ui.label("Touch in sync: stroke")
+                        .on_hover_text("A soft light brushes down the virtual limb for 3 s: stroke the real one with it");
+                    for (limb, label) in respite_core::walk::LIMBS.iter().zip([
+                        "left leg",
+                        "right leg",
+                        "left arm",
+                        "right arm",
+                    ]) {
+                        if ui.button(label).clicked() {
+                            commands.write(SessionCommand::Stroke {
+                                limb: limb.to_string(),
+                                via: CommandVia::Console,
+                            });
+                        }
+                    }
                 });
             }
             if let Some(walk) = walk {

@@ -124,6 +124,16 @@ pub struct ViewSettings {
     pub fov_deg: f32,
 }
 
+/// The hand controllers' grip poses within the rig (metres, the rig's frame: −Z ahead),
+/// and whether a trigger is held: written each frame by a headset that has controllers,
+/// read by an interactive walk. Absent on a screen.
+#[derive(Resource, Default, Clone, Copy, Debug, PartialEq)]
+pub struct TrackedHands {
+    /// Left, right; `None` while that hand is not tracked.
+    pub grip: [Option<Vec3>; 2],
+    pub trigger: bool,
+}
+
 /// A controller's trigger was pressed (headsets only).
 #[derive(Message, Clone, Copy, Debug, Default)]
 pub struct ControllerSelect;
@@ -355,7 +365,7 @@ pub(crate) fn seat_at(world: &mut World, v: &Viewpoint) {
             t.translation = Vec3::ZERO;
         } else {
             // A headset's tracking space starts at the seated eyes.
-            rig.lift = Vec3::new(0.0, v.eye_height_m, v.behind_m);
+            rig.lift = Vec3::new(v.side_m, v.eye_height_m, v.behind_m);
             t.translation = t.rotation * rig.lift;
         }
     }
@@ -481,8 +491,14 @@ pub fn rig_transform(v: &Viewpoint) -> Transform {
 /// The eyes within the rig: at eye height (and behind the body in a third-person view),
 /// tilted by the screen camera's pitch.
 pub fn head_in_rig(v: &Viewpoint) -> Transform {
-    Transform::from_xyz(0.0, v.eye_height_m, v.behind_m)
-        .with_rotation(Quat::from_rotation_x(v.pitch_deg.to_radians()))
+    // From the side, the eyes stand to the walker's right and look across at them.
+    let across = if v.side_m > 0.0 {
+        Quat::from_rotation_y(std::f32::consts::FRAC_PI_2)
+    } else {
+        Quat::IDENTITY
+    };
+    Transform::from_xyz(v.side_m, v.eye_height_m, v.behind_m)
+        .with_rotation(across * Quat::from_rotation_x(v.pitch_deg.to_radians()))
 }
 
 #[cfg(test)]
@@ -530,6 +546,7 @@ mod tests {
             pitch_deg: 0.0,
             fov_deg: 100.0,
             behind_m: 0.0,
+            side_m: 0.0,
         });
         assert_eq!(t.translation, Vec3::new(0.0, 1.2, 0.0));
         let fwd = t.forward();

@@ -163,12 +163,16 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<OnScreen>()
         .add_systems(Startup, create_select_action.run_if(session_available))
         .add_systems(OxrSendActionBindings, suggest_select_bindings)
-        .add_systems(XrSessionCreated, attach_select_action)
+        .add_systems(XrSessionCreated, (attach_select_action, spawn_grips))
+        .init_resource::<super::TrackedHands>()
         .add_systems(
             PreUpdate,
             (
                 sync_select_action.before(OxrActionSetSyncSet),
                 read_select.after(OxrActionSetSyncSet),
+                read_hands
+                    .after(OxrActionSetSyncSet)
+                    .after(bevy_mod_xr::spaces::XrSpaceSyncSet),
             )
                 .run_if(openxr_session_running.and_then(resource_exists::<SelectAction>)),
         );
@@ -188,19 +192,29 @@ pub(super) fn plugin(app: &mut App) {
     }
 }
 
-/// The controllers' trigger (select on simple controllers): it chooses what the gaze rests on.
+/// The controllers' trigger (select on simple controllers): it chooses what the gaze rests
+/// on, and holds a switch walk. The grip poses: an interactive walk's arm swings.
 #[derive(Resource)]
 struct SelectAction {
     set: openxr::ActionSet,
     select: openxr::Action<bool>,
+    grips: [openxr::Action<openxr::Posef>; 2],
 }
+
+/// The entity whose transform the runtime keeps at a hand's grip pose (tracking space).
+#[derive(Component)]
+struct Grip(usize);
 
 fn create_select_action(instance: Res<OxrInstance>, mut commands: Commands) {
     let made = instance
         .create_action_set("respite", "Respite", 0)
         .and_then(|set| {
             let select = set.create_action::<bool>("select", "Choose an answer", &[])?;
-            Ok(SelectAction { set, select })
+            let grips = [
+                set.create_action::<openxr::Posef>("left_grip", "Left hand", &[])?,
+                set.create_action::<openxr::Posef>("right_grip", "Right hand", &[])?,
+            ];
+            Ok(SelectAction { set, select, grips })
         });
     match made {
         Ok(actions) => commands.insert_resource(actions),
@@ -227,7 +241,55 @@ fn suggest_select_bindings(
                 .map(|hand| format!("/user/hand/{hand}/input/{input}").into())
                 .to_vec(),
         });
+        for (grip, hand) in actions.grips.iter().zip(["left", "right"]) {
+            bindings.write(OxrSuggestActionBinding {
+                action: grip.as_raw(),
+                interaction_profile: format!("/interaction_profiles/{profile}").into(),
+                bindings: vec![format!("/user/hand/{hand}/input/grip/pose").into()],
+            });
+        }
     }
+}
+
+/// Spaces at the grip poses, which the runtime's spaces plugin moves every frame.
+fn spawn_grips(
+    actions: Option<Res<SelectAction>>,
+    session: Res<OxrSession>,
+    old: Query<Entity, With<Grip>>,
+    mut commands: Commands,
+) {
+    let Some(actions) = actions else { return };
+    for e in &old {
+        commands.entity(e).despawn();
+    }
+    for (i, grip) in actions.grips.iter().enumerate() {
+        match session.create_action_space(grip, openxr::Path::NULL, Isometry3d::IDENTITY) {
+            Ok(space) => {
+                commands.spawn((Name::new(format!("Grip {i}")), Grip(i), space));
+            }
+            Err(e) => warn!("display: no hand pose {i} ({e}); swings by keys only"),
+        }
+    }
+}
+
+/// The hands where the runtime tracks them, and the trigger held, for an interactive walk.
+fn read_hands(
+    actions: Res<SelectAction>,
+    session: Res<OxrSession>,
+    grips: Query<(&Grip, &Transform, &bevy_mod_xr::spaces::XrSpaceLocationFlags)>,
+    mut hands: ResMut<super::TrackedHands>,
+) {
+    let mut next = super::TrackedHands::default();
+    for (grip, t, flags) in &grips {
+        if flags.position_tracked && grip.0 < 2 {
+            next.grip[grip.0] = Some(t.translation);
+        }
+    }
+    next.trigger = actions
+        .select
+        .state(&session, openxr::Path::NULL)
+        .is_ok_and(|s| s.is_active && s.current_state);
+    hands.set_if_neq(next);
 }
 
 fn attach_select_action(

@@ -22,6 +22,21 @@ pub struct Autopilot {
     /// Keys still to press, one per frame, and the key held from the last frame.
     keys: VecDeque<KeyCode>,
     held: Option<KeyCode>,
+    /// Arm swings under way: the next press's scene time, the last one's, which side.
+    swings: Option<Swinging>,
+    /// A key held down until this scene time.
+    holding: Option<(KeyCode, f32)>,
+    /// A mouse button pressed on the last frame, to release on this one.
+    clicked: Option<MouseButton>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Swinging {
+    next_s: f32,
+    every_s: f32,
+    until_s: f32,
+    mouse: bool,
+    left: bool,
 }
 
 impl Autopilot {
@@ -33,6 +48,9 @@ impl Autopilot {
             done: vec![false; n],
             keys: VecDeque::new(),
             held: None,
+            swings: None,
+            holding: None,
+            clicked: None,
         }
     }
 }
@@ -45,7 +63,7 @@ pub(super) fn plugin(app: &mut App) {
     if app.world().contains_resource::<Autopilot>() {
         app.add_systems(
             PreUpdate,
-            (press_keys, follow_script)
+            (press_keys, swing_and_hold, follow_script)
                 .chain()
                 .after(bevy::input::InputSystems),
         );
@@ -85,6 +103,7 @@ pub fn key_code(name: &str) -> Option<KeyCode> {
         "KeyR" => KeyR,
         "KeyY" => KeyY,
         "KeyN" => KeyN,
+        "KeyW" => KeyW,
         "PageUp" => PageUp,
         "PageDown" => PageDown,
         _ => return None,
@@ -103,6 +122,62 @@ fn press_keys(mut pilot: ResMut<Autopilot>, mut keys: ResMut<ButtonInput<KeyCode
     }
 }
 
+/// Swings as alternating presses at their pace in scene time (one a frame at most), and a
+/// held key until its time is up.
+fn swing_and_hold(
+    mut pilot: ResMut<Autopilot>,
+    scene: Res<Time<Virtual>>,
+    mut keys: ResMut<ButtonInput<KeyCode>>,
+    mouse: Option<ResMut<ButtonInput<MouseButton>>>,
+) {
+    let now = scene.elapsed_secs();
+    let mut mouse = mouse;
+    if let Some(b) = pilot.clicked.take()
+        && let Some(m) = mouse.as_mut()
+    {
+        m.release(b);
+    }
+    if let Some((k, until)) = pilot.holding
+        && now >= until
+    {
+        keys.release(k);
+        pilot.holding = None;
+    }
+    let Some(mut sw) = pilot.swings else { return };
+    if now >= sw.until_s {
+        pilot.swings = None;
+        return;
+    }
+    if now < sw.next_s {
+        return;
+    }
+    sw.next_s = (sw.next_s + sw.every_s).max(now);
+    if sw.mouse {
+        let b = if sw.left {
+            MouseButton::Left
+        } else {
+            MouseButton::Right
+        };
+        if let Some(m) = mouse.as_mut() {
+            m.press(b);
+            pilot.clicked = Some(b);
+        }
+    } else {
+        // Released on the next frame by `press_keys`.
+        let k = if sw.left {
+            KeyCode::ArrowLeft
+        } else {
+            KeyCode::ArrowRight
+        };
+        if pilot.held.is_none() {
+            keys.press(k);
+            pilot.held = Some(k);
+        }
+    }
+    sw.left = !sw.left;
+    pilot.swings = Some(sw);
+}
+
 fn follow_script(
     mut commands: Commands,
     mut pilot: ResMut<Autopilot>,
@@ -114,6 +189,7 @@ fn follow_script(
     mut gaze: ResMut<GazeOverride>,
     mut say: MessageWriter<TherapistAnswer>,
     mut therapist: MessageWriter<super::SessionCommand>,
+    mut hold: ResMut<ButtonInput<KeyCode>>,
     console: Query<Entity, With<ConsoleWindow>>,
     primary: Query<Entity, With<PrimaryWindow>>,
 ) {
@@ -149,6 +225,28 @@ fn follow_script(
             Act::Keys(names) => {
                 let codes: Vec<KeyCode> = names.iter().filter_map(|n| key_code(n)).collect();
                 pilot.keys.extend(codes);
+            }
+            Act::Swings { per_s, for_s, mouse } => {
+                let now = scene.elapsed_secs();
+                pilot.swings = Some(Swinging {
+                    next_s: now,
+                    every_s: 1.0 / per_s.max(0.1),
+                    until_s: now + for_s,
+                    mouse,
+                    left: true,
+                });
+            }
+            Act::Hold(name, seconds) => {
+                if let Some(k) = key_code(&name) {
+                    hold.press(k);
+                    pilot.holding = Some((k, scene.elapsed_secs() + seconds));
+                }
+            }
+            Act::Stroke(limb) => {
+                therapist.write(super::SessionCommand::Stroke {
+                    limb,
+                    via: super::CommandVia::Autopilot,
+                });
             }
             Act::Say(v) => {
                 say.write(TherapistAnswer(v));

@@ -183,6 +183,12 @@ impl Closing {
 pub enum SessionCommand {
     /// Skip the rest of the calibration wait.
     StartNow,
+    /// Brush the stroke cue's light down this limb (one of `respite_core::walk::LIMBS`),
+    /// for the therapist to stroke the real one in time with it.
+    Stroke {
+        limb: String,
+        via: CommandVia,
+    },
     Pause,
     Resume,
     /// End the time in the place now, with the usual closing fade and post rating.

@@ -56,6 +56,7 @@ fn session_app_with(settings: RunSettings, folder: &std::path::Path) -> App {
             pitch_deg: 0.0,
             fov_deg: 100.0,
             behind_m: 0.0,
+            side_m: 0.0,
         },
     ));
     let rig = app.world_mut().spawn(crate::display::Rig::default()).id();

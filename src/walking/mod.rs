@@ -4,6 +4,8 @@
 //! scenes add this plugin.
 
 mod body;
+mod drive;
+mod figure;
 mod vignette;
 mod world;
 
@@ -61,7 +63,7 @@ const WARP_STEP_S: f32 = 1.0 / 60.0;
 pub(crate) fn plugin(app: &mut App) {
     app.init_resource::<WalkSettings>()
         .add_systems(PreStartup, start_walk)
-        .add_plugins((body::plugin, world::plugin, vignette::plugin))
+        .add_plugins((body::plugin, drive::plugin, world::plugin, vignette::plugin))
         .add_systems(OnEnter(Phase::Closing), halt_walk)
         .add_systems(
             Update,
@@ -108,12 +110,34 @@ fn start_walk(
         def.speed_m_s = speed;
     }
     let mut walker = Walker::new(&def, &route, gait, settings.session);
+    // A driven walk pictured part-way is swung along at a swing a second, as a patient
+    // under way would.
     let mut warp = settings.start_at_s;
+    let mut swung = 0.0;
+    let mut side = respite_core::walk::Side::Left;
     while warp > 0.0 {
+        if walker.driver().is_some() && swung <= 0.0 {
+            walker.cue(respite_core::walk::Cue::Swing {
+                side,
+                amplitude: 1.0,
+            });
+            side = match side {
+                respite_core::walk::Side::Left => respite_core::walk::Side::Right,
+                respite_core::walk::Side::Right => respite_core::walk::Side::Left,
+            };
+            swung += 1.0;
+        }
         walker.step(WARP_STEP_S.min(warp), &route);
         warp -= WARP_STEP_S;
+        swung -= WARP_STEP_S;
     }
     let p = &settings.profile;
+    let wheelchair = def.walking == respite_core::walk::Walking::Wheelchair;
+    let eye_height_m = if wheelchair {
+        respite_core::walk::body::WHEELCHAIR_SEAT_M + gait.seated_eyes().0
+    } else {
+        gait.dims.eye_height
+    };
     records.write(Record(SessionEvent::Body {
         height_m: p.height_m,
         build: p.build,
@@ -122,12 +146,16 @@ fn start_walk(
         shirt: p.shirt,
         trousers: p.trousers,
         shoes: p.shoes,
-        eye_height_m: gait.dims.eye_height,
+        eye_height_m,
         tone: p.skin.tone,
         hair: Some(p.hair),
         sleeves: Some(p.sleeves),
-        seat: Some(p.seat),
-        shown: Some(settings.body),
+        seat: Some(if wheelchair {
+            respite_core::walk::body::Seat::Wheelchair
+        } else {
+            p.seat
+        }),
+        shown: Some(settings.body && def.walking != respite_core::walk::Walking::Film),
     }));
     records.write(Record(SessionEvent::WalkSettings {
         path_m: route.length(),

@@ -199,3 +199,136 @@ fn looking_down_shows_the_legs_and_from_behind_the_whole_walker() {
         );
     }
 }
+
+/// Walked metres at each 10 s mark of a record.
+fn marks_walked(rows: &[Vec<String>]) -> Vec<f32> {
+    column(rows, "walk_mark")
+        .iter()
+        .map(|r| field(&r[5], "walked_m"))
+        .collect()
+}
+
+fn run_walk(extra: &[&str], pilot: &str, minutes: &str) -> (tempfile::TempDir, Vec<Vec<String>>) {
+    let scenes = quick_trail();
+    let record = tempfile::tempdir().expect("temp dir");
+    let script = record.path().join("pilot.ron");
+    std::fs::write(&script, pilot).unwrap();
+    let out = respite()
+        .args(["run", "--scene", "forest_trail_walk", "--display", "flat"])
+        .args(["--size", "256x144", "--minutes", minutes, "--no-ratings"])
+        .args(extra)
+        .arg("--scenes-dir")
+        .arg(scenes.path())
+        .arg("--autopilot")
+        .arg(&script)
+        .arg("--record")
+        .arg(record.path())
+        .output()
+        .expect("run respite");
+    assert!(out.status.success(), "{:?}\n{}", out.status, stderr(&out));
+    let events = std::fs::read_to_string(record.path().join("events.tsv")).expect("events.tsv");
+    let rows = events
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect();
+    (record, rows)
+}
+
+/// Head positions per frame from motion.tsv: (t_s, x, y, z).
+fn head_track(record: &Path) -> Vec<[f64; 4]> {
+    std::fs::read_to_string(record.join("motion.tsv"))
+        .expect("motion.tsv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let v: Vec<f64> = l.split('\t').map(|v| v.parse().unwrap()).collect();
+            [v[1], v[2], v[3], v[4]]
+        })
+        .collect()
+}
+
+/// Never faster than the walk's pace (0.8 m/s; scene time never runs ahead of real time),
+/// never a lurch up or down.
+fn no_lurch(track: &[[f64; 4]], what: &str) {
+    for w in track.windows(2) {
+        let d = ((w[1][1] - w[0][1]).powi(2) + (w[1][3] - w[0][3]).powi(2)).sqrt();
+        let dt = w[1][0] - w[0][0];
+        assert!(d <= 0.8 * dt * 1.02 + 1e-4, "{what}: {d:.3} m in {dt:.3} s");
+        assert!((w[1][2] - w[0][2]).abs() <= 0.12 * d + 2e-3, "{what}: the view lurched");
+    }
+}
+
+#[test]
+fn alternating_keys_walk_an_interactive_walk_faster_swings_faster_and_no_swings_an_eased_stop() {
+    require_display();
+    // One swing a second for the first 10 s of walking, two a second for the next 10,
+    // then none.
+    let (record, rows) = run_walk(
+        &["--walking", "interactive"],
+        "[(on: InPlaceS(0.5), act: Swings(per_s: 1.0, for_s: 9.5)),
+          (on: InPlaceS(10.0), act: Swings(per_s: 2.0, for_s: 10.0))]",
+        "0.72",
+    );
+    let all = rows.iter().map(|r| r.join("\t")).collect::<Vec<_>>().join("\n");
+    let settings = column(&rows, "walk_settings");
+    assert!(
+        settings[0][5].contains("walking=interactive input=swings"),
+        "{all}"
+    );
+    // Every swing on record as it came, from the keys, alternating and taken.
+    let cues = column(&rows, "walk_cue");
+    assert!((26..=32).contains(&cues.len()), "{} swings\n{all}", cues.len());
+    for (i, c) in cues.iter().enumerate() {
+        let side = if i % 2 == 0 { "side=left" } else { "side=right" };
+        assert!(c[5].starts_with("cue=swing ") && c[5].contains(side), "{all}");
+        assert!(c[5].contains("taken=true") && c[5].ends_with("via=keys"), "{all}");
+    }
+    let m = marks_walked(&rows);
+    assert!(m.len() >= 4, "{all}");
+    let (slow, fast, after, still) = (m[0], m[1] - m[0], m[2] - m[1], m[3] - m[2]);
+    // A swing a second: about 0.6 m/s once under way (the first seconds ease in); two a
+    // second reach the pace's 0.8 m/s; without swings the walker walks out what it was
+    // given, eases to a stop and stands.
+    assert!(slow > 3.0 && slow < 6.5, "first 10 s: {slow} m\n{all}");
+    assert!(fast > slow + 0.8 && fast < 8.2, "second 10 s: {fast} m after {slow}\n{all}");
+    assert!(after > 0.3 && after < 4.0, "stopping: {after} m\n{all}");
+    assert!(still < 0.01, "standing: {still} m\n{all}");
+    no_lurch(&head_track(record.path()), "interactive");
+}
+
+#[test]
+fn a_wheelchair_walk_rolls_by_mouse_pushes_and_a_film_walk_has_no_body() {
+    require_display();
+    let (record, rows) = run_walk(
+        &["--walking", "wheelchair"],
+        "[(on: InPlaceS(0.5), act: Swings(per_s: 1.0, for_s: 12.0, mouse: true))]",
+        "0.35",
+    );
+    let all = rows.iter().map(|r| r.join("\t")).collect::<Vec<_>>().join("\n");
+    let body = column(&rows, "body");
+    // Seated in the wheelchair: the eyes at seat height plus the seated trunk, about
+    // 1.23 m for the default 1.70 m body.
+    let eyes = field(&body[0][5], "eye_height_m");
+    assert!((1.15..1.32).contains(&eyes), "{all}");
+    assert!(body[0][5].contains("seat=Wheelchair"), "{all}");
+    let cues = column(&rows, "walk_cue");
+    assert!(cues.len() >= 10, "{all}");
+    assert!(cues.iter().all(|c| c[5].ends_with("via=mouse")), "{all}");
+    // A push glides twice a step: pushes once a second roll at the pace or near it.
+    let m = marks_walked(&rows);
+    assert!(m[0] > 3.5, "{all}");
+    no_lurch(&head_track(record.path()), "wheelchair");
+
+    let (record, rows) = run_walk(&["--walking", "film"], "[]", "0.2");
+    let all = rows.iter().map(|r| r.join("\t")).collect::<Vec<_>>().join("\n");
+    let body = column(&rows, "body");
+    assert!(body[0][5].ends_with("shown=false"), "{all}");
+    assert!(column(&rows, "walk_settings")[0][5].contains("walking=film"), "{all}");
+    // The film walks at the path's pace by itself, no cues.
+    assert!(column(&rows, "walk_cue").is_empty(), "{all}");
+    let track = head_track(record.path());
+    no_lurch(&track, "film");
+    let (a, b) = (track[0], track[track.len() - 1]);
+    assert!(((b[1] - a[1]).powi(2) + (b[3] - a[3]).powi(2)).sqrt() > 3.0);
+}

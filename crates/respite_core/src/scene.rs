@@ -287,6 +287,10 @@ pub struct Viewpoint {
     /// a walk's third-person view, never by the file.
     #[serde(skip)]
     pub behind_m: f32,
+    /// How far to the walker's right the eyes are, looking at the walker from the side,
+    /// metres: set by a walk's side view (pictures), never by the file.
+    #[serde(skip)]
+    pub side_m: f32,
 }
 
 impl Default for Viewpoint {
@@ -297,6 +301,7 @@ impl Default for Viewpoint {
             pitch_deg: 0.0,
             fov_deg: 100.0,
             behind_m: 0.0,
+            side_m: 0.0,
         }
     }
 }

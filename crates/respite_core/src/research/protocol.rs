@@ -57,6 +57,15 @@ pub struct Condition {
     /// applies in the place.
     #[serde(default)]
     pub changes: Vec<Change>,
+    /// How a walking scene's walk is driven in this condition (`Passive`, `Interactive`,
+    /// `Wheelchair`, `Film`), so "interactive vs passive walking" can be a study's
+    /// conditions on one scene [default: the scene's].
+    #[serde(default)]
+    pub walking: Option<crate::walk::Walking>,
+    /// What drives an interactive or wheelchair walk (`Swings`, `Switch`, `Nod`) [default:
+    /// the scene's].
+    #[serde(default)]
+    pub input: Option<crate::walk::Input>,
 }
 
 /// One change during the place, from the protocol.

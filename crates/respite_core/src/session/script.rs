@@ -45,6 +45,19 @@ pub enum Act {
     Scene(String),
     /// The therapist changes the immersion level, in the place.
     Level(String),
+    /// Swing the arms on the screen: alternating ← and → (or, with `mouse`, the left and
+    /// right mouse buttons), `per_s` presses a second for `for_s` seconds of scene time.
+    Swings {
+        per_s: f32,
+        for_s: f32,
+        #[serde(default)]
+        mouse: bool,
+    },
+    /// Hold this key down for this many seconds of scene time (the one-switch walk).
+    Hold(String, f32),
+    /// The therapist cues a stroke along this limb (`left_leg`, `right_leg`, `left_arm`,
+    /// `right_arm`).
+    Stroke(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -85,6 +98,7 @@ pub const KEYS: &[&str] = &[
     "KeyR",
     "KeyY",
     "KeyN",
+    "KeyW",
     "PageUp",
     "PageDown",
 ];
@@ -136,6 +150,29 @@ pub fn parse(file: &Path, src: &str) -> Result<Vec<Step>, SpecErrors> {
                     format!("'{name}' is not a scene's or level's name (letters, digits, _)"),
                 );
             }
+            Act::Swings { per_s, for_s, .. } => {
+                c.range(&at.field("act").field("per_s"), *per_s, 0.1..=10.0, " a second");
+                c.range(&at.field("act").field("for_s"), *for_s, 0.0..=3_600.0, " s");
+            }
+            Act::Hold(key, seconds) => {
+                if !KEYS.contains(&key.as_str()) {
+                    c.fail(
+                        &at.field("act").index(0),
+                        format!(
+                            "'{key}' is not a key a script may press; one of {}",
+                            KEYS.join(", ")
+                        ),
+                    );
+                }
+                c.range(&at.field("act").index(1), *seconds, 0.0..=3_600.0, " s");
+            }
+            Act::Stroke(limb) if !crate::walk::LIMBS.contains(&limb.as_str()) => c.fail(
+                &at.field("act").index(0),
+                format!(
+                    "'{limb}' is not a limb to stroke; one of {}",
+                    crate::walk::LIMBS.join(", ")
+                ),
+            ),
             Act::Shot(_, name) if name.trim().is_empty() || name.len() > 255 => c.fail(
                 &at.field("act").index(1),
                 "needs a file name of 1 to 255 bytes".into(),
@@ -200,5 +237,27 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("'F9' is not a key"), "{e}");
+        let swings = parse(
+            Path::new("s.ron"),
+            "[(on: InPlaceS(2.0), act: Swings(per_s: 2.0, for_s: 8.0)),\n (on: InPlaceS(9.0), act: Hold(\"KeyW\", 4.0)),\n (on: InPlaceS(9.0), act: Stroke(\"left_leg\"))]",
+        )
+        .unwrap();
+        assert_eq!(
+            swings[0].act,
+            Act::Swings {
+                per_s: 2.0,
+                for_s: 8.0,
+                mouse: false
+            }
+        );
+        let e = parse(
+            Path::new("s.ron"),
+            "[(on: InPlaceS(2.0), act: Swings(per_s: 50.0, for_s: 8.0)),\n (on: InPlaceS(2.0), act: Hold(\"KeyQ\", 1.0)),\n (on: InPlaceS(2.0), act: Stroke(\"tail\"))]",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("s.ron:1:") && e.contains("per_s"), "{e}");
+        assert!(e.contains("s.ron:2:") && e.contains("'KeyQ' is not a key"), "{e}");
+        assert!(e.contains("s.ron:3:") && e.contains("'tail' is not a limb"), "{e}");
     }
 }

@@ -41,7 +41,7 @@ impl Default for BodyProfile {
             hair: Rgb([0x3b, 0x2a, 0x20]),
             shirt: Rgb([0x8c, 0x9e, 0x7a]),
             trousers: Rgb([0x5a, 0x78, 0x9c]),
-            shoes: Rgb([0x6e, 0x52, 0x3c]),
+            shoes: Rgb([0x2f, 0x35, 0x40]),
             legwear: Legwear::Trousers,
             sleeves: Sleeves::Short,
             seat: Seat::Chair,
@@ -188,8 +188,9 @@ impl BodyProfile {
             forearm: 0.146 * h + 0.108 * h * 0.5,
             thigh_radius: 0.040 * h * girth,
             shin_radius: 0.028 * h * girth,
-            // Eyes sit ahead of the hip joints' line.
-            eyes_ahead: 0.05 * h,
+            // Eyes sit ahead of the hip joints' line, far enough that looking down they
+            // see past the chest to the legs.
+            eyes_ahead: 0.075 * h,
         }
     }
 }
@@ -598,4 +599,37 @@ pub struct Pose {
     /// Shoulder, elbow, hand for each arm.
     pub arms: [[[f32; 3]; 3]; 2],
     pub heading: P2,
+}
+
+/// The limbs a visuo-tactile stroke may brush along (the console's cue, the record's word).
+pub const LIMBS: [&str; 4] = ["left_leg", "right_leg", "left_arm", "right_arm"];
+
+/// How long one stroke takes to brush from the hip (or shoulder) to the ankle (or hand),
+/// seconds: slow enough for the therapist's hand to follow it on the real limb.
+pub const STROKE_S: f32 = 3.0;
+
+impl Pose {
+    /// A point `t` (0–1) of the way down limb `limb` (an index into [`LIMBS`]): from the hip
+    /// through the knee to the ankle, or from the shoulder through the elbow to the hand,
+    /// by length.
+    pub fn along(&self, limb: usize, t: f32) -> [f32; 3] {
+        let (a, b, c) = match limb {
+            0 | 1 => (self.hips[limb], self.knees[limb], self.feet[limb].ankle),
+            _ => {
+                let arm = self.arms[(limb - 2).min(1)];
+                (arm[0], arm[1], arm[2])
+            }
+        };
+        let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+        let (ab, bc) = (len(sub(b, a)), len(sub(c, b)));
+        let at = t * (ab + bc);
+        if ab + bc <= 0.0 {
+            return a;
+        }
+        if at <= ab {
+            add(a, scale(sub(b, a), at / ab.max(1e-6)))
+        } else {
+            add(b, scale(sub(c, b), (at - ab) / bc.max(1e-6)))
+        }
+    }
 }

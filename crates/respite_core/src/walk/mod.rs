@@ -13,7 +13,7 @@ use crate::color::Rgb;
 use crate::locate::FieldPath;
 use serde::Deserialize;
 
-pub use body::{BodyProfile, Build, Gait, Legwear, Pose};
+pub use body::{BodyProfile, Build, Gait, LIMBS, Legwear, Pose, STROKE_S};
 pub use drive::{Cue, Driver, Input, Side, Taken, Walking};
 pub use path::{P2, Polyline, Profile, Spline};
 pub use walker::{Route, WalkEvent, WalkLog, Walker};

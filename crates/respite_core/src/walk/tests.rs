@@ -752,3 +752,25 @@ fn alternation_takes_only_the_other_key_and_detectors_find_swings_and_nods() {
         .count();
     assert_eq!(nods, 2);
 }
+
+#[test]
+fn a_stroke_runs_down_the_limb_from_hip_through_knee_to_ankle() {
+    let gait = Gait::new(&BodyProfile::default());
+    let pose = gait.pose(0.3, 0.8, [0.0, 0.0, 0.0], P2::new(0.0, -1.0), &|_, _| 0.0);
+    for limb in 0..4 {
+        let (a, b, c) = if limb < 2 {
+            (pose.hips[limb], pose.knees[limb], pose.feet[limb].ankle)
+        } else {
+            let arm = pose.arms[limb - 2];
+            (arm[0], arm[1], arm[2])
+        };
+        assert!(dist(pose.along(limb, 0.0), a) < 1e-5, "{limb}");
+        assert!(dist(pose.along(limb, 1.0), c) < 1e-5, "{limb}");
+        // The joint is where the first bone's share of the length ends.
+        let share = dist(a, b) / (dist(a, b) + dist(b, c));
+        assert!(dist(pose.along(limb, share), b) < 1e-4, "{limb}");
+        // Out-of-range and non-finite fractions stay on the limb.
+        assert!(dist(pose.along(limb, 7.0), c) < 1e-5);
+        assert!(dist(pose.along(limb, f32::NAN), a) < 1e-5);
+    }
+}
