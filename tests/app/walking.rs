@@ -263,12 +263,14 @@ fn no_lurch(track: &[[f64; 4]], what: &str) {
 fn alternating_keys_walk_an_interactive_walk_faster_swings_faster_and_no_swings_an_eased_stop() {
     require_display();
     // One swing a second for the first 10 s of walking, two a second for the next 10,
-    // then none.
+    // then none. (The walk starts once the place has faded in, 3 s into it: swings
+    // before then move nothing and are not on record.)
     let (record, rows) = run_walk(
         &["--walking", "interactive"],
-        "[(on: InPlaceS(0.5), act: Swings(per_s: 1.0, for_s: 9.5)),
-          (on: InPlaceS(10.0), act: Swings(per_s: 2.0, for_s: 10.0))]",
-        "0.72",
+        "[(on: InPlaceS(0.5), act: Swings(per_s: 1.0, for_s: 12.5)),
+          (on: InPlaceS(13.0), act: Swings(per_s: 2.0, for_s: 10.0)),
+          (on: InPlaceS(36.0), act: Stroke(\"left_leg\"))]",
+        "0.75",
     );
     let all = rows.iter().map(|r| r.join("\t")).collect::<Vec<_>>().join("\n");
     let settings = column(&rows, "walk_settings");
@@ -279,10 +281,16 @@ fn alternating_keys_walk_an_interactive_walk_faster_swings_faster_and_no_swings_
     // Every swing on record as it came, from the keys, alternating and taken.
     let cues = column(&rows, "walk_cue");
     assert!((26..=32).contains(&cues.len()), "{} swings\n{all}", cues.len());
-    for (i, c) in cues.iter().enumerate() {
-        let side = if i % 2 == 0 { "side=left" } else { "side=right" };
-        assert!(c[5].starts_with("cue=swing ") && c[5].contains(side), "{all}");
+    for c in &cues {
+        assert!(c[5].starts_with("cue=swing side="), "{all}");
         assert!(c[5].contains("taken=true") && c[5].ends_with("via=keys"), "{all}");
+    }
+    for w in cues.windows(2) {
+        assert_ne!(
+            w[0][5].contains("side=left"),
+            w[1][5].contains("side=left"),
+            "two swings of one arm in a row\n{all}"
+        );
     }
     let m = marks_walked(&rows);
     assert!(m.len() >= 4, "{all}");
@@ -295,6 +303,16 @@ fn alternating_keys_walk_an_interactive_walk_faster_swings_faster_and_no_swings_
     assert!(after > 0.3 && after < 4.0, "stopping: {after} m\n{all}");
     assert!(still < 0.01, "standing: {still} m\n{all}");
     no_lurch(&head_track(record.path()), "interactive");
+    // The therapist's stroke cue: on record when it began and when it ended, 3 s of
+    // scene time later.
+    let (start, end) = (column(&rows, "stroke_start"), column(&rows, "stroke_end"));
+    assert_eq!((start.len(), end.len()), (1, 1), "{all}");
+    assert!(
+        start[0][5].starts_with("limb=left_leg seconds=3.0 by=therapist via=autopilot"),
+        "{all}"
+    );
+    let took: f32 = end[0][4].parse::<f32>().unwrap() - start[0][4].parse::<f32>().unwrap();
+    assert!((2.9..3.3).contains(&took), "the stroke took {took} s\n{all}");
 }
 
 #[test]

@@ -190,7 +190,7 @@ impl BodyProfile {
             shin_radius: 0.028 * h * girth,
             // Eyes sit ahead of the hip joints' line, far enough that looking down they
             // see past the chest to the legs.
-            eyes_ahead: 0.075 * h,
+            eyes_ahead: 0.11 * h,
         }
     }
 }
