@@ -162,7 +162,18 @@ pub(crate) fn resolve_walk(
         {
             eprintln!("warning: '{scene_name}' has no path to walk; walking flags are ignored");
         }
-        // A seated place: the body profile still shapes the seated body.
+        // A seated place: the body profile still shapes the seated body, and a profile given
+        // puts the eyes where that body's are on its seat.
+        if args.body.is_some() {
+            let seat = match profile.seat {
+                respite_core::walk::body::Seat::Chair => respite_core::walk::body::CHAIR_SEAT_M,
+                respite_core::walk::body::Seat::Wheelchair => {
+                    respite_core::walk::body::WHEELCHAIR_SEAT_M
+                }
+            };
+            let eyes = seat + respite_core::walk::Gait::new(&profile).seated_eyes().0;
+            scene.viewpoint.eye_height_m = eyes.clamp(0.8, 1.6);
+        }
         return Ok(WalkSettings {
             profile,
             ..WalkSettings::default()

@@ -71,7 +71,10 @@ pub const SHORTCUTS: [(&str, &str); 12] = [
     ("0–9, ← →", "light an answer (1 then 0 quickly = 10)"),
     ("Enter", "confirm the lit answer"),
     ("↑ ↓", "walking pace ±0.1 m/s"),
-    ("← → / mouse buttons", "an interactive walk's steps, alternating (patient)"),
+    (
+        "← → / mouse buttons",
+        "an interactive walk's steps, alternating (patient)",
+    ),
     ("W held", "a switch walk (patient)"),
     ("Page Up / Down", "tilt the screen view"),
 ];
@@ -606,21 +609,21 @@ fn draw_console(
                     via: CommandVia::Console,
                 });
             }
-            if let Some(walk) = &walk {
-                if let Some(d) = walk.walker.driver() {
-                    ui.label(format!(
-                        "Walking {} by {}: {} {} counted, {:.2} m/s now (the pace below is the most)",
-                        d.walking.code(),
-                        d.input.code(),
-                        d.counted,
-                        if d.walking == respite_core::walk::Walking::Wheelchair {
-                            "pushes"
-                        } else {
-                            "steps"
-                        },
-                        walk.walker.speed
-                    ));
-                }
+            if let Some(walk) = &walk
+                && let Some(d) = walk.walker.driver()
+            {
+                ui.label(format!(
+                    "Walking {} by {}: {} {} counted, {:.2} m/s now (the pace below is the most)",
+                    d.walking.code(),
+                    d.input.code(),
+                    d.counted,
+                    if d.walking == respite_core::walk::Walking::Wheelchair {
+                        "pushes"
+                    } else {
+                        "steps"
+                    },
+                    walk.walker.speed
+                ));
             }
             if in_place_now && level.as_ref().is_none_or(|l| l.body) {
                 ui.horizontal(|ui| {

@@ -165,6 +165,7 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(OxrSendActionBindings, suggest_select_bindings)
         .add_systems(XrSessionCreated, (attach_select_action, spawn_grips))
         .init_resource::<super::TrackedHands>()
+        .add_systems(PreUpdate, forget_hands.run_if(not(openxr_session_running)))
         .add_systems(
             PreUpdate,
             (
@@ -272,11 +273,23 @@ fn spawn_grips(
     }
 }
 
+/// No headset session running (on a screen now, or the headset off): no hands, no trigger
+/// held, rather than the last ones seen.
+fn forget_hands(hands: Option<ResMut<super::TrackedHands>>) {
+    if let Some(mut hands) = hands {
+        hands.set_if_neq(super::TrackedHands::default());
+    }
+}
+
 /// The hands where the runtime tracks them, and the trigger held, for an interactive walk.
 fn read_hands(
     actions: Res<SelectAction>,
     session: Res<OxrSession>,
-    grips: Query<(&Grip, &Transform, &bevy_mod_xr::spaces::XrSpaceLocationFlags)>,
+    grips: Query<(
+        &Grip,
+        &Transform,
+        &bevy_mod_xr::spaces::XrSpaceLocationFlags,
+    )>,
     mut hands: ResMut<super::TrackedHands>,
 ) {
     let mut next = super::TrackedHands::default();

@@ -128,14 +128,23 @@ fn swing_and_hold(
     mut pilot: ResMut<Autopilot>,
     scene: Res<Time<Virtual>>,
     mut keys: ResMut<ButtonInput<KeyCode>>,
-    mouse: Option<ResMut<ButtonInput<MouseButton>>>,
+    mut clicks: MessageWriter<bevy::input::mouse::MouseButtonInput>,
+    primary: Query<Entity, With<PrimaryWindow>>,
 ) {
     let now = scene.elapsed_secs();
-    let mut mouse = mouse;
-    if let Some(b) = pilot.clicked.take()
-        && let Some(m) = mouse.as_mut()
-    {
-        m.release(b);
+    // Clicks go to the patient's window, as a person's would.
+    let Some(window) = primary.iter().next() else {
+        return;
+    };
+    let mut click = |button, state| {
+        clicks.write(bevy::input::mouse::MouseButtonInput {
+            button,
+            state,
+            window,
+        });
+    };
+    if let Some(b) = pilot.clicked.take() {
+        click(b, bevy::input::ButtonState::Released);
     }
     if let Some((k, until)) = pilot.holding
         && now >= until
@@ -148,7 +157,9 @@ fn swing_and_hold(
         pilot.swings = None;
         return;
     }
-    if now < sw.next_s {
+    // A press a frame at most, and only once the last one is released: a swing that must
+    // wait a frame is late, never skipped.
+    if now < sw.next_s || pilot.clicked.is_some() || pilot.held.is_some() {
         return;
     }
     sw.next_s = (sw.next_s + sw.every_s).max(now);
@@ -158,10 +169,8 @@ fn swing_and_hold(
         } else {
             MouseButton::Right
         };
-        if let Some(m) = mouse.as_mut() {
-            m.press(b);
-            pilot.clicked = Some(b);
-        }
+        click(b, bevy::input::ButtonState::Pressed);
+        pilot.clicked = Some(b);
     } else {
         // Released on the next frame by `press_keys`.
         let k = if sw.left {
@@ -169,10 +178,8 @@ fn swing_and_hold(
         } else {
             KeyCode::ArrowRight
         };
-        if pilot.held.is_none() {
-            keys.press(k);
-            pilot.held = Some(k);
-        }
+        keys.press(k);
+        pilot.held = Some(k);
     }
     sw.left = !sw.left;
     pilot.swings = Some(sw);
@@ -226,7 +233,11 @@ fn follow_script(
                 let codes: Vec<KeyCode> = names.iter().filter_map(|n| key_code(n)).collect();
                 pilot.keys.extend(codes);
             }
-            Act::Swings { per_s, for_s, mouse } => {
+            Act::Swings {
+                per_s,
+                for_s,
+                mouse,
+            } => {
                 let now = scene.elapsed_secs();
                 pilot.swings = Some(Swinging {
                     next_s: now,

@@ -10,10 +10,10 @@ use crate::ActiveScene;
 use crate::display::{Rig, TrackedHands};
 use crate::environment::Ground;
 use crate::session::{Record, SessionCommand};
+use bevy::camera::visibility::RenderLayers;
 use bevy::camera::visibility::{DynamicSkinnedMeshBounds, NoFrustumCulling};
 use bevy::math::Affine3A;
 use bevy::mesh::skinning::{SkinnedMesh, SkinnedMeshInverseBindposes};
-use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
 use respite_core::session::Who;
 use respite_core::session::event::SessionEvent;
@@ -44,14 +44,15 @@ pub const SHADOW_ONLY_LAYER: usize = 7;
 /// The sun casts the shadow-only body's shadow too.
 fn sun_sees_shadow_only(
     mut commands: Commands,
-    suns: Query<(Entity, Option<&RenderLayers>), (With<DirectionalLight>, Changed<DirectionalLight>)>,
+    suns: Query<
+        (Entity, Option<&RenderLayers>),
+        (With<DirectionalLight>, Changed<DirectionalLight>),
+    >,
 ) {
     for (sun, layers) in &suns {
         let layers = layers.cloned().unwrap_or_default();
         if !layers.intersects(&RenderLayers::layer(SHADOW_ONLY_LAYER)) {
-            commands
-                .entity(sun)
-                .insert(layers.with(SHADOW_ONLY_LAYER));
+            commands.entity(sun).insert(layers.with(SHADOW_ONLY_LAYER));
         }
     }
 }
@@ -71,7 +72,9 @@ enum Stance {
     /// In a wheelchair that rolls along the walk.
     Wheelchair,
     /// Seated in a seated place, at the viewpoint; on a wheelchair if the profile says so.
-    Seated { wheelchair: bool },
+    Seated {
+        wheelchair: bool,
+    },
 }
 
 /// A wheelchair's wheel, turned as the chair rolls.
@@ -286,7 +289,12 @@ fn spawn_wheelchair(
     let rim_x = d.hip_half_width + d.thigh_radius + RIM_OUTSIDE_M;
     let seat = WHEELCHAIR_SEAT_M;
     let chair = commands
-        .spawn((Name::new("Wheelchair"), Chair, Transform::default(), visibility))
+        .spawn((
+            Name::new("Wheelchair"),
+            Chair,
+            Transform::default(),
+            visibility,
+        ))
         .id();
     // (parent: None for the frame, Some(side) for that side's wheel), mesh, material, place.
     let mut parts: Vec<(Option<usize>, Mesh, Handle<StandardMaterial>, Transform)> = vec![
@@ -322,13 +330,15 @@ fn spawn_wheelchair(
                 None,
                 rod(0.55),
                 steel.clone(),
-                Transform::from_xyz(x, seat + 0.2, 0.13).with_rotation(Quat::from_rotation_x(-0.12)),
+                Transform::from_xyz(x, seat + 0.2, 0.13)
+                    .with_rotation(Quat::from_rotation_x(-0.12)),
             ),
             (
                 None,
                 rod(0.48),
                 steel.clone(),
-                Transform::from_xyz(x, seat - 0.22, -0.38).with_rotation(Quat::from_rotation_x(0.35)),
+                Transform::from_xyz(x, seat - 0.22, -0.38)
+                    .with_rotation(Quat::from_rotation_x(0.35)),
             ),
             // Footrest plate.
             (
@@ -342,7 +352,8 @@ fn spawn_wheelchair(
                 None,
                 Torus::new(0.05, 0.075).into(),
                 tyre.clone(),
-                Transform::from_xyz(x, 0.075, -0.46).with_rotation(Quat::from_rotation_z(FRAC_PI_2)),
+                Transform::from_xyz(x, 0.075, -0.46)
+                    .with_rotation(Quat::from_rotation_z(FRAC_PI_2)),
             ),
         ]);
         // The big wheel: tyre, push rim a little outside it, hub and spokes.
@@ -406,13 +417,7 @@ struct Placed {
     chair: Option<(Transform, f32)>,
 }
 
-fn placed(
-    body: &Body,
-    walk: Option<&Walk>,
-    scene: &ActiveScene,
-    ground: &Ground,
-    rig: Option<&GlobalTransform>,
-) -> Placed {
+fn placed(body: &Body, walk: Option<&Walk>, scene: &ActiveScene, ground: &Ground) -> Placed {
     let gait = &body.gait;
     let d = gait.dims;
     let field = &ground.0;
@@ -463,7 +468,9 @@ fn placed(
             let (above, ahead) = gait.seated_eyes();
             let fwd = heading.normalized();
             let hip = P2::new(0.0, 0.0) - fwd * ahead;
-            let eye_y = rig.map_or(floor, |r| r.translation().y) + v.eye_height_m;
+            // The seated eyes are at the viewpoint's height (on a screen the camera's, in a
+            // headset where the tracking origin was put).
+            let eye_y = v.eye_height_m;
             let pelvis = [hip.x, eye_y - above + gait.hip_above_seat(), hip.z];
             let seat_y = pelvis[1] - gait.hip_above_seat();
             let feet = if wheelchair {
@@ -488,7 +495,8 @@ fn placed(
 fn chair_at(pose: &Pose, floor_y: f32) -> Transform {
     let mid = Vec3::from(pose.hips[0]).midpoint(Vec3::from(pose.hips[1]));
     let h = pose.heading;
-    Transform::from_xyz(mid.x, floor_y, mid.z).with_rotation(Quat::from_rotation_y((-h.x).atan2(-h.z)))
+    Transform::from_xyz(mid.x, floor_y, mid.z)
+        .with_rotation(Quat::from_rotation_y((-h.x).atan2(-h.z)))
 }
 
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
@@ -505,9 +513,11 @@ fn pose_body(
 ) {
     let rig = rigs.iter().next();
     for body in &bodies {
-        let mut at = placed(body, walk.as_deref(), &scene, &ground, rig);
-        // The arms follow the real hands where a headset tracks them.
-        if let (Some(hands), Some(rig)) = (hands.as_deref(), rig) {
+        let mut at = placed(body, walk.as_deref(), &scene, &ground);
+        // The arms follow the real hands where a headset tracks them (from one's own eyes:
+        // seen from behind or the side, the rig is not at the body's eyes).
+        let own_eyes = scene.def.viewpoint.behind_m <= 0.0 && scene.def.viewpoint.side_m <= 0.0;
+        if let (Some(hands), Some(rig), true) = (hands.as_deref(), rig, own_eyes) {
             for i in 0..2 {
                 if let Some(grip) = hands.grip[i] {
                     let world = rig.transform_point(grip);
@@ -539,8 +549,10 @@ fn start_stroke(
     mut commands: Commands,
     bodies: Query<(), With<Body>>,
     time: Res<Time<Virtual>>,
+    under_way: Option<Res<Stroking>>,
     mut records: MessageWriter<Record>,
 ) {
+    let mut under_way = under_way.map(|s| *s);
     for c in commands_in.read() {
         let SessionCommand::Stroke { limb, via } = c else {
             continue;
@@ -549,14 +561,21 @@ fn start_stroke(
             warn!("walking: no limb '{limb}' to stroke");
             continue;
         };
+        if under_way.is_some() {
+            // One stroke at a time: a light cut short and started again would flicker.
+            info!("walking: a stroke is under way; '{limb}' waits for the next cue");
+            continue;
+        }
         if bodies.is_empty() {
             warn!("walking: no body drawn to stroke");
             continue;
         }
-        commands.insert_resource(Stroking {
+        let stroke = Stroking {
             limb: index,
             started: time.elapsed_secs(),
-        });
+        };
+        under_way = Some(stroke);
+        commands.insert_resource(stroke);
         records.write(Record(SessionEvent::StrokeStart {
             limb: limb.clone(),
             seconds: STROKE_S,
@@ -575,7 +594,6 @@ fn move_stroke(
     walk: Option<Res<Walk>>,
     scene: Res<ActiveScene>,
     ground: Res<Ground>,
-    rigs: Query<&GlobalTransform, With<Rig>>,
     bodies: Query<&Body>,
     time: Res<Time<Virtual>>,
     mut lights: Query<(&mut Transform, &mut PointLight, &mut Visibility), With<StrokeLight>>,
@@ -598,7 +616,7 @@ fn move_stroke(
         }));
         return;
     }
-    let at = placed(body, walk.as_deref(), &scene, &ground, rigs.iter().next());
+    let at = placed(body, walk.as_deref(), &scene, &ground);
     let point = Vec3::from(at.pose.along(stroke.limb, t));
     let fade_s = 0.4 / STROKE_S;
     let level = (t / fade_s).min((1.0 - t) / fade_s).clamp(0.0, 1.0);

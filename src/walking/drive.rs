@@ -15,25 +15,31 @@ use respite_core::walk::drive::{Alternation, NodDetector, SwingDetector};
 use respite_core::walk::{Cue, Input, Side, Taken};
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Cues>().add_systems(
-        Update,
-        (screen_cues, hand_cues, head_cues, take_cues)
-            .chain()
-            .run_if(crate::session::place_in_view)
-            .in_set(WalkSystems)
-            .after(super::change_pace)
-            .before(super::follow_path),
-    );
+    app.init_resource::<Cues>()
+        .add_systems(PreUpdate, read_clicks.after(bevy::input::InputSystems))
+        .add_systems(
+            Update,
+            (screen_cues, hand_cues, head_cues, take_cues)
+                .chain()
+                .run_if(crate::session::place_in_view)
+                .in_set(WalkSystems)
+                .after(super::change_pace)
+                .before(super::follow_path),
+        );
 }
 
-/// This frame's cues, with how each came, and what the inputs remember between frames.
+/// This frame's cues, with how each came, and what the inputs remember between frames
+/// (all of it forgotten when a new place's walk starts).
 #[derive(Resource, Default)]
 struct Cues {
     now: Vec<(Cue, Via)>,
     keys: Alternation,
     mouse: Alternation,
-    /// The switch as last told to the walker.
-    held: bool,
+    /// The switch as last told to the walker, and what held it.
+    held: Option<Via>,
+    /// The mouse buttons held in the patient's window (left, right), and pressed this frame.
+    buttons: [bool; 2],
+    clicked: [bool; 2],
     hands: [SwingDetector; 2],
     nod: NodDetector,
 }
@@ -47,30 +53,73 @@ fn screen_free(
     asking.as_ref().is_none_or(|a| a.chosen.is_some()) && !typing.as_ref().is_some_and(|t| t.0)
 }
 
+/// The mouse buttons in the patient's window only, every frame (a release is never missed):
+/// the therapist's clicks on the console drive nothing.
+fn read_clicks(
+    mut clicks: MessageReader<bevy::input::mouse::MouseButtonInput>,
+    patient: Query<Entity, With<bevy::window::PrimaryWindow>>,
+    mut cues: ResMut<Cues>,
+) {
+    let patient = patient.iter().next();
+    cues.clicked = [false; 2];
+    for c in clicks.read() {
+        if Some(c.window) != patient {
+            continue;
+        }
+        let i = match c.button {
+            MouseButton::Left => 0,
+            MouseButton::Right => 1,
+            _ => continue,
+        };
+        let pressed = c.state == bevy::input::ButtonState::Pressed;
+        if pressed && !cues.buttons[i] {
+            cues.clicked[i] = true;
+        }
+        cues.buttons[i] = pressed;
+    }
+}
+
 fn screen_cues(
     walk: Option<Res<Walk>>,
     keys: Res<ButtonInput<KeyCode>>,
-    mouse: Option<Res<ButtonInput<MouseButton>>>,
     hands: Option<Res<TrackedHands>>,
     asking: Option<Res<Asking>>,
     typing: Option<Res<crate::session::ConsoleTyping>>,
     mut cues: ResMut<Cues>,
 ) {
+    if walk.as_ref().is_some_and(|w| w.is_added()) {
+        // A new walk: nothing carried over but the buttons still held.
+        let buttons = cues.buttons;
+        *cues = Cues {
+            buttons,
+            ..Cues::default()
+        };
+    }
     cues.now.clear();
+    let down = cues.clicked;
     let Some(driver) = walk.as_ref().and_then(|w| w.walker.driver()) else {
         return;
     };
     let free = screen_free(&asking, &typing);
-    let pressed = |b| mouse.as_ref().is_some_and(|m| m.just_pressed(b));
+    let pressed = |b| match b {
+        MouseButton::Left => down[0],
+        MouseButton::Right => down[1],
+        _ => false,
+    };
     match driver.input {
         Input::Swings if free => {
-            for (key, side) in [(KeyCode::ArrowLeft, Side::Left), (KeyCode::ArrowRight, Side::Right)] {
+            for (key, side) in [
+                (KeyCode::ArrowLeft, Side::Left),
+                (KeyCode::ArrowRight, Side::Right),
+            ] {
                 if keys.just_pressed(key) && cues.keys.accept(side) {
                     cues.now.push((swing(side, 1.0), Via::Keys));
                 }
             }
-            for (button, side) in [(MouseButton::Left, Side::Left), (MouseButton::Right, Side::Right)]
-            {
+            for (button, side) in [
+                (MouseButton::Left, Side::Left),
+                (MouseButton::Right, Side::Right),
+            ] {
                 if pressed(button) && cues.mouse.accept(side) {
                     cues.now.push((swing(side, 1.0), Via::Mouse));
                 }
@@ -80,23 +129,24 @@ fn screen_cues(
             // Held by W, either mouse button or a controller's trigger. A release always
             // counts (even while a question is asked): the walk never runs on by itself.
             let by_key = keys.pressed(KeyCode::KeyW) && free;
-            let by_mouse = mouse
-                .as_ref()
-                .is_some_and(|m| m.any_pressed([MouseButton::Left, MouseButton::Right]))
-                && free;
-            let by_trigger = hands.as_ref().is_some_and(|h| h.trigger);
-            let held = by_key || by_mouse || by_trigger;
-            if held != cues.held {
-                cues.held = held;
-                let via = if by_trigger {
-                    Via::Controller
-                } else if by_mouse {
-                    Via::Mouse
-                } else {
-                    Via::Keys
-                };
-                cues.now.push((Cue::Switch(held), via));
+            let by_mouse = (cues.buttons[0] || cues.buttons[1]) && free;
+            let by_trigger = hands.as_ref().is_some_and(|h| h.trigger) && free;
+            let now = if by_trigger {
+                Some(Via::Controller)
+            } else if by_mouse {
+                Some(Via::Mouse)
+            } else if by_key {
+                Some(Via::Keys)
+            } else {
+                None
+            };
+            match (cues.held, now) {
+                (None, Some(via)) => cues.now.push((Cue::Switch(true), via)),
+                // Released: on record as what held it.
+                (Some(via), None) => cues.now.push((Cue::Switch(false), via)),
+                _ => {}
             }
+            cues.held = now.map(|via| cues.held.unwrap_or(via));
         }
         Input::Nod if free => {
             // A screen has no head to nod: W or a click stands in for a nod.
@@ -125,7 +175,11 @@ fn hand_cues(
     let (Some(walk), Some(hands)) = (walk, hands) else {
         return;
     };
-    if walk.walker.driver().is_none_or(|d| d.input != Input::Swings) {
+    if walk
+        .walker
+        .driver()
+        .is_none_or(|d| d.input != Input::Swings)
+    {
         return;
     }
     let head_z = heads.iter().next().map_or(0.0, |t| t.translation.z);
@@ -166,7 +220,11 @@ fn head_cues(
 }
 
 /// Every cue of this frame to the walker, and on record with what it did.
-fn take_cues(walk: Option<ResMut<Walk>>, mut cues: ResMut<Cues>, mut records: MessageWriter<Record>) {
+fn take_cues(
+    walk: Option<ResMut<Walk>>,
+    mut cues: ResMut<Cues>,
+    mut records: MessageWriter<Record>,
+) {
     let Some(mut walk) = walk else {
         cues.now.clear();
         return;

@@ -213,8 +213,15 @@ impl Builder {
             // How fast the tube narrows here (from the stations either side, skipping
             // colour seams at one place): the normals lean along the tube by as much, so
             // rounded ends shade as domes.
-            let before = stations[..i].iter().rev().find(|o| o.d < s.d - 1e-4).unwrap_or(s);
-            let after = stations[i + 1..].iter().find(|o| o.d > s.d + 1e-4).unwrap_or(s);
+            let before = stations[..i]
+                .iter()
+                .rev()
+                .find(|o| o.d < s.d - 1e-4)
+                .unwrap_or(s);
+            let after = stations[i + 1..]
+                .iter()
+                .find(|o| o.d > s.d + 1e-4)
+                .unwrap_or(s);
             let span = after.d - before.d;
             let (sx, sz) = if span > 1e-4 {
                 ((after.rx - before.rx) / span, (after.rz - before.rz) / span)
@@ -250,16 +257,19 @@ impl Builder {
     }
 
     fn mesh(self) -> Mesh {
-        Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
-            .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, self.pos)
-            .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, self.normals)
-            .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, self.col)
-            .with_inserted_attribute(
-                Mesh::ATTRIBUTE_JOINT_INDEX,
-                VertexAttributeValues::Uint16x4(self.joints),
-            )
-            .with_inserted_attribute(Mesh::ATTRIBUTE_JOINT_WEIGHT, self.weights)
-            .with_inserted_indices(Indices::U32(self.idx))
+        Mesh::new(
+            PrimitiveTopology::TriangleList,
+            RenderAssetUsages::default(),
+        )
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, self.pos)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, self.normals)
+        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, self.col)
+        .with_inserted_attribute(
+            Mesh::ATTRIBUTE_JOINT_INDEX,
+            VertexAttributeValues::Uint16x4(self.joints),
+        )
+        .with_inserted_attribute(Mesh::ATTRIBUTE_JOINT_WEIGHT, self.weights)
+        .with_inserted_indices(Indices::U32(self.idx))
     }
 }
 
@@ -323,11 +333,7 @@ pub fn build(profile: &BodyProfile, rest: &Pose) -> Figure {
     // Legs: from inside the hips through the knee to inside the shoe.
     let (tr, sr) = (d.thigh_radius, d.shin_radius);
     for i in 0..2 {
-        let chain = Chain::new(&[
-            v(rest.hips[i]),
-            v(rest.knees[i]),
-            v(rest.feet[i].ankle),
-        ]);
+        let chain = Chain::new(&[v(rest.hips[i]), v(rest.knees[i]), v(rest.feet[i].ankle)]);
         let (l, total) = (d.thigh, chain.len());
         let cloth = |at: f32| match profile.legwear {
             Legwear::Trousers => bottoms,
@@ -379,8 +385,7 @@ pub fn build(profile: &BodyProfile, rest: &Pose) -> Figure {
     }
 
     // Shoes: heel to toe, flat soles in the shoe's colour darkened.
-    for i in 0..2 {
-        let f = &rest.feet[i];
+    for (f, foot) in rest.feet.iter().zip(FOOT) {
         let (heel, toe) = (v(f.heel), v(f.toe));
         let len = heel.distance(toe);
         let along = (toe - heel).normalize_or(fwd);
@@ -403,7 +408,6 @@ pub fn build(profile: &BodyProfile, rest: &Pose) -> Figure {
         dome(0.85 * len, 0.2 * len, 0.92 * w, 0.56 * hh, shoes, &mut s);
         // The tube runs forward: round it, "sin" points down (−Y) along the sole.
         let soled = move |s: &Station, _cos: f32, sin: f32| if sin > 0.72 { sole } else { s.color };
-        let foot = FOOT[i];
         b.tube(&chain, right, &s, &move |_, _| only(foot), &soled);
     }
 
@@ -441,8 +445,18 @@ pub fn build(profile: &BodyProfile, rest: &Pose) -> Figure {
     let mut lower = s.clone();
     lower.extend([
         st(at_top, lerp(waist, mid), lerp(0.058 * h, 0.058 * h), shirt),
-        st(at_top + 0.025 * t, 0.6 * lerp(waist, mid), 0.6 * 0.058 * h, shirt),
-        st(at_top + 0.04 * t, 0.08 * lerp(waist, mid), 0.08 * 0.058 * h, shirt),
+        st(
+            at_top + 0.025 * t,
+            0.6 * lerp(waist, mid),
+            0.6 * 0.058 * h,
+            shirt,
+        ),
+        st(
+            at_top + 0.04 * t,
+            0.08 * lerp(waist, mid),
+            0.08 * 0.058 * h,
+            shirt,
+        ),
     ]);
     top.tube(
         &chain,
@@ -453,7 +467,12 @@ pub fn build(profile: &BodyProfile, rest: &Pose) -> Figure {
     );
     let start = 0.38 * t;
     let inside = |a: f32, b: f32| 0.97 * (a + (b - a) * ((start - belt) / (0.55 * t - belt)));
-    let mut s = vec![st(start, inside(waist, mid), inside(0.058 * h, 0.058 * h), shirt)];
+    let mut s = vec![st(
+        start,
+        inside(waist, mid),
+        inside(0.058 * h, 0.058 * h),
+        shirt,
+    )];
     for (at, rx, rz) in [
         (0.55 * t, mid, 0.058 * h),
         (0.72 * t, chest, 0.06 * h),
@@ -527,7 +546,11 @@ pub fn build(profile: &BodyProfile, rest: &Pose) -> Figure {
         stations.retain(|st| (st.0 - sleeve_end).abs() > 0.005);
         for (at, rx, rz) in stations {
             if at > sleeve_end && s.last().is_some_and(|l| l.d < sleeve_end) {
-                let (_, rx0, rz0) = (0.0, s.last().map_or(ua, |l| l.rx), s.last().map_or(ua, |l| l.rz));
+                let (_, rx0, rz0) = (
+                    0.0,
+                    s.last().map_or(ua, |l| l.rx),
+                    s.last().map_or(ua, |l| l.rz),
+                );
                 s.push(st(sleeve_end, rx0 * 1.12, rz0 * 1.12, shirt));
                 s.push(st(sleeve_end, rx0 * 0.9, rz0 * 0.9, skin));
             }
@@ -611,7 +634,12 @@ mod tests {
 
     #[test]
     fn the_mesh_is_skinned_to_real_joints_with_weights_that_sum_to_one() {
-        for legwear in [Legwear::Trousers, Legwear::Shorts, Legwear::Skirt, Legwear::Dress] {
+        for legwear in [
+            Legwear::Trousers,
+            Legwear::Shorts,
+            Legwear::Skirt,
+            Legwear::Dress,
+        ] {
             let profile = BodyProfile {
                 legwear,
                 ..BodyProfile::default()
@@ -630,7 +658,11 @@ mod tests {
             else {
                 panic!("no weights")
             };
-            assert!(joints.len() > 1500, "{legwear:?}: {} vertices", joints.len());
+            assert!(
+                joints.len() > 1500,
+                "{legwear:?}: {} vertices",
+                joints.len()
+            );
             for (j, w) in joints.iter().zip(weights) {
                 assert!(j.iter().all(|&j| (j as usize) < JOINTS));
                 assert!((w.iter().sum::<f32>() - 1.0).abs() < 1e-4, "{w:?}");
@@ -667,6 +699,9 @@ mod tests {
         let highest = pos.iter().map(|p| p[1]).fold(f32::MIN, f32::max);
         // Soles within 2 cm of the ground; the crown near the profile's height.
         assert!(lowest.abs() < 0.02, "lowest {lowest}");
-        assert!((highest - profile.height_m).abs() < 0.06, "highest {highest}");
+        assert!(
+            (highest - profile.height_m).abs() < 0.06,
+            "highest {highest}"
+        );
     }
 }

@@ -99,6 +99,15 @@ fn start_walk(
     mut records: MessageWriter<Record>,
 ) {
     let Some(def) = scene.def.walk.clone() else {
+        // A seated place: the seated body, when the level draws one, is the profile's.
+        let p = &settings.profile;
+        body_on_record(
+            &mut records,
+            &settings,
+            scene.def.viewpoint.eye_height_m,
+            p.seat,
+            settings.body,
+        );
         return;
     };
     let Some(route) = ground.0.route().cloned() else {
@@ -138,25 +147,17 @@ fn start_walk(
     } else {
         gait.dims.eye_height
     };
-    records.write(Record(SessionEvent::Body {
-        height_m: p.height_m,
-        build: p.build,
-        legwear: p.legwear,
-        skin: p.skin.rgb,
-        shirt: p.shirt,
-        trousers: p.trousers,
-        shoes: p.shoes,
+    body_on_record(
+        &mut records,
+        &settings,
         eye_height_m,
-        tone: p.skin.tone,
-        hair: Some(p.hair),
-        sleeves: Some(p.sleeves),
-        seat: Some(if wheelchair {
+        if wheelchair {
             respite_core::walk::body::Seat::Wheelchair
         } else {
             p.seat
-        }),
-        shown: Some(settings.body && def.walking != respite_core::walk::Walking::Film),
-    }));
+        },
+        settings.body && def.walking != respite_core::walk::Walking::Film,
+    );
     records.write(Record(SessionEvent::WalkSettings {
         path_m: route.length(),
         kind: def.path.kind,
@@ -180,6 +181,32 @@ fn start_walk(
         gait,
         vignette,
     });
+}
+
+/// The body the patient sees (or would, were it shown), on record.
+fn body_on_record(
+    records: &mut MessageWriter<Record>,
+    settings: &WalkSettings,
+    eye_height_m: f32,
+    seat: respite_core::walk::body::Seat,
+    shown: bool,
+) {
+    let p = &settings.profile;
+    records.write(Record(SessionEvent::Body {
+        height_m: p.height_m,
+        build: p.build,
+        legwear: p.legwear,
+        skin: p.skin.rgb,
+        shirt: p.shirt,
+        trousers: p.trousers,
+        shoes: p.shoes,
+        eye_height_m,
+        tone: p.skin.tone,
+        hair: Some(p.hair),
+        sleeves: Some(p.sleeves),
+        seat: Some(seat),
+        shown: Some(shown),
+    }));
 }
 
 /// Scene time moves the walker: it pauses with the scene (a headset taken off).

@@ -53,7 +53,7 @@ fn named_session(dir: &Path, name: &str) -> Command {
 }
 
 /// Waits (at most `max`) until `path` holds `text`; its contents then.
-fn wait_for(path: &Path, text: &str, child: &mut Child, max: Duration) -> String {
+pub(crate) fn wait_for(path: &Path, text: &str, child: &mut Child, max: Duration) -> String {
     let start = Instant::now();
     loop {
         let now = std::fs::read_to_string(path).unwrap_or_default();

@@ -255,7 +255,10 @@ fn no_lurch(track: &[[f64; 4]], what: &str) {
         let d = ((w[1][1] - w[0][1]).powi(2) + (w[1][3] - w[0][3]).powi(2)).sqrt();
         let dt = w[1][0] - w[0][0];
         assert!(d <= 0.8 * dt * 1.02 + 1e-4, "{what}: {d:.3} m in {dt:.3} s");
-        assert!((w[1][2] - w[0][2]).abs() <= 0.12 * d + 2e-3, "{what}: the view lurched");
+        assert!(
+            (w[1][2] - w[0][2]).abs() <= 0.12 * d + 2e-3,
+            "{what}: the view lurched"
+        );
     }
 }
 
@@ -272,7 +275,11 @@ fn alternating_keys_walk_an_interactive_walk_faster_swings_faster_and_no_swings_
           (on: InPlaceS(36.0), act: Stroke(\"left_leg\"))]",
         "0.75",
     );
-    let all = rows.iter().map(|r| r.join("\t")).collect::<Vec<_>>().join("\n");
+    let all = rows
+        .iter()
+        .map(|r| r.join("\t"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let settings = column(&rows, "walk_settings");
     assert!(
         settings[0][5].contains("walking=interactive input=swings"),
@@ -280,10 +287,17 @@ fn alternating_keys_walk_an_interactive_walk_faster_swings_faster_and_no_swings_
     );
     // Every swing on record as it came, from the keys, alternating and taken.
     let cues = column(&rows, "walk_cue");
-    assert!((26..=32).contains(&cues.len()), "{} swings\n{all}", cues.len());
+    assert!(
+        (26..=32).contains(&cues.len()),
+        "{} swings\n{all}",
+        cues.len()
+    );
     for c in &cues {
         assert!(c[5].starts_with("cue=swing side="), "{all}");
-        assert!(c[5].contains("taken=true") && c[5].ends_with("via=keys"), "{all}");
+        assert!(
+            c[5].contains("taken=true") && c[5].ends_with("via=keys"),
+            "{all}"
+        );
     }
     for w in cues.windows(2) {
         assert_ne!(
@@ -299,7 +313,10 @@ fn alternating_keys_walk_an_interactive_walk_faster_swings_faster_and_no_swings_
     // second reach the pace's 0.8 m/s; without swings the walker walks out what it was
     // given, eases to a stop and stands.
     assert!(slow > 3.0 && slow < 6.5, "first 10 s: {slow} m\n{all}");
-    assert!(fast > slow + 0.8 && fast < 8.2, "second 10 s: {fast} m after {slow}\n{all}");
+    assert!(
+        fast > slow + 0.8 && fast < 8.2,
+        "second 10 s: {fast} m after {slow}\n{all}"
+    );
     assert!(after > 0.3 && after < 4.0, "stopping: {after} m\n{all}");
     assert!(still < 0.01, "standing: {still} m\n{all}");
     no_lurch(&head_track(record.path()), "interactive");
@@ -312,7 +329,10 @@ fn alternating_keys_walk_an_interactive_walk_faster_swings_faster_and_no_swings_
         "{all}"
     );
     let took: f32 = end[0][4].parse::<f32>().unwrap() - start[0][4].parse::<f32>().unwrap();
-    assert!((2.9..3.3).contains(&took), "the stroke took {took} s\n{all}");
+    assert!(
+        (2.9..3.3).contains(&took),
+        "the stroke took {took} s\n{all}"
+    );
 }
 
 #[test]
@@ -320,10 +340,14 @@ fn a_wheelchair_walk_rolls_by_mouse_pushes_and_a_film_walk_has_no_body() {
     require_display();
     let (record, rows) = run_walk(
         &["--walking", "wheelchair"],
-        "[(on: InPlaceS(0.5), act: Swings(per_s: 1.0, for_s: 12.0, mouse: true))]",
-        "0.35",
+        "[(on: InPlaceS(0.5), act: Swings(per_s: 1.0, for_s: 16.0, mouse: true))]",
+        "0.4",
     );
-    let all = rows.iter().map(|r| r.join("\t")).collect::<Vec<_>>().join("\n");
+    let all = rows
+        .iter()
+        .map(|r| r.join("\t"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let body = column(&rows, "body");
     // Seated in the wheelchair: the eyes at seat height plus the seated trunk, about
     // 1.23 m for the default 1.70 m body.
@@ -339,14 +363,181 @@ fn a_wheelchair_walk_rolls_by_mouse_pushes_and_a_film_walk_has_no_body() {
     no_lurch(&head_track(record.path()), "wheelchair");
 
     let (record, rows) = run_walk(&["--walking", "film"], "[]", "0.2");
-    let all = rows.iter().map(|r| r.join("\t")).collect::<Vec<_>>().join("\n");
+    let all = rows
+        .iter()
+        .map(|r| r.join("\t"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let body = column(&rows, "body");
     assert!(body[0][5].ends_with("shown=false"), "{all}");
-    assert!(column(&rows, "walk_settings")[0][5].contains("walking=film"), "{all}");
+    assert!(
+        column(&rows, "walk_settings")[0][5].contains("walking=film"),
+        "{all}"
+    );
     // The film walks at the path's pace by itself, no cues.
     assert!(column(&rows, "walk_cue").is_empty(), "{all}");
     let track = head_track(record.path());
     no_lurch(&track, "film");
     let (a, b) = (track[0], track[track.len() - 1]);
     assert!(((b[1] - a[1]).powi(2) + (b[3] - a[3]).powi(2)).sqrt() > 3.0);
+}
+
+/// One packet for Monado's `remote` driver (its `struct r_remote_data`, 280 bytes, little
+/// endian): the headset's pose, then each controller's pose, velocities, inputs and flags.
+fn remote_packet(left: [f32; 3], right: [f32; 3]) -> [u8; 280] {
+    let mut b = [0u8; 280];
+    let put =
+        |b: &mut [u8; 280], at: usize, v: f32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    b[0..8].copy_from_slice(b"mndrmt2\0");
+    // The headset: orientation (x, y, z, w) at 8, position at 24; upright at 1.6 m.
+    put(&mut b, 20, 1.0);
+    put(&mut b, 28, 1.6);
+    for (base, p) in [(36, left), (156, right)] {
+        put(&mut b, base + 12, 1.0);
+        for (k, v) in p.into_iter().enumerate() {
+            put(&mut b, base + 16 + 4 * k, v);
+        }
+        // active
+        b[base + 105] = 1;
+    }
+    b
+}
+
+/// In a real OpenXR runtime (Monado's service with its `remote` driver, whose two
+/// controllers take poses a test sends over TCP port 4242), controllers swung alternately
+/// forward and back drive an interactive walk, and every swing is on record as the
+/// controller's. `RESPITE_XR_RUNTIME` names the runtime's install folder
+/// (`bin/monado-service`, `share/openxr/1/openxr_monado.json`); without it the test is
+/// skipped and says so.
+#[test]
+fn swung_controllers_walk_an_interactive_walk_in_a_headset_runtime() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let Some(prefix) = std::env::var_os("RESPITE_XR_RUNTIME").map(std::path::PathBuf::from) else {
+        eprintln!(
+            "skipped: RESPITE_XR_RUNTIME is unset (an OpenXR runtime's install folder with \
+             bin/monado-service and share/openxr/1/openxr_monado.json)"
+        );
+        return;
+    };
+    require_display();
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("xdg");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&run_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let mut service = Command::new(prefix.join("bin/monado-service"))
+        .env("XDG_RUNTIME_DIR", &run_dir)
+        .env("XRT_COMPOSITOR_NULL", "1")
+        .env("P_OVERRIDE_ACTIVE_CONFIG", "remote")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("service.txt")).unwrap())
+        .spawn()
+        .expect("start monado-service");
+    // The driver listens once the service is up.
+    let start = Instant::now();
+    let mut link = loop {
+        match std::net::TcpStream::connect("127.0.0.1:4242") {
+            Ok(s) => break s,
+            Err(e) if start.elapsed() < Duration::from_secs(20) => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => panic!("the remote driver never listened: {e}"),
+        }
+    };
+    let mut hello = [0u8; 560];
+    let _ = link.read_exact(&mut hello);
+    let swinging = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicBool::new(false));
+    let hands = {
+        let (swinging, done) = (swinging.clone(), done.clone());
+        std::thread::spawn(move || {
+            // Half a swing a second each, the hands in counter-phase: each hand goes 36 cm
+            // forward and back.
+            let t0 = Instant::now();
+            while !done.load(Ordering::Relaxed) {
+                let t = t0.elapsed().as_secs_f32();
+                let s = if swinging.load(Ordering::Relaxed) {
+                    0.18 * (std::f32::consts::TAU * 0.5 * t).sin()
+                } else {
+                    0.0
+                };
+                let packet = remote_packet([-0.2, 1.1, -0.45 - s], [0.2, 1.1, -0.45 + s]);
+                if link.write_all(&packet).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        })
+    };
+    let scenes = quick_trail();
+    let rec = dir.path().join("rec");
+    let log = dir.path().join("log.txt");
+    let mut child = respite()
+        .args(["run", "--scene", "forest_trail_walk", "--display", "xr"])
+        .args(["--size", "320x180", "--no-ratings", "--minutes", "1"])
+        .args(["--walking", "interactive"])
+        .arg("--scenes-dir")
+        .arg(scenes.path())
+        .arg("--record")
+        .arg(&rec)
+        .env("XDG_RUNTIME_DIR", &run_dir)
+        .env(
+            "XR_RUNTIME_JSON",
+            prefix.join("share/openxr/1/openxr_monado.json"),
+        )
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let events = rec.join("events.tsv");
+    crate::faults::wait_for(
+        &events,
+        "phase=Immersion",
+        &mut child,
+        Duration::from_secs(180),
+    );
+    swinging.store(true, Ordering::Relaxed);
+    let text = crate::faults::wait_for(&events, "mark=3 ", &mut child, Duration::from_secs(300));
+    swinging.store(false, Ordering::Relaxed);
+    let _ = child.kill();
+    let _ = child.wait();
+    done.store(true, Ordering::Relaxed);
+    let _ = service.kill();
+    let _ = service.wait();
+    let _ = hands.join();
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        text.contains("active=Xr"),
+        "not in the headset:\n{text}\n{log}"
+    );
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect();
+    let cues = column(&rows, "walk_cue");
+    assert!(
+        cues.len() >= 10 && cues.iter().all(|c| c[5].ends_with("via=controller")),
+        "{text}"
+    );
+    let m = marks_walked(&rows);
+    // Swings once a second (two hands, half a swing a second each) of nearly full
+    // amplitude walk about 0.5 m/s once under way.
+    assert!(m[2] - m[1] > 2.0, "{m:?}\n{text}");
+    eprintln!(
+        "in the headset runtime: {} swings from the controllers, {:.1} m by 30 s",
+        cues.len(),
+        m[2]
+    );
+    for c in cues.iter().take(12) {
+        eprintln!("  {} {}", c[4], c[5]);
+    }
 }

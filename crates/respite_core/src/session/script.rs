@@ -151,7 +151,12 @@ pub fn parse(file: &Path, src: &str) -> Result<Vec<Step>, SpecErrors> {
                 );
             }
             Act::Swings { per_s, for_s, .. } => {
-                c.range(&at.field("act").field("per_s"), *per_s, 0.1..=10.0, " a second");
+                c.range(
+                    &at.field("act").field("per_s"),
+                    *per_s,
+                    0.1..=10.0,
+                    " a second",
+                );
                 c.range(&at.field("act").field("for_s"), *for_s, 0.0..=3_600.0, " s");
             }
             Act::Hold(key, seconds) => {
@@ -257,7 +262,13 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("s.ron:1:") && e.contains("per_s"), "{e}");
-        assert!(e.contains("s.ron:2:") && e.contains("'KeyQ' is not a key"), "{e}");
-        assert!(e.contains("s.ron:3:") && e.contains("'tail' is not a limb"), "{e}");
+        assert!(
+            e.contains("s.ron:2:") && e.contains("'KeyQ' is not a key"),
+            "{e}"
+        );
+        assert!(
+            e.contains("s.ron:3:") && e.contains("'tail' is not a limb"),
+            "{e}"
+        );
     }
 }

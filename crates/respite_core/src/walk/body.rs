@@ -620,7 +620,11 @@ impl Pose {
                 (arm[0], arm[1], arm[2])
             }
         };
-        let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+        let t = if t.is_finite() {
+            t.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let (ab, bc) = (len(sub(b, a)), len(sub(c, b)));
         let at = t * (ab + bc);
         if ab + bc <= 0.0 {

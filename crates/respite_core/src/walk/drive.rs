@@ -157,6 +157,9 @@ impl Driver {
                 self.on = on;
                 Taken::Go(on)
             }
+            // A nod while the walker cannot go (turning back, stopping, done) does nothing:
+            // the walk would only be stopped again.
+            (Cue::Nod, Input::Nod) if !walking => Taken::Ignored,
             (Cue::Nod, Input::Nod) => {
                 self.on = !self.on;
                 Taken::Go(self.on)

@@ -683,6 +683,11 @@ fn a_held_switch_walks_and_a_nod_starts_and_stops_the_walk() {
         }
         assert_eq!(walker.speed, 0.0, "{input:?}: still walking after release");
         assert!(top_accel(&samples) <= MAX_ACCEL, "{input:?}");
+        // The session closes: a nod then starts nothing (the record must not say it did).
+        walker.halt();
+        if input == Input::Nod {
+            assert_eq!(walker.cue(Cue::Nod), Taken::Ignored);
+        }
     }
 }
 
