@@ -64,6 +64,8 @@ pub struct Body {
     joints: [Entity; JOINTS],
     /// How this body sits or walks.
     stance: Stance,
+    /// The pose drawn this frame (the stroke light follows it).
+    pose: Option<Pose>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -207,6 +209,7 @@ fn spawn_body(
         gait,
         joints,
         stance,
+        pose: None,
     });
     if matches!(
         stance,
@@ -419,7 +422,6 @@ struct Placed {
 
 fn placed(body: &Body, walk: Option<&Walk>, scene: &ActiveScene, ground: &Ground) -> Placed {
     let gait = &body.gait;
-    let d = gait.dims;
     let field = &ground.0;
     let seated_at = |at: [f32; 3], heading: P2, hands: Hands| {
         let fwd = heading.normalized();
@@ -480,7 +482,6 @@ fn placed(body: &Body, walk: Option<&Walk>, scene: &ActiveScene, ground: &Ground
             };
             let pose = gait.seated(pelvis, fwd, feet.max(floor), floor, Hands::Lap);
             let chair = wheelchair.then(|| (chair_at(&pose, seat_y - WHEELCHAIR_SEAT_M), 0.0));
-            let _ = d;
             Placed { pose, chair }
         }
         _ => Placed {
@@ -506,14 +507,14 @@ fn pose_body(
     ground: Res<Ground>,
     hands: Option<Res<TrackedHands>>,
     rigs: Query<&GlobalTransform, With<Rig>>,
-    bodies: Query<&Body>,
+    mut bodies: Query<&mut Body>,
     mut joints: Query<&mut Transform, (Without<Chair>, Without<Wheel>)>,
     mut chairs: Query<&mut Transform, (With<Chair>, Without<Wheel>)>,
     mut wheels: Query<&mut Transform, (With<Wheel>, Without<Chair>)>,
 ) {
     let rig = rigs.iter().next();
-    for body in &bodies {
-        let mut at = placed(body, walk.as_deref(), &scene, &ground);
+    for mut body in &mut bodies {
+        let mut at = placed(&body, walk.as_deref(), &scene, &ground);
         // The arms follow the real hands where a headset tracks them (from one's own eyes:
         // seen from behind or the side, the rig is not at the body's eyes).
         let own_eyes = scene.def.viewpoint.behind_m <= 0.0 && scene.def.viewpoint.side_m <= 0.0;
@@ -540,6 +541,7 @@ fn pose_body(
                 w.rotation = Quat::from_rotation_x(-rolled / WHEEL_RADIUS_M);
             }
         }
+        body.pose = Some(at.pose);
     }
 }
 
@@ -587,13 +589,9 @@ fn start_stroke(
 
 /// The stroke's light glides from hip to ankle (or shoulder to hand) over [`STROKE_S`],
 /// fading in and out over its first and last 0.4 s: never a flash.
-#[allow(clippy::too_many_arguments)]
 fn move_stroke(
     mut commands: Commands,
     stroking: Option<Res<Stroking>>,
-    walk: Option<Res<Walk>>,
-    scene: Res<ActiveScene>,
-    ground: Res<Ground>,
     bodies: Query<&Body>,
     time: Res<Time<Virtual>>,
     mut lights: Query<(&mut Transform, &mut PointLight, &mut Visibility), With<StrokeLight>>,
@@ -616,8 +614,9 @@ fn move_stroke(
         }));
         return;
     }
-    let at = placed(body, walk.as_deref(), &scene, &ground);
-    let point = Vec3::from(at.pose.along(stroke.limb, t));
+    // Along the limb as drawn this frame (arms following tracked hands included).
+    let Some(pose) = &body.pose else { return };
+    let point = Vec3::from(pose.along(stroke.limb, t));
     let fade_s = 0.4 / STROKE_S;
     let level = (t / fade_s).min((1.0 - t) / fade_s).clamp(0.0, 1.0);
     for (mut tr, mut light, mut v) in &mut lights {

@@ -53,6 +53,15 @@ fn named_session(dir: &Path, name: &str) -> Command {
 }
 
 /// Waits (at most `max`) until `path` holds `text`; its contents then.
+/// A private `XDG_RUNTIME_DIR` (mode 0700) under `dir`, for a runtime service's socket.
+pub(crate) fn xdg_runtime_dir(dir: &Path) -> PathBuf {
+    let run_dir = dir.join("xdg");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&run_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    run_dir
+}
+
 pub(crate) fn wait_for(path: &Path, text: &str, child: &mut Child, max: Duration) -> String {
     let start = Instant::now();
     loop {
@@ -557,12 +566,7 @@ fn losing_the_headsets_runtime_mid_place_is_no_crash() {
 
 fn lose_the_runtime_after(prefix: &Path, after_s: f64) {
     let dir = tempfile::tempdir().unwrap();
-    let run_dir = dir.path().join("xdg");
-    std::fs::create_dir_all(&run_dir).unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&run_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
+    let run_dir = xdg_runtime_dir(dir.path());
     let manifest = prefix.join("share/openxr/1/openxr_monado.json");
     let mut service = Command::new(prefix.join("bin/monado-service"))
         .env("XDG_RUNTIME_DIR", &run_dir)

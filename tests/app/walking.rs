@@ -208,7 +208,11 @@ fn marks_walked(rows: &[Vec<String>]) -> Vec<f32> {
         .collect()
 }
 
-fn run_walk(extra: &[&str], pilot: &str, minutes: &str) -> (tempfile::TempDir, Vec<Vec<String>>) {
+fn run_walk(
+    extra: &[&str],
+    pilot: &str,
+    minutes: &str,
+) -> (tempfile::TempDir, Vec<Vec<String>>, String) {
     let scenes = quick_trail();
     let record = tempfile::tempdir().expect("temp dir");
     let script = record.path().join("pilot.ron");
@@ -227,12 +231,17 @@ fn run_walk(extra: &[&str], pilot: &str, minutes: &str) -> (tempfile::TempDir, V
         .expect("run respite");
     assert!(out.status.success(), "{:?}\n{}", out.status, stderr(&out));
     let events = std::fs::read_to_string(record.path().join("events.tsv")).expect("events.tsv");
-    let rows = events
+    let rows = rows_of(&events);
+    (record, rows, events)
+}
+
+/// The rows of an events table, header left out, each split into its cells.
+fn rows_of(events: &str) -> Vec<Vec<String>> {
+    events
         .lines()
         .skip(1)
         .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect();
-    (record, rows)
+        .collect()
 }
 
 /// Head positions per frame from motion.tsv: (t_s, x, y, z).
@@ -268,18 +277,13 @@ fn alternating_keys_walk_an_interactive_walk_faster_swings_faster_and_no_swings_
     // One swing a second for the first 10 s of walking, two a second for the next 10,
     // then none. (The walk starts once the place has faded in, 3 s into it: swings
     // before then move nothing and are not on record.)
-    let (record, rows) = run_walk(
+    let (record, rows, all) = run_walk(
         &["--walking", "interactive"],
         "[(on: InPlaceS(0.5), act: Swings(per_s: 1.0, for_s: 12.5)),
           (on: InPlaceS(13.0), act: Swings(per_s: 2.0, for_s: 10.0)),
           (on: InPlaceS(36.0), act: Stroke(\"left_leg\"))]",
         "0.75",
     );
-    let all = rows
-        .iter()
-        .map(|r| r.join("\t"))
-        .collect::<Vec<_>>()
-        .join("\n");
     let settings = column(&rows, "walk_settings");
     assert!(
         settings[0][5].contains("walking=interactive input=swings"),
@@ -338,16 +342,11 @@ fn alternating_keys_walk_an_interactive_walk_faster_swings_faster_and_no_swings_
 #[test]
 fn a_wheelchair_walk_rolls_by_mouse_pushes_and_a_film_walk_has_no_body() {
     require_display();
-    let (record, rows) = run_walk(
+    let (record, rows, all) = run_walk(
         &["--walking", "wheelchair"],
         "[(on: InPlaceS(0.5), act: Swings(per_s: 1.0, for_s: 16.0, mouse: true))]",
         "0.4",
     );
-    let all = rows
-        .iter()
-        .map(|r| r.join("\t"))
-        .collect::<Vec<_>>()
-        .join("\n");
     let body = column(&rows, "body");
     // Seated in the wheelchair: the eyes at seat height plus the seated trunk, about
     // 1.23 m for the default 1.70 m body.
@@ -362,12 +361,7 @@ fn a_wheelchair_walk_rolls_by_mouse_pushes_and_a_film_walk_has_no_body() {
     assert!(m[0] > 3.5, "{all}");
     no_lurch(&head_track(record.path()), "wheelchair");
 
-    let (record, rows) = run_walk(&["--walking", "film"], "[]", "0.2");
-    let all = rows
-        .iter()
-        .map(|r| r.join("\t"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let (record, rows, all) = run_walk(&["--walking", "film"], "[]", "0.2");
     let body = column(&rows, "body");
     assert!(body[0][5].ends_with("shown=false"), "{all}");
     assert!(
@@ -425,12 +419,7 @@ fn swung_controllers_walk_an_interactive_walk_in_a_headset_runtime() {
     };
     require_display();
     let dir = tempfile::tempdir().unwrap();
-    let run_dir = dir.path().join("xdg");
-    std::fs::create_dir_all(&run_dir).unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&run_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
+    let run_dir = crate::faults::xdg_runtime_dir(dir.path());
     let mut service = Command::new(prefix.join("bin/monado-service"))
         .env("XDG_RUNTIME_DIR", &run_dir)
         .env("XRT_COMPOSITOR_NULL", "1")
@@ -518,11 +507,7 @@ fn swung_controllers_walk_an_interactive_walk_in_a_headset_runtime() {
         text.contains("active=Xr"),
         "not in the headset:\n{text}\n{log}"
     );
-    let rows: Vec<Vec<String>> = text
-        .lines()
-        .skip(1)
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect();
+    let rows = rows_of(&text);
     let cues = column(&rows, "walk_cue");
     assert!(
         cues.len() >= 10 && cues.iter().all(|c| c[5].ends_with("via=controller")),
