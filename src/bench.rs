@@ -52,6 +52,8 @@ pub struct BenchJob {
     pub offscreen_eye: Option<(u32, u32)>,
     /// Whether the place is preloaded behind the neutral before the switch (not in sessions).
     pub preload: bool,
+    /// Scene time a frame, when fixed (a headset's frame); `None`: the wall clock.
+    pub frame_step_s: Option<f64>,
 }
 
 /// Neutral frames between the preload and the switch to the place.

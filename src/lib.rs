@@ -256,6 +256,11 @@ pub fn build_app(opts: RunOptions) -> Result<(App, DisplayReport), DisplayError>
         app.insert_resource(plan);
     }
     if let Mode::Bench { job, .. } = &opts.mode {
+        if let Some(step) = job.frame_step_s {
+            app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(
+                std::time::Duration::from_secs_f64(step),
+            ));
+        }
         app.insert_resource(job.clone()).add_plugins(bench::plugin);
     }
     if let Mode::Screenshot(_) = opts.mode {

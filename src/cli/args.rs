@@ -132,6 +132,16 @@ pub(crate) enum BenchDisplay {
     OffscreenXr,
 }
 
+/// How scene time advances in the bench.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum BenchClock {
+    /// 1/90 s of scene time a frame, as in a headset at 90 Hz, however long the software
+    /// renderer takes to draw it.
+    Headset,
+    /// The wall clock: each frame advances by the time it took (at most 0.25 s, Bevy's cap).
+    Wall,
+}
+
 #[derive(Args)]
 pub(crate) struct BenchArgs {
     /// One scene to measure.
@@ -178,6 +188,10 @@ pub(crate) struct BenchHow {
     /// shows what a preload saves in the switch hitch, and what it costs afterwards.
     #[arg(long)]
     pub(crate) preload: bool,
+    /// How scene time advances a frame: `headset` (1/90 s, a 90 Hz headset's frame) or
+    /// `wall` (the time the frame took: under a software renderer, up to 0.25 s a frame).
+    #[arg(long, value_enum, default_value_t = BenchClock::Headset)]
+    pub(crate) clock: BenchClock,
 }
 
 #[derive(Args)]

@@ -79,6 +79,13 @@ pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
                     &format!("{}x{}", how.eye_size.0, how.eye_size.1),
                 ])
                 .args(how.preload.then_some("--preload"))
+                .args([
+                    "--clock",
+                    match how.clock {
+                        BenchClock::Headset => "headset",
+                        BenchClock::Wall => "wall",
+                    },
+                ])
                 .arg("--report")
                 .arg(&report)
                 .arg("--samples")
@@ -118,6 +125,14 @@ pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
             "--preload: the place drawn behind the neutral first (sessions warm up with a view of their own)"
         } else {
             "not preloaded (a session warms up with a view of its own before the place)"
+        }
+    );
+    println!(
+        "clock: {}; a walk is measured {WALK_UNDER_WAY_S:.0} s along its path, under way",
+        match how.clock {
+            BenchClock::Headset =>
+                "headset (scene time 1/90 s a frame, as at 90 Hz, however long a frame takes to draw)",
+            BenchClock::Wall => "wall (scene time advances by each frame's own time, at most 0.25 s)",
         }
     );
     let schedules = respite::bench::schedule_tsv(&rows);
@@ -269,6 +284,10 @@ pub(crate) fn print_table(tsv: &str) {
     }
 }
 
+/// Where along its path a walk is measured: a walking session spends nearly all its minutes
+/// under way at its pace, not in the first seconds' ease-in.
+const WALK_UNDER_WAY_S: f32 = 60.0;
+
 pub(crate) fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> ExitCode {
     let bare = args.scene == respite::bench::BARE;
     let scene = if bare {
@@ -292,7 +311,12 @@ pub(crate) fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> Ex
     if !bare {
         level.shape_scene(&mut scene);
     }
-    let walk = match resolve_walk(&args.scene, &mut scene, &WalkArgs::default(), 0.0) {
+    let walk = match resolve_walk(
+        &args.scene,
+        &mut scene,
+        &WalkArgs::default(),
+        WALK_UNDER_WAY_S,
+    ) {
         Ok(w) => w,
         Err(fail) => return fail.report(),
     };
@@ -320,6 +344,7 @@ pub(crate) fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> Ex
                 report: args.report,
                 offscreen_eye: offscreen.then_some(how.eye_size),
                 preload: how.preload,
+                frame_step_s: (how.clock == BenchClock::Headset).then_some(1.0 / 90.0),
             },
             samples: SessionFiles::plain(&args.samples),
             bare,
