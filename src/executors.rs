@@ -155,10 +155,16 @@ mod tests {
         }
         let world = app.world_mut();
         let still = world.spawn(Transform::from_xyz(100.0, 0.0, 0.0)).id();
-        let still_child = world.spawn((Transform::from_xyz(0.0, 1.0, 0.0), ChildOf(still))).id();
+        let still_child = world
+            .spawn((Transform::from_xyz(0.0, 1.0, 0.0), ChildOf(still)))
+            .id();
         let parent = world.spawn(Transform::from_xyz(1.0, 0.0, 0.0)).id();
-        let child = world.spawn((Transform::from_xyz(0.0, 2.0, 0.0), ChildOf(parent))).id();
-        let grandchild = world.spawn((Transform::from_xyz(0.0, 0.0, 3.0), ChildOf(child))).id();
+        let child = world
+            .spawn((Transform::from_xyz(0.0, 2.0, 0.0), ChildOf(parent)))
+            .id();
+        let grandchild = world
+            .spawn((Transform::from_xyz(0.0, 0.0, 3.0), ChildOf(child)))
+            .id();
         let mut seen = Vec::new();
         let mut look = |app: &mut App| {
             app.update();
@@ -169,16 +175,30 @@ mod tests {
         };
         look(&mut app);
         look(&mut app);
-        app.world_mut().get_mut::<Transform>(parent).unwrap().translation.x = 5.0;
+        app.world_mut()
+            .get_mut::<Transform>(parent)
+            .unwrap()
+            .translation
+            .x = 5.0;
         look(&mut app);
-        app.world_mut().get_mut::<Transform>(grandchild).unwrap().translation.z = 7.0;
+        app.world_mut()
+            .get_mut::<Transform>(grandchild)
+            .unwrap()
+            .translation
+            .z = 7.0;
         look(&mut app);
         look(&mut app);
-        app.world_mut().entity_mut(grandchild).insert(ChildOf(still));
+        app.world_mut()
+            .entity_mut(grandchild)
+            .insert(ChildOf(still));
         look(&mut app);
         app.world_mut().entity_mut(child).remove::<ChildOf>();
         look(&mut app);
-        app.world_mut().get_mut::<Transform>(parent).unwrap().translation.x = -1.0;
+        app.world_mut()
+            .get_mut::<Transform>(parent)
+            .unwrap()
+            .translation
+            .x = -1.0;
         look(&mut app);
         seen
     }
@@ -214,16 +234,33 @@ mod tests {
             PostUpdate,
             (
                 skip_bevys_marking.before(mark_dirty_trees),
-                on_again.after(mark_dirty_trees).before(propagate_parent_transforms),
+                on_again
+                    .after(mark_dirty_trees)
+                    .before(propagate_parent_transforms),
             ),
         );
-        let parent = app.world_mut().spawn(Transform::from_xyz(1.0, 0.0, 0.0)).id();
-        let child = app.world_mut().spawn((Transform::IDENTITY, ChildOf(parent))).id();
+        let parent = app
+            .world_mut()
+            .spawn(Transform::from_xyz(1.0, 0.0, 0.0))
+            .id();
+        let child = app
+            .world_mut()
+            .spawn((Transform::IDENTITY, ChildOf(parent)))
+            .id();
         app.update();
         app.update();
-        app.world_mut().get_mut::<Transform>(parent).unwrap().translation.x = 5.0;
+        app.world_mut()
+            .get_mut::<Transform>(parent)
+            .unwrap()
+            .translation
+            .x = 5.0;
         app.update();
-        let x = app.world().get::<GlobalTransform>(child).unwrap().translation().x;
+        let x = app
+            .world()
+            .get::<GlobalTransform>(child)
+            .unwrap()
+            .translation()
+            .x;
         assert_eq!(x, 1.0);
     }
 }

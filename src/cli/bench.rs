@@ -132,7 +132,8 @@ pub(crate) fn bench(dir: &Path, args: BenchArgs) -> ExitCode {
         match how.clock {
             BenchClock::Headset =>
                 "headset (scene time 1/90 s a frame, as at 90 Hz, however long a frame takes to draw)",
-            BenchClock::Wall => "wall (scene time advances by each frame's own time, at most 0.25 s)",
+            BenchClock::Wall =>
+                "wall (scene time advances by each frame's own time, at most 0.25 s)",
         }
     );
     let schedules = respite::bench::schedule_tsv(&rows);
