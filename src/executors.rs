@@ -40,17 +40,29 @@ pub fn single_threaded_here() -> (bool, String) {
 /// plugin's schedules exist.
 pub struct ExecutorPlugin;
 
+/// This machine's choice, made once when the plugin is built (a bad `RESPITE_EXECUTOR` is
+/// warned about once).
+#[derive(Resource)]
+struct Choice {
+    single: bool,
+    why: String,
+}
+
 impl Plugin for ExecutorPlugin {
     fn build(&self, app: &mut App) {
+        let (single, why) = single_threaded_here();
         // RESPITE_TREE_MARKING=bevy keeps Bevy's own marking, for comparison.
         let bevys = std::env::var("RESPITE_TREE_MARKING").is_ok_and(|v| v == "bevy");
-        if single_threaded_here().0 && !bevys {
+        if single && !bevys {
             serial_tree_marking(app);
         }
+        app.insert_resource(Choice { single, why });
     }
 
     fn cleanup(&self, app: &mut App) {
-        let (single, why) = single_threaded_here();
+        let Some(Choice { single, why }) = app.world_mut().remove_resource::<Choice>() else {
+            return;
+        };
         if !single {
             return;
         }
@@ -145,6 +157,10 @@ fn mark_dirty_trees_serially(
 mod tests {
     use super::*;
 
+    fn shift(app: &mut App, e: Entity, to: impl FnOnce(&mut Vec3)) {
+        to(&mut app.world_mut().get_mut::<Transform>(e).unwrap().translation);
+    }
+
     /// A parent, a child and a grandchild, and a tree beside them that never moves: every
     /// move, reparenting and orphaning must reach the global transforms, frame after frame.
     fn world(serial: bool) -> Vec<[f32; 3]> {
@@ -175,17 +191,9 @@ mod tests {
         };
         look(&mut app);
         look(&mut app);
-        app.world_mut()
-            .get_mut::<Transform>(parent)
-            .unwrap()
-            .translation
-            .x = 5.0;
+        shift(&mut app, parent, |p| p.x = 5.0);
         look(&mut app);
-        app.world_mut()
-            .get_mut::<Transform>(grandchild)
-            .unwrap()
-            .translation
-            .z = 7.0;
+        shift(&mut app, grandchild, |p| p.z = 7.0);
         look(&mut app);
         look(&mut app);
         app.world_mut()
@@ -194,11 +202,7 @@ mod tests {
         look(&mut app);
         app.world_mut().entity_mut(child).remove::<ChildOf>();
         look(&mut app);
-        app.world_mut()
-            .get_mut::<Transform>(parent)
-            .unwrap()
-            .translation
-            .x = -1.0;
+        shift(&mut app, parent, |p| p.x = -1.0);
         look(&mut app);
         seen
     }
@@ -249,11 +253,7 @@ mod tests {
             .id();
         app.update();
         app.update();
-        app.world_mut()
-            .get_mut::<Transform>(parent)
-            .unwrap()
-            .translation
-            .x = 5.0;
+        shift(&mut app, parent, |p| p.x = 5.0);
         app.update();
         let x = app
             .world()
@@ -262,5 +262,33 @@ mod tests {
             .translation()
             .x;
         assert_eq!(x, 1.0);
+    }
+
+    #[test]
+    fn a_program_that_turned_the_optimisation_off_keeps_it_off_and_its_transforms_right() {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, bevy::transform::TransformPlugin));
+        serial_tree_marking(&mut app);
+        app.insert_resource(StaticTransformOptimizations::Disabled);
+        let parent = app
+            .world_mut()
+            .spawn(Transform::from_xyz(1.0, 0.0, 0.0))
+            .id();
+        let child = app
+            .world_mut()
+            .spawn((Transform::IDENTITY, ChildOf(parent)))
+            .id();
+        app.update();
+        shift(&mut app, parent, |p| p.x = 5.0);
+        app.update();
+        let world = app.world();
+        assert_eq!(
+            *world.resource::<StaticTransformOptimizations>(),
+            StaticTransformOptimizations::Disabled
+        );
+        assert_eq!(
+            world.get::<GlobalTransform>(child).unwrap().translation().x,
+            5.0
+        );
     }
 }

@@ -289,6 +289,9 @@ pub(crate) fn print_table(tsv: &str) {
 /// under way at its pace, not in the first seconds' ease-in.
 const WALK_UNDER_WAY_S: f32 = 60.0;
 
+/// A headset's frame at 90 Hz: the scene time a frame on `--clock headset`.
+const HEADSET_FRAME_S: f64 = 1.0 / 90.0;
+
 pub(crate) fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> ExitCode {
     let bare = args.scene == respite::bench::BARE;
     let scene = if bare {
@@ -345,7 +348,7 @@ pub(crate) fn bench_one((dir, levels): (&Path, &Path), args: BenchOneArgs) -> Ex
                 report: args.report,
                 offscreen_eye: offscreen.then_some(how.eye_size),
                 preload: how.preload,
-                frame_step_s: (how.clock == BenchClock::Headset).then_some(1.0 / 90.0),
+                frame_step_s: (how.clock == BenchClock::Headset).then_some(HEADSET_FRAME_S),
             },
             samples: SessionFiles::plain(&args.samples),
             bare,
