@@ -24,6 +24,25 @@ fn of<'a>(rows: &'a Rows, event: &str) -> Vec<&'a Vec<String>> {
     rows.iter().filter(|r| r[2] == event).collect()
 }
 
+fn onset(row: &[String]) -> f64 {
+    row[0].parse().expect("an onset in seconds")
+}
+
+/// When each frame began, on the record's clock (`frames.tsv`: one row a frame).
+fn frame_starts(folder: &Path) -> Vec<f64> {
+    std::fs::read_to_string(folder.join("frames.tsv"))
+        .expect("frames.tsv")
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split('\t')
+                .nth(1)
+                .and_then(|t| t.parse().ok())
+                .expect("t_s")
+        })
+        .collect()
+}
+
 /// The session command the tests share: a small window, the participant P01.
 fn session(record: &Path, scene: &str, script: &str, extra: &[&str]) -> std::process::Output {
     let pilot = record.join("pilot.ron");
@@ -449,10 +468,30 @@ fn the_emergency_stop_ends_a_change_of_place_on_the_neutral() {
     assert_eq!(at("scene_shown"), None, "{text}");
     let end = &of(&rows, "session_end")[0][5];
     assert!(end.starts_with("how=Emergency completed=false"), "{end}");
-    // The neutral was reached within the emergency's second.
+    // The neutral is on record on the first frame the stop's fade allows: counted in
+    // frames, not seconds (a frame compiling the new place under software rendering can
+    // take seconds on a busy machine, and no frame can show anything before it ends).
+    let (t0, t1) = (
+        onset(&of(&rows, "emergency_stop")[0]),
+        onset(&of(&rows, "faded")[0]),
+    );
     let faded = &of(&rows, "faded")[0][5];
-    let fade_s: f32 = faded.rsplit('=').next().unwrap().parse().unwrap();
-    assert!(fade_s <= 1.0, "{faded}");
+    let fade_s: f64 = faded.rsplit('=').next().unwrap().parse().unwrap();
+    assert!(
+        (fade_s - (t1 - t0)).abs() < 0.01,
+        "{faded}: stop at {t0}, neutral at {t1}"
+    );
+    let starts = frame_starts(&dir.path().join("rec"));
+    let before = starts
+        .iter()
+        .copied()
+        .filter(|t| *t < t1)
+        .fold(f64::MIN, f64::max);
+    assert!(
+        t1 > t0 && before >= t0 && before < t0 + 0.8,
+        "stop at {t0}, neutral at {t1}: a frame at {before} s began more than the fade's \
+         0.8 s after the stop without the neutral\n{starts:?}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
 
