@@ -43,6 +43,35 @@ fn frame_starts(folder: &Path) -> Vec<f64> {
         .collect()
 }
 
+/// The emergency stop's neutral is on record on the first frame its 0.8 s fade allows:
+/// counted in frames, not seconds (a frame compiling a place under software rendering can
+/// take seconds on a busy machine, and no frame shows anything before it ends). Gives the
+/// stop's and the neutral's onsets.
+fn neutral_on_the_first_frame_the_fade_allows(rows: &Rows, rec: &Path) -> (f64, f64) {
+    let (t0, t1) = (
+        onset(&of(rows, "emergency_stop")[0]),
+        onset(&of(rows, "faded")[0]),
+    );
+    let faded = &of(rows, "faded")[0][5];
+    let fade_s: f64 = faded.rsplit('=').next().unwrap().parse().unwrap();
+    assert!(
+        (fade_s - (t1 - t0)).abs() < 0.01,
+        "{faded}: stop at {t0}, neutral at {t1}"
+    );
+    let starts = frame_starts(rec);
+    let before = starts
+        .iter()
+        .copied()
+        .filter(|t| *t < t1)
+        .fold(f64::MIN, f64::max);
+    assert!(
+        t1 > t0 && before >= t0 && before < t0 + 0.8,
+        "stop at {t0}, neutral at {t1}: a frame at {before} s began more than the fade's \
+         0.8 s after the stop without the neutral\n{starts:?}"
+    );
+    (t0, t1)
+}
+
 /// The session command the tests share: a small window, the participant P01.
 fn session(record: &Path, scene: &str, script: &str, extra: &[&str]) -> std::process::Output {
     let pilot = record.join("pilot.ron");
@@ -175,30 +204,13 @@ fn the_emergency_stop_fades_to_neutral_within_a_second_and_ends_the_session() {
     let stop = of(&rows, "emergency_stop");
     assert_eq!(stop.len(), 1, "{text}");
     assert_eq!(stop[0][5], "phase=Immersion");
-    let faded = of(&rows, "faded");
-    assert_eq!(faded.len(), 1, "{text}");
-    let fade_s: f64 = faded[0][5].rsplit('=').next().unwrap().parse().unwrap();
-    let (t0, t1): (f64, f64) = (stop[0][0].parse().unwrap(), faded[0][0].parse().unwrap());
-    // The neutral is on record on the first frame that shows it, so allow the longest
-    // frame of that second (software rendering is slow).
+    assert_eq!(of(&rows, "faded").len(), 1, "{text}");
+    // On a screen: judged against 60 Hz, no headset display time.
     let frames = std::fs::read_to_string(rec.join("frames.tsv")).unwrap();
     assert!(
         frames.starts_with("frame\tt_s\tframe_ms\tperiod_ms\tdropped\tpredicted_display_s\n"),
         "{frames}"
     );
-    let longest = frames
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let f: Vec<f64> = l
-                .split('\t')
-                .take(3)
-                .filter_map(|x| x.parse().ok())
-                .collect();
-            (f.len() == 3 && f[1] > t0 && f[1] <= t1).then_some(f[2] / 1000.0)
-        })
-        .fold(0.0, f64::max);
-    // On a screen: judged against 60 Hz, no headset display time.
     assert!(
         frames
             .lines()
@@ -206,14 +218,11 @@ fn the_emergency_stop_fades_to_neutral_within_a_second_and_ends_the_session() {
             .all(|l| l.contains("\t16.667\t") && l.ends_with("\tn/a")),
         "{frames}"
     );
-    // The fade itself lasts 0.8 s; on a headset's 11 ms frames the neutral shows by then.
+    // From the place in full view: the fade is never cut short.
+    let (t0, t1) = neutral_on_the_first_frame_the_fade_allows(&rows, &rec);
     assert!(
-        fade_s >= 0.8 && fade_s <= 0.8 + longest && t1 - t0 <= 0.8 + longest + 0.01,
-        "stop at {t0}, neutral at {t1} after a {fade_s} s fade, longest frame {longest} s"
-    );
-    assert!(
-        longest < 0.5,
-        "frames too slow to judge the fade: {longest} s"
+        t1 - t0 >= 0.8 - 1e-3,
+        "stop at {t0}, neutral at {t1}: under the 0.8 s fade"
     );
     assert!(
         of(&rows, "phase")
@@ -353,11 +362,12 @@ fn the_therapist_changes_scene_twice_and_level_once_in_the_place() {
         .map(|r| (r[0].parse::<f64>().unwrap(), r[4].parse::<f64>().unwrap()))
         .unwrap();
     let (minute1_real, minute1_scene, latency) = at("minute_1");
-    // Asked once the scene's clock reached a minute in the place, answered `latency` real
-    // seconds later (the scene's clock runs at most 5× real time).
+    // Asked on the frame the scene's clock reached a minute in the place (one frame's step
+    // past it at most: Bevy's 0.25 s, 5× here), answered `latency` real seconds later (the
+    // scene's clock runs at most 5× real time).
     let answered = minute1_scene - entered.1;
     assert!(
-        answered >= 60.0 && answered <= 60.0 + latency * 5.0 + 1.0,
+        answered >= 60.0 && answered <= 60.0 + 0.25 * 5.0 + latency * 5.0 + 1e-3,
         "minute 1 answered {answered:.1} s into the place, {latency} s after it was asked"
     );
     // The clock stood still across each crossing: the switch and the fade in carry one
@@ -468,30 +478,8 @@ fn the_emergency_stop_ends_a_change_of_place_on_the_neutral() {
     assert_eq!(at("scene_shown"), None, "{text}");
     let end = &of(&rows, "session_end")[0][5];
     assert!(end.starts_with("how=Emergency completed=false"), "{end}");
-    // The neutral is on record on the first frame the stop's fade allows: counted in
-    // frames, not seconds (a frame compiling the new place under software rendering can
-    // take seconds on a busy machine, and no frame can show anything before it ends).
-    let (t0, t1) = (
-        onset(&of(&rows, "emergency_stop")[0]),
-        onset(&of(&rows, "faded")[0]),
-    );
-    let faded = &of(&rows, "faded")[0][5];
-    let fade_s: f64 = faded.rsplit('=').next().unwrap().parse().unwrap();
-    assert!(
-        (fade_s - (t1 - t0)).abs() < 0.01,
-        "{faded}: stop at {t0}, neutral at {t1}"
-    );
-    let starts = frame_starts(&dir.path().join("rec"));
-    let before = starts
-        .iter()
-        .copied()
-        .filter(|t| *t < t1)
-        .fold(f64::MIN, f64::max);
-    assert!(
-        t1 > t0 && before >= t0 && before < t0 + 0.8,
-        "stop at {t0}, neutral at {t1}: a frame at {before} s began more than the fade's \
-         0.8 s after the stop without the neutral\n{starts:?}"
-    );
+    // Already neutral behind the change (or all but): no frame waits on the fade.
+    neutral_on_the_first_frame_the_fade_allows(&rows, &dir.path().join("rec"));
     assert!(!err.contains("panicked"), "{err}");
 }
 
