@@ -161,6 +161,14 @@ mod tests {
         to(&mut app.world_mut().get_mut::<Transform>(e).unwrap().translation);
     }
 
+    /// A parent at x = 1 and its child, at the parent's place.
+    fn parent_and_child(app: &mut App) -> (Entity, Entity) {
+        let world = app.world_mut();
+        let parent = world.spawn(Transform::from_xyz(1.0, 0.0, 0.0)).id();
+        let child = world.spawn((Transform::IDENTITY, ChildOf(parent))).id();
+        (parent, child)
+    }
+
     /// A parent, a child and a grandchild, and a tree beside them that never moves: every
     /// move, reparenting and orphaning must reach the global transforms, frame after frame.
     fn world(serial: bool) -> Vec<[f32; 3]> {
@@ -243,14 +251,7 @@ mod tests {
                     .before(propagate_parent_transforms),
             ),
         );
-        let parent = app
-            .world_mut()
-            .spawn(Transform::from_xyz(1.0, 0.0, 0.0))
-            .id();
-        let child = app
-            .world_mut()
-            .spawn((Transform::IDENTITY, ChildOf(parent)))
-            .id();
+        let (parent, child) = parent_and_child(&mut app);
         app.update();
         app.update();
         shift(&mut app, parent, |p| p.x = 5.0);
@@ -270,14 +271,7 @@ mod tests {
         app.add_plugins((MinimalPlugins, bevy::transform::TransformPlugin));
         serial_tree_marking(&mut app);
         app.insert_resource(StaticTransformOptimizations::Disabled);
-        let parent = app
-            .world_mut()
-            .spawn(Transform::from_xyz(1.0, 0.0, 0.0))
-            .id();
-        let child = app
-            .world_mut()
-            .spawn((Transform::IDENTITY, ChildOf(parent)))
-            .id();
+        let (parent, child) = parent_and_child(&mut app);
         app.update();
         shift(&mut app, parent, |p| p.x = 5.0);
         app.update();
