@@ -48,11 +48,9 @@ fn frame_starts(folder: &Path) -> Vec<f64> {
 /// take seconds on a busy machine, and no frame shows anything before it ends). Gives the
 /// stop's and the neutral's onsets.
 fn neutral_on_the_first_frame_the_fade_allows(rows: &Rows, rec: &Path) -> (f64, f64) {
-    let (t0, t1) = (
-        onset(&of(rows, "emergency_stop")[0]),
-        onset(&of(rows, "faded")[0]),
-    );
-    let faded = &of(rows, "faded")[0][5];
+    let faded = of(rows, "faded")[0];
+    let (t0, t1) = (onset(of(rows, "emergency_stop")[0]), onset(faded));
+    let faded = &faded[5];
     let fade_s: f64 = faded.rsplit('=').next().unwrap().parse().unwrap();
     assert!(
         (fade_s - (t1 - t0)).abs() < 0.01,
